@@ -1,0 +1,164 @@
+/*
+ * runbook.h — the loaded runbook: an immutable, fully validated structure
+ * (RUNBOOK-FORMAT.md, version 1), plus diagnostics for `steward lint`.
+ *
+ * Invariants once runbook_load_* returned STEWARD_OK:
+ *  - every required key is present; ids are valid and unique;
+ *  - every verify/fail `log` names an entry of logs[]; every `since` names an
+ *    earlier step (since_index < the step's index);
+ *  - every pattern/regex compiles; every ${name} names a declared variable;
+ *  - every duration is parsed (seconds; -1 when absent).
+ * Strings are stored raw (${vars} not substituted); see vars.h for that.
+ * Steps are kept in one flat array in runbook order; phases index into it.
+ */
+#ifndef STEWARD_RUNBOOK_H
+#define STEWARD_RUNBOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct rb_pos {
+	int line; /* 1-based; 0 when unknown */
+	int col;  /* 1-based */
+};
+
+struct rb_pattern {
+	char *text;    /* the string or the regex source, raw */
+	bool is_regex; /* {regex: ...} rather than a plain substring */
+	struct rb_pos pos;
+};
+
+struct rb_verify {
+	char *log;               /* a key of runbook.logs */
+	size_t log_index;        /* index into runbook.logs */
+	struct rb_pattern *expect; /* ordered, n_expect >= 1 */
+	size_t n_expect;
+	char *since;             /* an earlier step id, or NULL */
+	long since_index;        /* index into runbook.steps, or -1 */
+	long timeout_s;          /* -1 when absent */
+	struct rb_pos pos;
+};
+
+struct rb_fail {
+	char *log;
+	size_t log_index;
+	struct rb_pattern match;
+	char *hint; /* may be NULL */
+	struct rb_pos pos;
+};
+
+struct rb_when {
+	char *var;      /* a declared variable */
+	char **values;  /* the step applies when the value equals one of these */
+	size_t n_values;
+};
+
+struct rb_step {
+	char *id;
+	char *title;
+	char *host;      /* NULL when absent (same for every optional string) */
+	char *body;
+	char **command;  /* a string is stored as a list of one */
+	size_t n_command;
+	char *caution;
+	char **checklist;
+	size_t n_checklist;
+	char *confirm;
+	long wait_s;     /* -1 when absent */
+	struct rb_when *when; /* all must hold */
+	size_t n_when;
+	struct rb_verify *verify;
+	size_t n_verify;
+	struct rb_fail *fail;
+	size_t n_fail;
+	char **references;
+	size_t n_references;
+	size_t index;       /* position in runbook.steps */
+	size_t phase_index; /* position in runbook.phases */
+	struct rb_pos pos;
+};
+
+struct rb_phase {
+	char *id;
+	char *title;
+	size_t first_step; /* index into runbook.steps */
+	size_t n_steps;
+	struct rb_pos pos;
+};
+
+struct rb_variable {
+	char *name;
+	char *prompt;
+	char *pattern;  /* POSIX ERE or NULL */
+	char *def;      /* default or NULL */
+	char **choices;
+	size_t n_choices;
+	struct rb_pos pos;
+};
+
+struct rb_log {
+	char *name; /* key in `logs` */
+	char *file; /* file name relative to the session's log folder, or absolute */
+};
+
+struct runbook {
+	char *path;     /* where it was loaded from (or the name given to runbook_load_text) */
+	char *text;     /* the exact source text (NUL-terminated) */
+	size_t text_len;
+	char sha256[65]; /* of text, lowercase hex */
+	char *id;
+	char *title;
+	char *version;
+	char *summary;
+	char **sources;
+	size_t n_sources;
+	struct rb_variable *variables;
+	size_t n_variables;
+	struct rb_log *logs;
+	size_t n_logs;
+	struct rb_phase *phases;
+	size_t n_phases;
+	struct rb_step *steps;
+	size_t n_steps;
+};
+
+/* One diagnostic: FILE:LINE:COL: message */
+struct rb_diag {
+	char *file;
+	int line;
+	int col;
+	char *msg;
+};
+
+struct rb_diags {
+	struct rb_diag *items;
+	size_t n;
+	size_t cap;
+};
+
+void rb_diags_add(struct rb_diags *d, const char *file, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Prints every diagnostic as "FILE:LINE:COL: message\n". */
+void rb_diags_print(const struct rb_diags *d, FILE *out);
+void rb_diags_free(struct rb_diags *d);
+
+/*
+ * Loading. On success returns 0 and *out owns a runbook (free with runbook_free).
+ * On an invalid runbook returns -1, *out is NULL and every problem found is in diags
+ * (all of them, not only the first). An unreadable file returns -2 with errno set and
+ * one diagnostic.
+ */
+int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *diags);
+/* name is what diagnostics call the text (a path, or "session ABC (stored runbook)"). */
+int runbook_load_text(const char *text, size_t len, const char *name, struct runbook **out,
+		      struct rb_diags *diags);
+void runbook_free(struct runbook *rb);
+
+/* Lookups; NULL / -1 when absent. */
+const struct rb_step *runbook_step(const struct runbook *rb, const char *id);
+long runbook_step_index(const struct runbook *rb, const char *id);
+const struct rb_variable *runbook_variable(const struct runbook *rb, const char *name);
+const struct rb_log *runbook_log(const struct runbook *rb, const char *name);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * session.h — the session engine: the one place for every transition rule.
+ *
+ * A session is a fold over its append-only, hash-chained events (store.h). Every
+ * operator action and every log observation goes through a function here, which
+ * checks the rule, appends the event durably (synchronous=FULL) and updates the
+ * in-memory state; nothing the operator sees exists only in memory. The TUI and
+ * the CLI verbs (step, note, watch, ...) are thin front ends over these functions.
+ *
+ * Rules (each refusal returns a non-OK code and a one-line message in err):
+ *  - complete: refused with ST_TEMPFAIL while a `wait` runs (message says the time
+ *    left; the deadline is activation time + wait, so it survives restarts), with
+ *    ST_TEMPFAIL when the `confirm` word is missing or wrong; on a step with
+ *    `verify` a plain complete is refused (ST_TEMPFAIL, "use override with a note").
+ *  - skip needs a reason, fail a note, reopen a reason, override a note (ST_USAGE).
+ *  - every transition on a not-applicable step is refused (ST_INVALID).
+ *  - after every completion the first applicable step not done/skipped becomes active
+ *    (an activation event, recording every log's identity and size).
+ *  - the session finishes (an event) when every applicable step is done or skipped.
+ */
+#ifndef STEWARD_SESSION_H
+#define STEWARD_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "steward/runbook.h"
+#include "steward/status.h"
+#include "steward/vars.h"
+
+struct store;
+
+enum step_status {
+	STEP_PENDING,
+	STEP_ACTIVE,
+	STEP_DONE,
+	STEP_SKIPPED,
+	STEP_FAILED,
+	STEP_NA, /* its `when:` is false for this session */
+};
+const char *step_status_name(enum step_status st); /* "pending", ..., "not-applicable" */
+
+enum completed_by { BY_NONE, BY_OPERATOR, BY_MARKERS, BY_OVERRIDE };
+const char *completed_by_name(enum completed_by by); /* NULL, "operator", "markers", "override" */
+
+struct sess_note {
+	int64_t at_ms;
+	char *op;   /* operator */
+	char *text;
+	long step;  /* step index, or -1 for a session note */
+};
+
+/* One expected line seen (evidence). */
+struct sess_marker {
+	size_t verify;   /* index into step->verify */
+	size_t expect;   /* index into that block's expect */
+	char *line;      /* the full raw line as read */
+	char *file;      /* the file it was read from (may be the .lo_) */
+	uint64_t offset; /* byte offset of the line in that file */
+	int64_t at_ms;   /* when steward saw it */
+};
+
+struct sess_failure {
+	size_t fail;     /* index into step->fail */
+	char *line;
+	char *file;
+	uint64_t offset;
+	int64_t at_ms;
+};
+
+/* Where a log is to be read from (recorded at activation, advanced as lines are consumed). */
+struct log_position {
+	char *path;      /* resolved path of the live file (log folder + file name, or override) */
+	uint64_t dev;    /* identity of the file the offset belongs to; 0/0 = did not exist */
+	uint64_t ino;
+	uint64_t offset; /* next byte to read */
+};
+
+struct step_state {
+	enum step_status status;
+	enum completed_by completed_by;
+	int64_t activated_ms;   /* last activation; 0 = never */
+	int64_t completed_ms;   /* 0 = not completed */
+	char *completed_op;     /* who completed/skipped/failed it */
+	size_t *matched;        /* per verify block: how many expect entries are satisfied */
+	struct sess_marker *markers;
+	size_t n_markers;
+	struct sess_failure *failures;
+	size_t n_failures;
+	bool *ticked;           /* per checklist item */
+	struct log_position *window; /* per runbook log: identity and size at the last
+	                                activation — where this step's window of lines begins */
+};
+
+struct session {
+	char *id;             /* e.g. "20261122-013314-4f2a" */
+	char *label;
+	char *op;             /* operator who started it */
+	char *host;
+	bool rehearsal;
+	bool finished;
+	int64_t started_ms;
+	int64_t finished_ms;  /* 0 when unfinished */
+	int64_t last_activity_ms;
+	struct runbook *rb;   /* owned: parsed from the text stored at start */
+	bool runbook_changed; /* the file on disk now differs from the stored text */
+	char *runbook_path;   /* where it was loaded from at start */
+	struct varmap vars;
+	char *log_dir;
+	struct step_state *steps; /* rb->n_steps entries */
+	long active;          /* index of the active step, -1 when none */
+	struct log_position *logs; /* rb->n_logs entries: the read position for each log */
+	struct sess_note *notes;
+	size_t n_notes;
+	/* private to session.c / store.c below */
+	struct store *store;
+	bool writable;        /* holds the lock */
+	int64_t seq;          /* last event applied */
+};
+
+struct session_params {
+	const struct varmap *vars;   /* complete and valid (see vars_complete) */
+	const char *log_dir;         /* folder holding the logs; NULL = current folder */
+	const char **log_override_names; /* --log NAME=PATH pairs */
+	const char **log_override_paths;
+	size_t n_log_overrides;
+	const char *label;
+	const char *op;
+	bool rehearsal;
+};
+
+/* Summary row for `sessions` and the TUI home screen (one cheap query, no replay). */
+struct session_summary {
+	char *id, *label, *runbook_id, *runbook_title, *status; /* status: "active" | "finished" */
+	bool rehearsal;
+	int done;       /* done or skipped */
+	int applicable; /* steps that are not not-applicable */
+	int64_t started_ms, last_activity_ms;
+};
+void session_summaries_free(struct session_summary *rows, size_t n);
+enum st_code session_list(struct store *st, bool include_finished, struct session_summary **rows,
+			  size_t *n, struct st_error *err);
+
+/* Creates a session (start event, activation of the first applicable step). */
+enum st_code session_create(struct store *st, const struct runbook *rb,
+			    const struct session_params *params, char **id_out, struct st_error *err);
+
+enum session_mode { SESSION_READ, SESSION_WRITE };
+/*
+ * Opens by full id or unique prefix (NULL = the most recently active unfinished one).
+ * SESSION_WRITE takes the session lock: ST_TEMPFAIL naming the holder (pid, host, since)
+ * when a live process holds it; a dead holder's lock is taken over.
+ */
+enum st_code session_open(struct store *st, const char *id_or_prefix, enum session_mode mode,
+			  struct session **out, struct st_error *err);
+/* Re-reads events appended by others since the last load (readers: simulate, TUI peek). */
+enum st_code session_refresh(struct session *s, struct st_error *err);
+void session_close(struct session *s); /* releases the lock; NULL-safe */
+
+/* Operator transitions. step is an index into s->rb->steps; note/reason may be NULL. */
+enum st_code session_complete(struct session *s, size_t step, const char *confirm_word,
+			      const char *note, struct st_error *err);
+enum st_code session_override(struct session *s, size_t step, const char *note, struct st_error *err);
+enum st_code session_skip(struct session *s, size_t step, const char *reason, struct st_error *err);
+enum st_code session_fail(struct session *s, size_t step, const char *note, struct st_error *err);
+enum st_code session_reopen(struct session *s, size_t step, const char *reason, struct st_error *err);
+enum st_code session_activate(struct session *s, size_t step, struct st_error *err); /* out of order */
+enum st_code session_note(struct session *s, long step, const char *text, struct st_error *err);
+enum st_code session_tick(struct session *s, size_t step, size_t item, bool ticked, struct st_error *err);
+
+/* Milliseconds until the step's `wait` elapses (0 when none or elapsed). */
+int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms);
+/* Lines written after this instant/position count for the step's verify block vb:
+ * the activation of the step or of its `since:` step. */
+int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);
+
+/*
+ * Observations, called by the watch engine (watch.h) — never by the front ends directly.
+ * record_marker marks expect entry `expect` of block `verify` as seen; when that
+ * completes every block, the step is completed BY_MARKERS (a step_verified event) and
+ * the next step activated. Each is one durable event.
+ */
+enum st_code session_record_marker(struct session *s, size_t step, size_t verify, size_t expect,
+				   const char *file, uint64_t offset, const char *line,
+				   struct st_error *err);
+enum st_code session_record_failure(struct session *s, size_t step, size_t fail, const char *file,
+				    uint64_t offset, const char *line, struct st_error *err);
+enum st_code session_record_rotation(struct session *s, size_t log, const char *old_file,
+				     const char *new_file, struct st_error *err);
+/* Saves the read positions (a batch: one event for any number of logs). */
+enum st_code session_record_positions(struct session *s, const struct log_position *pos,
+				      struct st_error *err);
+
+/* Counts for progress bars: done-or-skipped and applicable steps. */
+void session_progress(const struct session *s, int *done, int *applicable);
+
+#endif
