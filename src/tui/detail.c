@@ -156,8 +156,7 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		if (left > 0) {
 			duration_format((long)((left + 999) / 1000), dur, sizeof dur);
 			ui_clock(now_ms + left, when);
-			snprintf(buf, sizeof buf, "Wait: %s left (until %s) — the step cannot be completed before",
-				 dur, when);
+			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s", dur, when);
 			put(&c, 0, ROLE_ACTIVE, buf);
 		} else {
 			duration_format(st->wait_s, dur, sizeof dur);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "steward/text.h"
 #include "steward/util.h"
 
 static const struct {
@@ -156,7 +157,9 @@ size_t keymap_help_lines(unsigned scope, bool ascii, char ***lines_out)
 		}
 		if (!keys[0])
 			continue;
-		lines[n++] = xasprintf("%-18s %s", keys, actions[a].help);
+		/* Pad by display columns: the arrows are one column but three bytes. */
+		int pad = 18 - text_width(keys);
+		lines[n++] = xasprintf("%s%*s %s", keys, pad > 0 ? pad : 0, "", actions[a].help);
 	}
 	*lines_out = lines;
 	return n;
