@@ -455,11 +455,15 @@ void ui_run(struct ui *ui, const struct ui_view_ops *ops, void *self)
 	int64_t last_tick = util_now_ms() / 1000;
 	ui->help_open = false;
 	ui->prompt.open = false;
+	/* Benchmark hook (bench/bench_tui.sh): leave once the first frame is on the terminal. */
+	const char *first_only = getenv("STEWARD_TUI_EXIT_AFTER_FIRST_FRAME");
 	for (;;) {
 		if (bits & UI_QUIT)
 			break;
 		if (bits & (UI_REDRAW | UI_RELOAD))
 			draw(ui, ops, self);
+		if (first_only && *first_only)
+			break;
 		bits = UI_NONE;
 
 		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = -1}};
