@@ -74,6 +74,7 @@ struct logtail {
 	size_t n;
 	int ifd;
 	bool force_poll;
+	bool oneshot;
 	bool inited;
 };
 
@@ -321,7 +322,7 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 				}
 			}
 			long e = find_eol(r, pos);
-			if (e >= 0) {
+			if (e >= 0 && (size_t)e - pos <= LOGTAIL_MAX_LINE) {
 				size_t next = (size_t)e + (r->enc == LOGENC_UTF16LE ? 2 : 1);
 				stop = !deliver(c, f, r, r->buf + pos, (size_t)e - pos, r->off + pos, r->off + next,
 						false);
@@ -498,7 +499,7 @@ static void process_file(struct ctx *c, struct lt_file *f)
 		struct stat sp;
 		char *live = logtail_resolve_path(f->want);
 		bool have = live && stat(live, &sp) == 0;
-		if (!reader_drain(c, f, &f->r, false))
+		if (!reader_drain(c, f, &f->r, c->t->oneshot))
 			break;
 		if (!have) { /* deleted or renamed away; the next file will be picked up */
 			free(live);
@@ -582,6 +583,7 @@ size_t logtail_add(struct logtail *t, const char *path, enum logtail_start start
 }
 
 void logtail_force_polling(struct logtail *t, bool on) { t->force_poll = on; }
+void logtail_set_oneshot(struct logtail *t, bool on) { t->oneshot = on; }
 
 static void init_watches(struct logtail *t, const struct logtail_cbs *cbs, void *ctx)
 {

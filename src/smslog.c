@@ -497,9 +497,16 @@ void smslog_parse(const char *text, size_t len, struct log_record *out)
 
 enum hold_mode { HOLD_NONE, HOLD_SMS, HOLD_CCM };
 
+struct held_line {
+	size_t at, len;          /* within held */
+	uint64_t off, end_off, line_no;
+};
+
 struct smslog_asm {
 	struct strbuf held;  /* held physical lines joined by "\n" */
 	size_t held_lines;
+	struct held_line *lines; /* where each held line is, to flush them one by one */
+	size_t lines_cap;
 	uint64_t held_off, held_end, held_line_no;
 	enum hold_mode mode;
 	bool seen_sms;       /* this stream has SMS trailers: hold lines without one */
@@ -513,6 +520,7 @@ void smslog_asm_free(struct smslog_asm *a)
 	if (!a)
 		return;
 	sb_free(&a->held);
+	free(a->lines);
 	free(a);
 }
 
@@ -528,14 +536,29 @@ static void emit(const char *s, size_t len, uint64_t line_no, uint64_t off, uint
 	log_record_free(&r);
 }
 
-static void emit_held(struct smslog_asm *a, smslog_cb cb, void *ctx)
+/* Emits the held lines: as one record (joined) or each line as a record of its own. */
+static void emit_held_as(struct smslog_asm *a, bool joined, smslog_cb cb, void *ctx)
 {
 	if (a->mode == HOLD_NONE)
 		return;
-	emit(a->held.data, a->held.len, a->held_line_no, a->held_off, a->held_end, cb, ctx);
+	if (joined || a->held_lines <= 1) {
+		emit(a->held.data, a->held.len, a->held_line_no, a->held_off, a->held_end, cb, ctx);
+	} else {
+		for (size_t i = 0; i < a->held_lines; i++) {
+			const struct held_line *h = &a->lines[i];
+			emit(a->held.data + h->at, h->len, h->line_no, h->off, h->end_off, cb, ctx);
+		}
+	}
 	sb_reset(&a->held);
 	a->held_lines = 0;
 	a->mode = HOLD_NONE;
+}
+
+/* Held lines that never met their end: each is plain text of its own (a CCM record
+ * that never closed stays one record, as it began as one). */
+static void emit_held(struct smslog_asm *a, smslog_cb cb, void *ctx)
+{
+	emit_held_as(a, a->mode == HOLD_CCM, cb, ctx);
 }
 
 static void hold(struct smslog_asm *a, enum hold_mode mode, const char *line, size_t len, uint64_t off,
@@ -549,6 +572,11 @@ static void hold(struct smslog_asm *a, enum hold_mode mode, const char *line, si
 	} else {
 		sb_putc(&a->held, '\n');
 	}
+	if (a->held_lines == a->lines_cap) {
+		a->lines_cap = a->lines_cap ? a->lines_cap * 2 : 8;
+		a->lines = xreallocarray(a->lines, a->lines_cap, sizeof *a->lines);
+	}
+	a->lines[a->held_lines] = (struct held_line){a->held.len, len, off, end_off, a->line_no};
 	sb_append(&a->held, line, len);
 	a->held_lines++;
 	a->held_end = end_off;
@@ -595,7 +623,7 @@ void smslog_asm_feed(struct smslog_asm *a, const char *line, size_t len, uint64_
 		} else {
 			hold(a, HOLD_CCM, line, len, offset, end_offset);
 			if (ccm_closes(line, len))
-				emit_held(a, cb, ctx);
+				emit_held_as(a, true, cb, ctx);
 			return;
 		}
 	}
@@ -611,7 +639,7 @@ void smslog_asm_feed(struct smslog_asm *a, const char *line, size_t len, uint64_
 		a->seen_sms = true;
 		if (a->mode == HOLD_SMS && !held_too_big(a, len)) {
 			hold(a, HOLD_SMS, line, len, offset, end_offset);
-			emit_held(a, cb, ctx);
+			emit_held_as(a, true, cb, ctx);
 		} else {
 			emit_held(a, cb, ctx);
 			emit(line, len, a->line_no, offset, end_offset, cb, ctx);

@@ -94,6 +94,9 @@ void logtail_position(const struct logtail *t, size_t idx, struct logtail_pos *o
 /* The path currently read for file idx (the live file's real name once found). */
 const char *logtail_path(const struct logtail *t, size_t idx);
 bool logtail_is_polling(const struct logtail *t, size_t idx);
+/* One-shot reading (`steward log` without --follow): a last line without its newline
+ * is delivered too, as the files are taken to be complete. */
+void logtail_set_oneshot(struct logtail *t, bool on);
 /* Forces polling for every file (tests; also $STEWARD_POLL=1). Call before processing. */
 void logtail_force_polling(struct logtail *t, bool on);
 
