@@ -121,6 +121,7 @@ struct runbook {
 	size_t n_phases;
 	struct rb_step *steps;
 	size_t n_steps;
+	struct rb_pos id_pos; /* of the `id` value, for "duplicate runbook id" messages */
 };
 
 /* One diagnostic: FILE:LINE:COL: message */
@@ -154,6 +155,12 @@ int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *d
 int runbook_load_text(const char *text, size_t len, const char *name, struct runbook **out,
 		      struct rb_diags *diags);
 void runbook_free(struct runbook *rb);
+/*
+ * The top-level `id` a text claims, even when the runbook is invalid (so that `show ID`
+ * can report the invalid file instead of "not found"); NULL when it cannot be read.
+ * Caller frees.
+ */
+char *runbook_peek_id(const char *text, size_t len);
 
 /* Lookups; NULL / -1 when absent. */
 const struct rb_step *runbook_step(const struct runbook *rb, const char *id);

@@ -1,0 +1,53 @@
+/*
+ * yamltree.h — internal to the runbook loader: a YAML document read with libyaml's
+ * event API into a small tree of scalars, sequences and mappings, each node carrying
+ * its 1-based line:column. Every scalar is a string (no booleans, no numbers).
+ *
+ * Invariants: the tree is complete and well-formed whenever yamltree_parse returns a
+ * root; aliases are refused (no expansion is ever done, so "billion laughs" cannot
+ * grow memory), nesting deeper than YAMLTREE_MAX_DEPTH is refused, and one stream
+ * holds at most one document. Not part of the public API.
+ */
+#ifndef STEWARD_YAMLTREE_H
+#define STEWARD_YAMLTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "steward/runbook.h"
+
+#define YAMLTREE_MAX_DEPTH 64
+
+enum yn_kind { YN_SCALAR, YN_SEQ, YN_MAP };
+
+struct yn_pair;
+
+struct yn {
+	enum yn_kind kind;
+	int line;           /* 1-based */
+	int col;            /* 1-based */
+	char *str;          /* YN_SCALAR: the value, NUL-terminated (never NULL) */
+	size_t len;         /* YN_SCALAR: bytes in str */
+	bool plain;         /* YN_SCALAR: unquoted, not a block scalar */
+	struct yn **items;  /* YN_SEQ */
+	struct yn_pair *pairs; /* YN_MAP, in document order */
+	size_t n;           /* items or pairs */
+};
+
+struct yn_pair {
+	struct yn *key;
+	struct yn *val;
+};
+
+/*
+ * Parses text (len bytes) into *root. Returns true on success. On failure *root is
+ * NULL and one diagnostic (named `name`) says where and why: a syntax error, an
+ * alias, too deep, a second document, an empty document.
+ */
+bool yamltree_parse(const char *text, size_t len, const char *name, struct yn **root,
+		    struct rb_diags *diags);
+void yamltree_free(struct yn *node);
+/* "a string", "a list", "a mapping" — for messages. */
+const char *yamltree_kind_name(enum yn_kind kind);
+
+#endif
