@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "runbook_build.h"
+#include "steward/text.h"
 #include "steward/util.h"
 #include "yamltree.h"
 
@@ -43,11 +44,16 @@ void rb_diags_add(struct rb_diags *d, const char *file, int line, int col, const
 	it->msg = sb_take(&sb);
 }
 
+/* Messages quote runbook text (keys, values), which may hold terminal escapes. */
 void rb_diags_print(const struct rb_diags *d, FILE *out)
 {
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
-			d->items[i].msg);
+	for (size_t i = 0; i < d->n; i++) {
+		char *file = text_sanitize(d->items[i].file, strlen(d->items[i].file), 0);
+		char *msg = text_sanitize(d->items[i].msg, strlen(d->items[i].msg), 0);
+		fprintf(out, "%s:%d:%d: %s\n", file, d->items[i].line, d->items[i].col, msg);
+		free(file);
+		free(msg);
+	}
 }
 
 void rb_diags_free(struct rb_diags *d)
