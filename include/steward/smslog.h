@@ -36,7 +36,8 @@ struct log_record {
 	bool has_thread;
 	long thread;
 	enum log_severity severity;
-	uint64_t line_no;    /* first physical line of the record, 1-based, within its file */
+	uint64_t line_no;    /* first physical line of the record, 1-based, within its file
+	                        (counted from where reading started when that was mid-file) */
 	uint64_t offset;     /* byte offset of the record's first line in its file */
 	uint64_t end_offset; /* byte offset just past the record's last line */
 };
@@ -59,5 +60,13 @@ void smslog_asm_free(struct smslog_asm *a);
 void smslog_asm_feed(struct smslog_asm *a, const char *line, size_t len, uint64_t offset,
 		     uint64_t end_offset, smslog_cb cb, void *ctx);
 void smslog_asm_flush(struct smslog_asm *a, smslog_cb cb, void *ctx); /* end of input */
+/* No more input for now: releases plain lines held for a trailer (CCM records stay held
+ * until they close or grow past the bound). */
+void smslog_asm_idle(struct smslog_asm *a, smslog_cb cb, void *ctx);
+/* Drops anything held; the next line fed is physical line next_line_no (0 = unknown). */
+void smslog_asm_reset(struct smslog_asm *a, uint64_t next_line_no);
+/* True when lines are held; *offset is the first held line's offset (a read position
+ * saved for resume must not pass it). */
+bool smslog_asm_pending(const struct smslog_asm *a, uint64_t *offset);
 
 #endif

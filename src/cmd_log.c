@@ -1,0 +1,289 @@
+/*
+ * cmd_log.c — `steward log FILE... [--json] [--follow] [--errors]`: the administrators'
+ * log viewer in a terminal (CMTrace's columns: time, component, thread, text), on the
+ * same parser (smslog) and, with --follow, the same tail engine (logtail) as `watch`.
+ * Each FILE's .lo_ (its previous generation) is read before it. Text is sanitized
+ * for the terminal (text_sanitize); --json escapes instead (CLI.md's fields).
+ */
+#include "steward/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "steward/logtail.h"
+#include "steward/smslog.h"
+#include "steward/text.h"
+
+static volatile sig_atomic_t log_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	log_stop = 1;
+}
+
+struct log_view {
+	bool json, errors, many;
+	struct smslog_asm **asms; /* one per followed file */
+	const char **names;       /* display name per file */
+	const char *cur_file;     /* the path of the last line read, per callback */
+	char **files;             /* path read, per file (updated per line) */
+	size_t base;              /* slot of the logtail's file 0 (after the .lo_ pass) */
+	struct strbuf out;
+};
+
+static void print_json(const char *file, const struct log_record *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "line", r->line_no ? json_integer((json_int_t)r->line_no) : json_null());
+	json_object_set_new(o, "format", json_string(log_format_name(r->format)));
+	json_object_set_new(o, "local_time", r->has_time ? json_string(r->local_time) : json_null());
+	if (r->has_time && r->has_bias) {
+		char utc[32];
+		util_format_utc_ms(r->utc_ms, utc);
+		json_object_set_new(o, "utc", json_string(utc));
+		json_object_set_new(o, "bias", json_integer(r->bias_min));
+	} else {
+		json_object_set_new(o, "utc", json_null());
+		json_object_set_new(o, "bias", r->has_bias ? json_integer(r->bias_min) : json_null());
+	}
+	json_object_set_new(o, "component", r->component ? json_string(r->component) : json_null());
+	json_object_set_new(o, "thread", r->has_thread ? json_integer(r->thread) : json_null());
+	json_object_set_new(o, "severity", json_string(log_severity_name(r->severity)));
+	json_object_set_new(o, "text", json_string(r->text));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static void print_columns(struct log_view *v, const char *name, const struct log_record *r)
+{
+	struct strbuf *o = &v->out;
+	sb_reset(o);
+	if (v->many) {
+		text_sanitize_sb(o, name, strlen(name), 0);
+		sb_puts(o, ": ");
+	}
+	sb_printf(o, "%-23s  ", r->has_time ? r->local_time : "");
+	const char *comp = r->component ? r->component : "";
+	size_t before = o->len;
+	text_sanitize_sb(o, comp, strlen(comp), 0);
+	for (size_t w = o->len - before; w < 28; w++)
+		sb_putc(o, ' ');
+	sb_puts(o, "  ");
+	if (r->has_thread)
+		sb_printf(o, "%6ld  ", r->thread);
+	else
+		sb_puts(o, "        ");
+	sb_puts(o, r->severity == SEV_ERROR ? "E " : r->severity == SEV_WARNING ? "W " : "  ");
+	text_sanitize_sb(o, r->text, strlen(r->text), 0);
+	sb_putc(o, '\n');
+	fwrite(o->data, 1, o->len, stdout);
+}
+
+struct rec_ctx {
+	struct log_view *v;
+	size_t idx;
+};
+
+static void on_record(void *ctx, struct log_record *r)
+{
+	struct rec_ctx *rc = ctx;
+	struct log_view *v = rc->v;
+	if (v->errors && r->severity == SEV_INFO)
+		return;
+	const char *file = v->files[rc->idx] ? v->files[rc->idx] : v->names[rc->idx];
+	if (v->json)
+		print_json(file, r);
+	else
+		print_columns(v, v->names[rc->idx], r);
+}
+
+static bool on_line(void *ctx, size_t idx, const struct logtail_line *ln)
+{
+	struct log_view *v = ctx;
+	idx += v->base;
+	if (!v->files[idx] || strcmp(v->files[idx], ln->file) != 0) {
+		free(v->files[idx]);
+		v->files[idx] = xstrdup(ln->file);
+	}
+	struct rec_ctx rc = {v, idx};
+	smslog_asm_feed(v->asms[idx], ln->text, ln->len, ln->offset, ln->end_offset, on_record, &rc);
+	return true;
+}
+
+static void on_note(void *ctx, size_t idx, enum logtail_note what, const char *old_file,
+		    const char *new_file, const char *msg)
+{
+	struct log_view *v = ctx;
+	idx += v->base;
+	struct rec_ctx rc = {v, idx};
+	switch (what) {
+	case LTN_FILE_END:
+		smslog_asm_flush(v->asms[idx], on_record, &rc);
+		smslog_asm_reset(v->asms[idx], 1);
+		break;
+	case LTN_IDLE:
+		smslog_asm_idle(v->asms[idx], on_record, &rc);
+		fflush(stdout);
+		break;
+	case LTN_PROBLEM:
+		fprintf(stderr, "steward: %s\n", msg);
+		break;
+	case LTN_ROTATED:
+	case LTN_REPLACED:
+	case LTN_TRUNCATED:
+		if (!v->json) {
+			struct strbuf sb = STRBUF_INIT;
+			sb_printf(&sb, "-- %s: %s", new_file ? new_file : "", msg ? msg : "");
+			if (old_file)
+				sb_printf(&sb, " (old lines read from %s)", old_file);
+			sb_puts(&sb, " --");
+			char *s = text_sanitize(sb.data, sb.len, 0);
+			puts(s);
+			free(s);
+			sb_free(&sb);
+		}
+		break;
+	case LTN_RECOVERED:
+		break;
+	}
+}
+
+/* "x.log" -> "x.lo_" when that exists (found case-insensitively), else NULL. */
+static char *previous_generation(const char *path)
+{
+	size_t n = strlen(path);
+	if (n >= 4 && strcasecmp(path + n - 4, ".lo_") == 0)
+		return NULL;
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : n;
+	char *lo = xasprintf("%.*s.lo_", (int)stem, path);
+	char *real = logtail_resolve_path(lo);
+	free(lo);
+	return real;
+}
+
+int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	struct log_view v = {0};
+	bool follow = false;
+	const char **paths = xcalloc((size_t)argc, sizeof *paths);
+	size_t n_paths = 0;
+	bool opts_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!opts_done && strcmp(a, "--") == 0)
+			opts_done = true;
+		else if (!opts_done && strcmp(a, "--json") == 0)
+			v.json = true;
+		else if (!opts_done && strcmp(a, "--follow") == 0)
+			follow = true;
+		else if (!opts_done && strcmp(a, "--errors") == 0)
+			v.errors = true;
+		else if (!opts_done && a[0] == '-' && a[1]) {
+			free(paths);
+			cli_error(ST_USAGE, "log: unknown option %s", a);
+			return cli_usage(cli_usage_of("log"));
+		} else
+			paths[n_paths++] = a;
+	}
+	if (n_paths == 0) {
+		free(paths);
+		return cli_usage(cli_usage_of("log"));
+	}
+	for (size_t i = 0; i < n_paths; i++) {
+		char *real = logtail_resolve_path(paths[i]);
+		if (!real) {
+			int rc = cli_error(ST_NOTFOUND, "log: %s: no such file — check the path", paths[i]);
+			free(paths);
+			return rc;
+		}
+		free(real);
+	}
+	/* One-shot pass over every .lo_ then its .log; --follow then follows the .log files. */
+	struct logtail *t = logtail_new();
+	logtail_set_oneshot(t, !follow);
+	size_t cap = n_paths * 2;
+	v.asms = xcalloc(cap, sizeof *v.asms);
+	v.names = xcalloc(cap, sizeof *v.names);
+	v.files = xcalloc(cap, sizeof *v.files);
+	v.many = n_paths > 1;
+	char **los = xcalloc(n_paths, sizeof *los);
+	struct logtail *pre = logtail_new();
+	logtail_set_oneshot(pre, true);
+	size_t n_pre = 0;
+	for (size_t i = 0; i < n_paths; i++) {
+		los[i] = previous_generation(paths[i]);
+		if (los[i]) {
+			size_t k = logtail_add(pre, los[i], LT_START_BEGIN, NULL, 0);
+			v.asms[k] = smslog_asm_new();
+			v.names[k] = los[i];
+			n_pre++;
+		}
+	}
+	struct logtail_cbs cbs = {.line = on_line, .note = on_note};
+	struct st_error err = {0};
+	enum st_code rc = ST_OK;
+	if (n_pre)
+		logtail_process(pre, &cbs, &v, &err);
+	for (size_t k = 0; k < n_pre; k++)
+		on_note(&v, k, LTN_FILE_END, NULL, NULL, NULL);
+	logtail_free(pre);
+	/* the .log files use their own slots after the .lo_ ones */
+	v.base = n_pre;
+	for (size_t i = 0; i < n_paths; i++) {
+		size_t k = n_pre + logtail_add(t, paths[i], LT_START_BEGIN, NULL, 0);
+		v.asms[k] = smslog_asm_new();
+		v.names[k] = paths[i];
+	}
+	if (follow) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		struct sigaction sa = {0};
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	do {
+		rc = logtail_process(t, &cbs, &v, &err);
+		if (rc != ST_OK || !follow)
+			break;
+		struct pollfd pfd = {.fd = logtail_fd(t), .events = POLLIN};
+		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, logtail_timeout_ms(t)) < 0 && errno != EINTR)
+			break;
+	} while (!log_stop);
+	v.base = 0;
+	for (size_t k = 0; k < n_paths; k++)
+		on_note(&v, n_pre + k, LTN_FILE_END, NULL, NULL, NULL);
+	logtail_free(t);
+	fflush(stdout);
+	for (size_t k = 0; k < n_pre + n_paths; k++) {
+		smslog_asm_free(v.asms[k]);
+		free(v.files[k]);
+	}
+	for (size_t i = 0; i < n_paths; i++)
+		free(los[i]);
+	free(los);
+	free(v.asms);
+	free(v.names);
+	free(v.files);
+	free(paths);
+	sb_free(&v.out);
+	if (rc != ST_OK)
+		return cli_error(rc, "log: %s", err.msg);
+	return ST_OK;
+}

@@ -1,0 +1,660 @@
+/*
+ * logtail.c — following log files: positions, inotify/polling, rotation to .lo_,
+ * truncation, partial lines, encodings. See logtail.h for the contract.
+ *
+ * Invariants:
+ *  - a reader's buffer holds the file's bytes from r.off onward that were read but
+ *    not yet delivered (at most a partial line); r.off is the position reported;
+ *  - the old content of a rotated file is always finished (through the still-open
+ *    descriptor, or from the .lo_ when the rotation happened while closed) before
+ *    the new file's first line is delivered;
+ *  - each problem is reported once until it clears.
+ */
+#include "steward/logtail.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "steward/logenc.h"
+#include "steward/util.h"
+
+#define READ_CAP (256u * 1024u)
+#define POLL_MS 500      /* CMTrace's default update interval */
+#define SAFETY_MS 2000   /* re-check even with inotify (queue overflow, missed events) */
+
+/* statfs f_type values of file systems that do not deliver inotify events for remote changes. */
+static const unsigned long netfs_magic[] = {
+	0xFF534D42UL, /* CIFS */
+	0xFE534D42UL, /* SMB2 */
+	0x517BUL,     /* SMB (smbfs) */
+	0x6969UL,     /* NFS */
+	0x65735546UL, /* FUSE (sshfs, ...) */
+	0x01021997UL, /* 9p */
+};
+
+enum problem_bit { PB_MISSING = 1, PB_UNREADABLE = 2, PB_IOERR = 4, PB_NODIR = 8, PB_LOST = 16 };
+
+struct reader {
+	int fd;
+	uint64_t dev, ino;
+	char *path;
+	enum logenc enc;
+	bool enc_known;
+	uint64_t off;  /* file offset of buf[0] */
+	char *buf;
+	size_t len;
+};
+
+struct lt_file {
+	char *want;          /* as configured */
+	struct reader r;
+	enum logtail_start start;
+	struct logtail_pos saved;
+	int64_t saved_ms;
+	bool started;
+	bool polling;
+	int wd;
+	unsigned problems;
+	int64_t last_read_ms; /* when it was last seen at its current size */
+	struct strbuf dec;
+};
+
+struct logtail {
+	struct lt_file *files;
+	size_t n;
+	int ifd;
+	bool force_poll;
+	bool oneshot;
+	bool inited;
+};
+
+/* ---- paths -------------------------------------------------------------------- */
+
+char *logtail_resolve_path(const char *path)
+{
+	if (access(path, F_OK) == 0)
+		return xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+	const char *base = slash ? slash + 1 : path;
+	char *found = NULL;
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			if (strcasecmp(de->d_name, base) == 0) {
+				found = slash ? xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", de->d_name)
+					      : xstrdup(de->d_name);
+				break;
+			}
+		}
+		closedir(d);
+	}
+	free(dir);
+	return found;
+}
+
+/* "x/SiteComp.log" -> "x/SiteComp.lo_" (the extension replaced; appended when none). */
+static char *lo_path_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+	return xasprintf("%.*s.lo_", (int)stem, path);
+}
+
+static int64_t mtime_ms(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+}
+
+/* ---- reader ------------------------------------------------------------------- */
+
+static void reader_close(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	free(r->path);
+	r->path = NULL;
+	r->len = 0;
+	r->enc_known = false;
+}
+
+/* Opens path for reading at offset; fills identity. Returns 0 or an errno. */
+static int reader_open(struct reader *r, const char *path, uint64_t off)
+{
+	reader_close(r);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return EISDIR;
+	}
+	r->fd = fd;
+	r->dev = (uint64_t)st.st_dev;
+	r->ino = (uint64_t)st.st_ino;
+	r->path = xstrdup(path);
+	r->off = off;
+	r->len = 0;
+	r->enc_known = false;
+	if (!r->buf)
+		r->buf = xmalloc(READ_CAP);
+	return 0;
+}
+
+/*
+ * Decides the encoding from the first bytes. While they could still be the start of a
+ * BOM, waits for more (unless the file is final: it will not grow).
+ */
+static bool reader_detect(struct reader *r, bool final)
+{
+	if (r->enc_known)
+		return true;
+	unsigned char head[3];
+	ssize_t n = pread(r->fd, head, sizeof head, 0);
+	if (n <= 0)
+		return false;
+	if (n < 3 && !final) {
+		bool bom_start = (head[0] == 0xEF && (n == 1 || head[1] == 0xBB)) ||
+				 (n == 1 && head[0] == 0xFF);
+		if (bom_start)
+			return false;
+	}
+	size_t bom = logenc_detect_bom(head, (size_t)n, &r->enc);
+	r->enc_known = true;
+	if (r->off < bom) {
+		r->off = bom;
+		r->len = 0;
+	}
+	if (r->enc == LOGENC_UTF16LE && (r->off & 1)) /* a saved odd offset cannot be a line start */
+		r->off++;
+	return true;
+}
+
+struct ctx {
+	struct logtail *t;
+	const struct logtail_cbs *cbs;
+	void *cbctx;
+	size_t idx;
+};
+
+static void note(struct ctx *c, enum logtail_note what, const char *old_file, const char *new_file,
+		 const char *msg)
+{
+	if (c->cbs->note)
+		c->cbs->note(c->cbctx, c->idx, what, old_file, new_file, msg);
+}
+
+static void problem(struct ctx *c, struct lt_file *f, unsigned bit, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+static void problem(struct ctx *c, struct lt_file *f, unsigned bit, const char *fmt, ...)
+{
+	if (f->problems & bit)
+		return;
+	f->problems |= bit;
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	note(c, LTN_PROBLEM, NULL, f->want, sb_str(&sb));
+	sb_free(&sb);
+}
+
+static void recovered(struct ctx *c, struct lt_file *f, unsigned bits, const char *msg)
+{
+	if (!(f->problems & bits))
+		return;
+	f->problems &= ~bits;
+	note(c, LTN_RECOVERED, NULL, f->want, msg);
+}
+
+/* Delivers one line (raw bytes in r's encoding). Returns the callback's verdict. */
+static bool deliver(struct ctx *c, struct lt_file *f, struct reader *r, const char *p, size_t n,
+		    uint64_t off, uint64_t end_off, bool piece)
+{
+	if (!piece) { /* drop the CR of CRLF */
+		if (r->enc == LOGENC_UTF16LE) {
+			if (n >= 2 && p[n - 2] == '\r' && p[n - 1] == 0)
+				n -= 2;
+		} else if (n && p[n - 1] == '\r') {
+			n--;
+		}
+	}
+	sb_reset(&f->dec);
+	if (r->enc == LOGENC_UTF8 && logenc_is_clean_utf8(p, n))
+		sb_append(&f->dec, p, n);
+	else
+		logenc_append_utf8(&f->dec, r->enc, p, n);
+	struct logtail_line ln = {
+		.text = sb_str(&f->dec), .len = f->dec.len, .offset = off, .end_offset = end_off,
+		.file = r->path, .dev = r->dev, .ino = r->ino, .piece = piece,
+	};
+	return c->cbs->line ? c->cbs->line(c->cbctx, c->idx, &ln) : true;
+}
+
+/* Index of the newline unit at or after pos, or -1. UTF-16: "\n\0" at an even file offset. */
+static long find_eol(const struct reader *r, size_t pos)
+{
+	if (r->enc == LOGENC_UTF8) {
+		const char *nl = memchr(r->buf + pos, '\n', r->len - pos);
+		return nl ? (long)(nl - r->buf) : -1;
+	}
+	size_t i = pos + ((r->off + pos) & 1);
+	for (; i + 1 < r->len; i += 2)
+		if (r->buf[i] == '\n' && r->buf[i + 1] == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A cut of at most LOGTAIL_MAX_LINE bytes that does not split a character. */
+static size_t piece_len(const struct reader *r, size_t pos)
+{
+	size_t n = LOGTAIL_MAX_LINE;
+	if (r->enc == LOGENC_UTF16LE) {
+		unsigned hi = (unsigned char)r->buf[pos + n - 1];
+		if (hi >= 0xD8 && hi <= 0xDB) /* a high surrogate: keep the pair together */
+			n -= 2;
+		return n;
+	}
+	for (size_t k = 0; k < 3; k++) { /* back up to a character start */
+		unsigned char b = (unsigned char)r->buf[pos + n - k];
+		if ((b & 0xC0) != 0x80)
+			return n - k;
+	}
+	return n;
+}
+
+/*
+ * Reads r to its current end, delivering complete lines. With final (a file that will
+ * not grow: a .lo_, or the old file after a rotation), a last unterminated line is
+ * delivered too. Returns false when a callback asked to stop, or on a read error.
+ */
+static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, bool final)
+{
+	if (!reader_detect(r, final))
+		return true;
+	struct stat st;
+	uint64_t fsize = fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	for (;;) {
+		ssize_t got = 0;
+		if (r->len < READ_CAP) {
+			got = pread(r->fd, r->buf + r->len, READ_CAP - r->len, (off_t)(r->off + r->len));
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				problem(c, f, PB_IOERR, "%s: read error: %s", r->path, strerror(errno));
+				return false;
+			}
+			r->len += (size_t)got;
+		}
+		bool eof = got == 0 && r->len < READ_CAP;
+		size_t pos = 0;
+		bool stop = false;
+		while (pos < r->len && !stop) {
+			if (c->cbs->chunk && r->enc == LOGENC_UTF8) {
+				const char *last = memrchr(r->buf + pos, '\n', r->len - pos);
+				if (last) {
+					size_t complete = (size_t)(last + 1 - (r->buf + pos));
+					size_t k = c->cbs->chunk(c->cbctx, c->idx, r->buf + pos, complete,
+								 r->off + pos, fsize);
+					pos += k <= complete ? k : complete;
+					if (pos >= r->len)
+						break;
+				}
+			}
+			long e = find_eol(r, pos);
+			if (e >= 0 && (size_t)e - pos <= LOGTAIL_MAX_LINE) {
+				size_t next = (size_t)e + (r->enc == LOGENC_UTF16LE ? 2 : 1);
+				stop = !deliver(c, f, r, r->buf + pos, (size_t)e - pos, r->off + pos, r->off + next,
+						false);
+				pos = next;
+			} else if (r->len - pos >= LOGTAIL_MAX_LINE) {
+				size_t n = piece_len(r, pos);
+				stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + pos + n, true);
+				pos += n;
+			} else if (eof && final) {
+				size_t n = r->len - pos;
+				stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + r->len, false);
+				pos = r->len;
+			} else {
+				break;
+			}
+		}
+		if (pos) {
+			memmove(r->buf, r->buf + pos, r->len - pos);
+			r->len -= pos;
+			r->off += pos;
+		}
+		if (stop)
+			return false;
+		if (eof)
+			return true;
+	}
+}
+
+/* Reads a whole rotated-out file from off to its end (the old content of a rotation). */
+static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint64_t off)
+{
+	struct reader old = {.fd = -1};
+	int e = reader_open(&old, path, off);
+	if (e) {
+		problem(c, f, PB_LOST, "%s: cannot be read to finish the rotated log: %s", path, strerror(e));
+		reader_close(&old);
+		free(old.buf);
+		return false;
+	}
+	bool ok = reader_drain(c, f, &old, true);
+	note(c, LTN_FILE_END, NULL, NULL, NULL);
+	reader_close(&old);
+	free(old.buf);
+	return ok;
+}
+
+/* Opens the live file (found case-insensitively) at offset; reports problems once. */
+static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
+{
+	char *p = logtail_resolve_path(f->want);
+	if (!p) {
+		problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
+		return false;
+	}
+	int e = reader_open(&f->r, p, off);
+	if (e) {
+		if (e == EACCES || e == EPERM)
+			problem(c, f, PB_UNREADABLE, "%s: cannot be read: %s", p, strerror(e));
+		else if (e == ENOENT)
+			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
+		else
+			problem(c, f, PB_IOERR, "%s: cannot be opened: %s", p, strerror(e));
+		free(p);
+		return false;
+	}
+	free(p);
+	recovered(c, f, PB_MISSING | PB_UNREADABLE | PB_IOERR, f->r.path);
+	return true;
+}
+
+/* A shrunk file with the same identity: copy-rotation into .lo_, or plain truncation. */
+static void handle_shrink(struct ctx *c, struct lt_file *f, uint64_t read_to)
+{
+	char *lo = lo_path_of(f->r.path);
+	char *lo_real = logtail_resolve_path(lo);
+	struct stat st;
+	bool copied = lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_ino != f->r.ino &&
+		      (uint64_t)st.st_size >= read_to && mtime_ms(&st) + 2000 >= f->last_read_ms;
+	char *live = xstrdup(f->r.path);
+	if (copied) {
+		finish_old(c, f, lo_real, read_to);
+		note(c, LTN_ROTATED, lo_real, live, "rotated (copied to .lo_ and truncated)");
+	} else {
+		note(c, LTN_FILE_END, NULL, NULL, NULL);
+		note(c, LTN_TRUNCATED, live, live, "truncated: reading again from the start");
+	}
+	f->r.off = 0;
+	f->r.len = 0;
+	f->r.enc_known = false;
+	free(live);
+	free(lo);
+	free(lo_real);
+}
+
+/* First open: reconcile the saved position with what is on disk now. */
+static void start_file(struct ctx *c, struct lt_file *f)
+{
+	f->started = true;
+	f->last_read_ms = f->saved_ms;
+	if (f->start == LT_START_BEGIN || (f->start == LT_START_POS && f->saved.ino == 0 && f->saved.dev == 0)) {
+		open_live(c, f, 0);
+		return;
+	}
+	if (f->start == LT_START_END) {
+		if (open_live(c, f, 0)) {
+			struct stat st;
+			if (fstat(f->r.fd, &st) == 0)
+				f->r.off = (uint64_t)st.st_size;
+		}
+		return;
+	}
+	bool live = open_live(c, f, 0);
+	if (live && f->r.dev == f->saved.dev && f->r.ino == f->saved.ino) {
+		struct stat st;
+		if (fstat(f->r.fd, &st) == 0 && (uint64_t)st.st_size < f->saved.offset)
+			handle_shrink(c, f, f->saved.offset);
+		else
+			f->r.off = f->saved.offset;
+		return;
+	}
+	/* A different file (or none) has the name: the one we read rolled over while closed. */
+	char *lo = lo_path_of(live ? f->r.path : f->want);
+	char *lo_real = logtail_resolve_path(lo);
+	struct stat st;
+	if (lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_dev == f->saved.dev &&
+	    (uint64_t)st.st_ino == f->saved.ino) {
+		finish_old(c, f, lo_real, (uint64_t)st.st_size >= f->saved.offset ? f->saved.offset : 0);
+		note(c, LTN_ROTATED, lo_real, live ? f->r.path : f->want, "rotated while steward was closed");
+	} else if (f->saved.offset > 0) {
+		problem(c, f, PB_LOST,
+			"%s: the file read up to offset %llu before is gone (rotated more than once, or "
+			"replaced); lines written to it after that could not be read",
+			f->want, (unsigned long long)f->saved.offset);
+		note(c, LTN_REPLACED, NULL, live ? f->r.path : f->want, "replaced while steward was closed");
+	}
+	free(lo);
+	free(lo_real);
+}
+
+static void watch_dir(struct logtail *t, struct lt_file *f, struct ctx *c)
+{
+	char *dir;
+	const char *slash = strrchr(f->want, '/');
+	dir = slash ? xstrndup(f->want, (size_t)(slash - f->want) + (slash == f->want)) : xstrdup(".");
+	struct statfs sfs;
+	if (statfs(dir, &sfs) != 0) {
+		problem(c, f, PB_NODIR, "%s: folder cannot be read: %s (polling)", dir, strerror(errno));
+		f->polling = true;
+		free(dir);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(netfs_magic); i++)
+		if ((unsigned long)sfs.f_type == netfs_magic[i])
+			f->polling = true;
+	if (!f->polling && !t->force_poll && t->ifd >= 0) {
+		f->wd = inotify_add_watch(t->ifd, dir,
+					  IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+						  IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
+		if (f->wd < 0)
+			f->polling = true;
+	} else {
+		f->polling = true;
+	}
+	free(dir);
+}
+
+static void process_file(struct ctx *c, struct lt_file *f)
+{
+	if (!f->started)
+		start_file(c, f);
+	if (f->r.fd < 0 && !open_live(c, f, 0))
+		return;
+	for (int round = 0; round < 8; round++) {
+		struct stat sp;
+		char *live = logtail_resolve_path(f->want);
+		bool have = live && stat(live, &sp) == 0;
+		if (!reader_drain(c, f, &f->r, c->t->oneshot))
+			break;
+		if (!have) { /* deleted or renamed away; the next file will be picked up */
+			free(live);
+			break;
+		}
+		if ((uint64_t)sp.st_ino != f->r.ino || (uint64_t)sp.st_dev != f->r.dev) {
+			/* Rotated or replaced: the old file was read to its end through our descriptor. */
+			reader_drain(c, f, &f->r, true);
+			note(c, LTN_FILE_END, NULL, NULL, NULL);
+			char *lo = lo_path_of(live);
+			char *lo_real = logtail_resolve_path(lo);
+			struct stat sl;
+			bool rotated = lo_real && stat(lo_real, &sl) == 0 && (uint64_t)sl.st_ino == f->r.ino &&
+				       (uint64_t)sl.st_dev == f->r.dev;
+			if (rotated)
+				note(c, LTN_ROTATED, lo_real, live, "rotated");
+			else
+				note(c, LTN_REPLACED, f->r.path, live, "replaced by a new file");
+			free(lo);
+			free(lo_real);
+			free(live);
+			if (!open_live(c, f, 0))
+				break;
+			continue;
+		}
+		free(live);
+		struct stat sf;
+		if (fstat(f->r.fd, &sf) == 0 && (uint64_t)sf.st_size < f->r.off + f->r.len) {
+			handle_shrink(c, f, f->r.off);
+			continue;
+		}
+		f->last_read_ms = util_now_ms();
+		break;
+	}
+	note(c, LTN_IDLE, NULL, NULL, NULL);
+}
+
+/* ---- public ------------------------------------------------------------------- */
+
+struct logtail *logtail_new(void)
+{
+	struct logtail *t = xcalloc(1, sizeof *t);
+	t->ifd = -1;
+	const char *env = getenv("STEWARD_POLL");
+	t->force_poll = env && strcmp(env, "1") == 0;
+	return t;
+}
+
+void logtail_free(struct logtail *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct lt_file *f = &t->files[i];
+		reader_close(&f->r);
+		free(f->r.buf);
+		free(f->want);
+		sb_free(&f->dec);
+	}
+	free(t->files);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	free(t);
+}
+
+size_t logtail_add(struct logtail *t, const char *path, enum logtail_start start,
+		   const struct logtail_pos *pos, int64_t saved_ms)
+{
+	t->files = xreallocarray(t->files, t->n + 1, sizeof *t->files);
+	struct lt_file *f = &t->files[t->n];
+	memset(f, 0, sizeof *f);
+	f->want = xstrdup(path);
+	f->r.fd = -1;
+	f->wd = -1;
+	f->start = start;
+	if (pos)
+		f->saved = *pos;
+	f->saved_ms = saved_ms;
+	t->inited = false;
+	return t->n++;
+}
+
+void logtail_force_polling(struct logtail *t, bool on) { t->force_poll = on; }
+void logtail_set_oneshot(struct logtail *t, bool on) { t->oneshot = on; }
+
+static void init_watches(struct logtail *t, const struct logtail_cbs *cbs, void *ctx)
+{
+	if (t->inited)
+		return;
+	t->inited = true;
+	if (t->ifd < 0 && !t->force_poll)
+		t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	for (size_t i = 0; i < t->n; i++) {
+		struct ctx c = {t, cbs, ctx, i};
+		if (t->files[i].wd < 0 && !t->files[i].polling)
+			watch_dir(t, &t->files[i], &c);
+	}
+}
+
+int logtail_fd(const struct logtail *t)
+{
+	if (t->force_poll)
+		return -1;
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->files[i].polling)
+			return t->ifd;
+	return -1;
+}
+
+int logtail_timeout_ms(const struct logtail *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->files[i].polling || t->force_poll)
+			return POLL_MS;
+	return t->ifd >= 0 ? SAFETY_MS : POLL_MS;
+}
+
+enum st_code logtail_process(struct logtail *t, const struct logtail_cbs *cbs, void *ctx,
+			     struct st_error *err)
+{
+	(void)err;
+	init_watches(t, cbs, ctx);
+	if (t->ifd >= 0) { /* drain; which file changed does not matter: all are checked */
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		while (read(t->ifd, buf, sizeof buf) > 0)
+			;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct ctx c = {t, cbs, ctx, i};
+		process_file(&c, &t->files[i]);
+	}
+	return ST_OK;
+}
+
+void logtail_position(const struct logtail *t, size_t idx, struct logtail_pos *out)
+{
+	const struct lt_file *f = &t->files[idx];
+	if (f->r.fd >= 0) {
+		out->dev = f->r.dev;
+		out->ino = f->r.ino;
+		out->offset = f->r.off;
+	} else if (!f->started && f->start == LT_START_POS) {
+		*out = f->saved;
+	} else {
+		memset(out, 0, sizeof *out);
+	}
+}
+
+const char *logtail_path(const struct logtail *t, size_t idx)
+{
+	const struct lt_file *f = &t->files[idx];
+	return f->r.path ? f->r.path : f->want;
+}
+
+bool logtail_is_polling(const struct logtail *t, size_t idx)
+{
+	return t->force_poll || t->files[idx].polling;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_watch_log_cli.sh — `steward log`: CLI.md's --json fields, .lo_ before .log,
+# --errors, terminal sanitizing, --follow across a rotation, exit codes.
+set -euo pipefail
+: "${STEWARD_BIN:?}"
+d=$(mktemp -d /tmp/steward-e2e-log.XXXXXX)
+fpid=
+trap '[ -n "$fpid" ] && kill "$fpid" 2>/dev/null; rm -rf "$d"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+printf 'Processing site shutdown transaction  $$<SMS_SITE_COMPONENT_MANAGER><06-14-2006 02:14:07.123+300><thread=2648 (0xA58)>\r\n' >"$d/sitecomp.lo_"
+printf 'Site shutdown complete  $$<SMS_SITE_COMPONENT_MANAGER><06-14-2006 02:15:00.000+300><thread=2648 (0xA58)>\r\n' >"$d/SiteComp.log"
+printf 'Http verification .sms_aut failed with status code 401, Unauthorized  $$<SMS_MP_CONTROL_MANAGER><06-14-2006 02:15:01.000+300><thread=7 (0x7)>\r\n' >>"$d/SiteComp.log"
+printf 'evil \033]0;title\007\033[31mred\r\n' >>"$d/SiteComp.log"
+
+out=$("$STEWARD_BIN" log --json "$d/sitecomp.log")
+python3 - "$out" <<'PY' || fail "json fields"
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines()]
+assert len(rows) == 4, rows
+keys = {"file","line","format","local_time","utc","bias","component","thread","severity","text"}
+for r in rows:
+    assert set(r) == keys, r
+assert rows[0]["file"].endswith("sitecomp.lo_"), rows[0]
+assert rows[0]["text"] == "Processing site shutdown transaction"
+assert rows[0]["utc"] == "2006-06-14T07:14:07.123Z" and rows[0]["bias"] == 300
+assert rows[0]["format"] == "sms" and rows[0]["thread"] == 2648
+assert rows[1]["file"].endswith("SiteComp.log") and rows[1]["line"] == 1
+assert rows[2]["severity"] == "error"
+assert rows[3]["format"] == "plain" and rows[3]["component"] is None and rows[3]["utc"] is None
+PY
+
+err=$("$STEWARD_BIN" log --errors "$d/sitecomp.log")
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "--errors printed: $err"
+case "$err" in *"Http verification"*) ;; *) fail "--errors: $err" ;; esac
+
+plain=$("$STEWARD_BIN" log "$d/SiteComp.log")
+if printf '%s' "$plain" | grep -q $'\033'; then fail "escape sequence reached the terminal"; fi
+case "$plain" in *"evil red"*|*"evil"*"red"*) ;; *) fail "sanitized text missing: $plain" ;; esac
+
+set +e
+"$STEWARD_BIN" log "$d/none.log" 2>/dev/null; rc=$?
+"$STEWARD_BIN" log --nope "$d/SiteComp.log" 2>/dev/null; rc2=$?
+set -e
+[ "$rc" -eq 66 ] || fail "missing file exit $rc"
+[ "$rc2" -eq 64 ] || fail "bad option exit $rc2"
+
+# --follow: appended lines, then a rollover to .lo_ with a last line written just before it
+"$STEWARD_BIN" log --follow --json "$d/SiteComp.log" >"$d/follow.out" 2>"$d/follow.err" &
+fpid=$!
+sleep 0.5
+printf 'appended one  $$<SMS_X><06-14-2006 02:16:00.000+300><thread=1 (0x1)>\r\n' >>"$d/SiteComp.log"
+sleep 0.3
+printf 'last before rollover  $$<SMS_X><06-14-2006 02:16:01.000+300><thread=1 (0x1)>\r\n' >>"$d/SiteComp.log"
+mv "$d/SiteComp.log" "$d/sitecomp.lo_"
+printf 'first after rollover  $$<SMS_X><06-14-2006 02:16:02.000+300><thread=1 (0x1)>\r\n' >"$d/SiteComp.log"
+for _ in $(seq 50); do grep -q "first after rollover" "$d/follow.out" && break; sleep 0.1; done
+kill -TERM "$fpid"; wait "$fpid" || fail "--follow did not exit 0 on SIGTERM"
+fpid=
+python3 - "$d/follow.out" <<'PY' || { cat "$d/follow.out"; fail "--follow order"; }
+import json, sys
+texts = [json.loads(l)["text"] for l in open(sys.argv[1])]
+want = ["appended one", "last before rollover", "first after rollover"]
+got = [t for t in texts if t in want]
+assert got == want, texts
+PY
+echo "log cli ok"

@@ -1,0 +1,461 @@
+/*
+ * test_logtail.c — following files: appends, partial lines, rotation to .lo_ (live and
+ * while closed, renamed or copied-and-truncated), truncation, replacement, encodings,
+ * over-long lines, case-insensitive names, problems reported once.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "steward/logtail.h"
+#include "steward/util.h"
+
+struct seen {
+	char *lines[64];
+	char *files[64];
+	uint64_t offs[64];
+	bool piece[64];
+	size_t n;
+	enum logtail_note notes[64];
+	char *msgs[64];
+	size_t n_notes;
+	size_t stop_after; /* 0: never */
+};
+
+static bool on_line(void *ctx, size_t idx, const struct logtail_line *ln)
+{
+	(void)idx;
+	struct seen *s = ctx;
+	cr_assert_lt(s->n, 64);
+	cr_assert_eq(strlen(ln->text), ln->len);
+	s->lines[s->n] = strdup(ln->text);
+	s->files[s->n] = strdup(ln->file);
+	s->offs[s->n] = ln->offset;
+	s->piece[s->n] = ln->piece;
+	s->n++;
+	return !(s->stop_after && s->n == s->stop_after);
+}
+
+static void on_note(void *ctx, size_t idx, enum logtail_note what, const char *old_file,
+		    const char *new_file, const char *msg)
+{
+	(void)idx, (void)old_file, (void)new_file;
+	struct seen *s = ctx;
+	if (what == LTN_IDLE || what == LTN_FILE_END)
+		return;
+	cr_assert_lt(s->n_notes, 64);
+	s->notes[s->n_notes] = what;
+	s->msgs[s->n_notes] = strdup(msg ? msg : "");
+	s->n_notes++;
+}
+
+static const struct logtail_cbs cbs = {.line = on_line, .note = on_note};
+
+static void seen_free(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->lines[i]);
+		free(s->files[i]);
+	}
+	for (size_t i = 0; i < s->n_notes; i++)
+		free(s->msgs[i]);
+	memset(s, 0, sizeof *s);
+}
+
+static char dir[64];
+
+static void mkdir_tmp(void)
+{
+	strcpy(dir, "/tmp/steward-lt-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static char *path_of(const char *name) { return xasprintf("%s/%s", dir, name); }
+
+static void append(const char *name, const char *data, size_t n)
+{
+	char *p = path_of(name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	free(p);
+}
+
+static void appends(const char *name, const char *s) { append(name, s, strlen(s)); }
+
+static void process(struct logtail *t, struct seen *s)
+{
+	struct st_error err;
+	cr_assert_eq(logtail_process(t, &cbs, s, &err), ST_OK);
+}
+
+static bool has_note(const struct seen *s, enum logtail_note what)
+{
+	for (size_t i = 0; i < s->n_notes; i++)
+		if (s->notes[i] == what)
+			return true;
+	return false;
+}
+
+TestSuite(logtail, .init = mkdir_tmp, .fini = rm_tmp);
+
+Test(logtail, appended_lines_and_partial_line_held)
+{
+	appends("a.log", "one\r\ntwo\npar");
+	struct logtail *t = logtail_new();
+	char *p = path_of("a.log");
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[0], "one");
+	cr_assert_str_eq(s.lines[1], "two");
+	struct logtail_pos pos;
+	logtail_position(t, 0, &pos);
+	cr_assert_eq(pos.offset, 9); /* the partial line is not passed */
+	appends("a.log", "tial\r\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[2], "partial");
+	cr_assert_eq(s.offs[2], 9);
+	logtail_position(t, 0, &pos);
+	cr_assert_eq(pos.offset, 9 + 9);
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, start_at_end_reads_only_new_lines)
+{
+	appends("a.log", "old\n");
+	struct logtail *t = logtail_new();
+	char *p = path_of("a.log");
+	logtail_add(t, p, LT_START_END, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 0);
+	appends("a.log", "new\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.lines[0], "new");
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, rotation_by_rename_finishes_old_content_first)
+{
+	appends("SiteComp.log", "a1\n");
+	struct logtail *t = logtail_new();
+	char *p = path_of("SiteComp.log"), *lo = path_of("SiteComp.lo_");
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	appends("SiteComp.log", "a2 written just before the rollover\n");
+	cr_assert_eq(rename(p, lo), 0);
+	appends("SiteComp.log", "b1\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[1], "a2 written just before the rollover");
+	cr_assert_str_eq(s.lines[2], "b1");
+	cr_assert_str_eq(s.files[2], p);
+	cr_assert_eq(s.offs[2], 0);
+	cr_assert(has_note(&s, LTN_ROTATED));
+	logtail_free(t);
+	free(p);
+	free(lo);
+	seen_free(&s);
+}
+
+Test(logtail, rotation_while_closed_resumes_in_lo)
+{
+	appends("hman.log", "h1\nh2\n");
+	char *p = path_of("hman.log"), *lo = path_of("hman.lo_");
+	struct stat st;
+	cr_assert_eq(stat(p, &st), 0);
+	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 3}; /* read "h1" */
+	/* while steward is closed: more lines, rollover, new file */
+	appends("hman.log", "h3\n");
+	cr_assert_eq(rename(p, lo), 0);
+	appends("hman.log", "n1\n");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_POS, &saved, util_now_ms());
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[0], "h2");
+	cr_assert_str_eq(s.files[0], lo);
+	cr_assert_str_eq(s.lines[1], "h3");
+	cr_assert_str_eq(s.lines[2], "n1");
+	cr_assert_str_eq(s.files[2], p);
+	cr_assert(has_note(&s, LTN_ROTATED));
+	logtail_free(t);
+	free(p);
+	free(lo);
+	seen_free(&s);
+}
+
+Test(logtail, copy_and_truncate_rotation)
+{
+	appends("x.log", "c1\n");
+	char *p = path_of("x.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	appends("x.log", "c2\n");
+	/* copy to .lo_, then truncate the same inode and write on */
+	appends("x.lo_", "c1\nc2\n");
+	cr_assert_eq(truncate(p, 0), 0);
+	appends("x.log", "d\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[1], "c2");
+	cr_assert_str_eq(s.lines[2], "d");
+	cr_assert(has_note(&s, LTN_ROTATED));
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, plain_truncation_restarts_at_zero)
+{
+	appends("x.log", "first line\n");
+	char *p = path_of("x.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(truncate(p, 0), 0);
+	appends("x.log", "z\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[1], "z");
+	cr_assert(has_note(&s, LTN_TRUNCATED));
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, truncated_while_closed)
+{
+	appends("x.log", "0123456789\n");
+	char *p = path_of("x.log");
+	struct stat st;
+	cr_assert_eq(stat(p, &st), 0);
+	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 11};
+	cr_assert_eq(truncate(p, 0), 0);
+	appends("x.log", "new\n");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_POS, &saved, util_now_ms());
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.lines[0], "new");
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, deleted_and_recreated)
+{
+	appends("x.log", "a\n");
+	char *p = path_of("x.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(unlink(p), 0);
+	process(t, &s);
+	appends("x.log", "b\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[1], "b");
+	cr_assert(has_note(&s, LTN_REPLACED));
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, missing_file_reported_once_then_picked_up)
+{
+	char *p = path_of("later.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_POS, &(struct logtail_pos){0, 0, 0}, 0);
+	struct seen s = {0};
+	process(t, &s);
+	process(t, &s);
+	cr_assert_eq(s.n_notes, 1);
+	cr_assert_eq(s.notes[0], LTN_PROBLEM);
+	appends("later.log", "here\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert(has_note(&s, LTN_RECOVERED));
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, case_insensitive_name)
+{
+	appends("SITECOMP.LOG", "upper\n");
+	char *p = path_of("sitecomp.log");
+	char *real = logtail_resolve_path(p);
+	cr_assert_not_null(real);
+	cr_assert(util_has_suffix(real, "/SITECOMP.LOG"));
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.lines[0], "upper");
+	logtail_free(t);
+	free(p);
+	free(real);
+	seen_free(&s);
+}
+
+Test(logtail, unreadable_file_reported_once)
+{
+	char *p = path_of("secret.log");
+	if (geteuid() == 0) { /* root reads any file: a folder by that name is unreadable as a log */
+		cr_assert_eq(mkdir(p, 0755), 0);
+	} else {
+		appends("secret.log", "x\n");
+		cr_assert_eq(chmod(p, 0), 0);
+	}
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	process(t, &s);
+	process(t, &s);
+	cr_assert_eq(s.n_notes, 1);
+	cr_assert_eq(s.notes[0], LTN_PROBLEM);
+	cr_assert(strstr(s.msgs[0], "cannot be"), "%s", s.msgs[0]);
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, bom_utf8_and_utf16le)
+{
+	appends("u8.log", "\xEF\xBB\xBFh\xC3\xA9llo\r\n");
+	/* UTF-16LE with BOM: "hé\r\nx\r\n" */
+	static const char u16[] = "\xFF\xFE" "h\0\xE9\0\r\0\n\0" "x\0\r\0\n\0";
+	append("u16.log", u16, sizeof u16 - 1);
+	char *p8 = path_of("u8.log"), *p16 = path_of("u16.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p8, LT_START_BEGIN, NULL, 0);
+	logtail_add(t, p16, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[0], "h\xC3\xA9llo");
+	cr_assert_eq(s.offs[0], 3);
+	cr_assert_str_eq(s.lines[1], "h\xC3\xA9");
+	cr_assert_eq(s.offs[1], 2);
+	cr_assert_str_eq(s.lines[2], "x");
+	cr_assert_eq(s.offs[2], 10);
+	logtail_free(t);
+	free(p8);
+	free(p16);
+	seen_free(&s);
+}
+
+Test(logtail, nul_and_invalid_bytes_kept_visible)
+{
+	append("b.log", "a\0b\xff\n", 5);
+	char *p = path_of("b.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.lines[0], "a\xE2\x90\x80" "b\xC3\xBF");
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, long_line_split_in_pieces)
+{
+	size_t n = 3 * LOGTAIL_MAX_LINE + 100;
+	char *big = malloc(n + 1);
+	memset(big, 'q', n);
+	big[n] = '\n';
+	append("big.log", big, n + 1);
+	appends("big.log", "after\n");
+	char *p = path_of("big.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 5);
+	cr_assert(s.piece[0]);
+	cr_assert_eq(strlen(s.lines[0]), LOGTAIL_MAX_LINE);
+	cr_assert_eq(strlen(s.lines[3]), 100);
+	cr_assert_str_eq(s.lines[4], "after");
+	logtail_free(t);
+	free(p);
+	free(big);
+	seen_free(&s);
+}
+
+Test(logtail, stop_keeps_position_after_the_line)
+{
+	appends("a.log", "1\n2\n3\n");
+	char *p = path_of("a.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {.stop_after = 2};
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	struct logtail_pos pos;
+	logtail_position(t, 0, &pos);
+	cr_assert_eq(pos.offset, 4);
+	s.stop_after = 0;
+	process(t, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.lines[2], "3");
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
+
+Test(logtail, inotify_descriptor_and_forced_polling)
+{
+	appends("a.log", "x\n");
+	char *p = path_of("a.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	if (!getenv("STEWARD_POLL")) {
+		cr_assert_geq(logtail_fd(t), 0);
+		cr_assert_not(logtail_is_polling(t, 0));
+	}
+	logtail_free(t);
+	t = logtail_new();
+	logtail_force_polling(t, true);
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	process(t, &s);
+	cr_assert_eq(logtail_fd(t), -1);
+	cr_assert(logtail_is_polling(t, 0));
+	cr_assert_eq(logtail_timeout_ms(t), 500);
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
