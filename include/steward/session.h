@@ -17,6 +17,21 @@
  *  - after every completion the first applicable step not done/skipped becomes active
  *    (an activation event, recording every log's identity and size).
  *  - the session finishes (an event) when every applicable step is done or skipped.
+ *
+ * Details fixed by session.c (the one place they live):
+ *  - the active step is the step whose status is STEP_ACTIVE, else the first applicable
+ *    step that is not done or skipped (a failed step stays where it is until it is
+ *    reopened or skipped); at most one step is STEP_ACTIVE;
+ *  - complete/override/skip/fail/reopen of a step in the wrong state (completing a done
+ *    step, reopening a pending one, completing a failed one without reopening it) is
+ *    refused with ST_TEMPFAIL; a pending step may be completed or skipped out of order
+ *    (it keeps the active step where it is), except that a step with a `wait` must have
+ *    been active for that long;
+ *  - after a reopen, the first applicable step not done or skipped becomes active when it
+ *    comes before the active one (or nothing is active);
+ *  - a failure signature (session_record_failure) marks its step failed;
+ *  - a finished session refuses every transition (ST_INVALID) but still takes notes;
+ *  - a not-applicable step refuses everything, notes included (ST_INVALID).
  */
 #ifndef STEWARD_SESSION_H
 #define STEWARD_SESSION_H
@@ -49,6 +64,8 @@ struct sess_note {
 	char *op;   /* operator */
 	char *text;
 	long step;  /* step index, or -1 for a session note */
+	const char *kind; /* static: "note", or the transition it explains: "complete",
+	                     "override", "skip", "fail", "reopen" */
 };
 
 /* One expected line seen (evidence). */
@@ -117,6 +134,10 @@ struct session {
 	struct store *store;
 	bool writable;        /* holds the lock */
 	int64_t seq;          /* last event applied */
+	char head_hash[65];   /* hash of that event */
+	char *actor_op;       /* who is acting now (recorded on every event appended) */
+	char *actor_host;
+	bool positioned;      /* logs[] set (by the first activation or a positions event) */
 };
 
 struct session_params {
@@ -157,6 +178,16 @@ enum st_code session_open(struct store *st, const char *id_or_prefix, enum sessi
 /* Re-reads events appended by others since the last load (readers: simulate, TUI peek). */
 enum st_code session_refresh(struct session *s, struct st_error *err);
 void session_close(struct session *s); /* releases the lock; NULL-safe */
+
+/* Who is acting: recorded on every event appended from now on. Default: $STEWARD_OPERATOR,
+ * else the login name; this machine's host name. (session_open sets the default.) */
+void session_set_actor(struct session *s, const char *op, const char *host);
+/* A step by id, or by its 1-based number in the runbook; -1 when none. */
+long session_find_step(const struct session *s, const char *id_or_number);
+/* The state as the store caches it (struct store_state, store.h): a replay computes it,
+ * every transaction writes it; the two must be equal. Caller frees with store_state_free. */
+struct store_state;
+void session_projection(const struct session *s, struct store_state *out);
 
 /* Operator transitions. step is an index into s->rb->steps; note/reason may be NULL. */
 enum st_code session_complete(struct session *s, size_t step, const char *confirm_word,

@@ -1,0 +1,176 @@
+/*
+ * store.h — the session database behind a narrow interface: open, append an event,
+ * read events, read/write the cached state (projections), the session lock, audit.
+ * Every line of SQL in steward lives in store.c; nothing above this interface knows
+ * it is SQLite (a server-backed store could implement the same functions).
+ *
+ * Invariants:
+ *  - events are append-only (triggers refuse UPDATE and DELETE) and hash-chained per
+ *    session: seq runs 1, 2, 3 ... without gaps; each event's prev_hash is the hash of
+ *    the event before it (64 zeros for the first); its hash is the SHA-256 of a
+ *    canonical encoding of (session id, seq, time, operator, host, type, step, data,
+ *    prev_hash) — see store_event_hash();
+ *  - a session row's identity columns (id, runbook text and hash, start) never change;
+ *    its other columns and the step/log tables are projections, written in the same
+ *    transaction as the events they follow from, and always equal to a replay;
+ *  - writers open with STORE_WRITE (folder 0700 and file 0600 when created, WAL,
+ *    synchronous=FULL, foreign keys, busy timeout, migrations by PRAGMA user_version);
+ *    readers open with STORE_READ, which never writes and works on a read-only file.
+ */
+#ifndef STEWARD_STORE_H
+#define STEWARD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "steward/status.h"
+
+struct store;
+
+enum store_mode { STORE_READ, STORE_WRITE };
+
+/* Opens (STORE_WRITE: creates and migrates) the database at path. Errors: ST_CANTCREATE
+ * (cannot create/write, naming the path and what to do), ST_NOTFOUND (STORE_READ and no
+ * file), ST_TEMPFAIL (the database stayed locked past the busy timeout). */
+enum st_code store_open(const char *path, enum store_mode mode, struct store **out,
+			struct st_error *err);
+void store_close(struct store *st); /* NULL-safe */
+const char *store_path(const struct store *st);
+bool store_writable(const struct store *st);
+/* Benchmarks' bulk generators only: synchronous=OFF (never used by the program). */
+void store_set_durable(struct store *st, bool durable);
+
+/* Transactions: BEGIN IMMEDIATE ... COMMIT. Appends and projection writes go inside one. */
+enum st_code store_begin(struct store *st, struct st_error *err);
+enum st_code store_commit(struct store *st, struct st_error *err);
+void store_rollback(struct store *st);
+
+/* The session's fixed identity, written once at start. */
+struct store_session {
+	char *id;
+	char *label;           /* may be NULL */
+	char *op;
+	char *host;
+	bool rehearsal;
+	int64_t started_ms;
+	char *runbook_id;
+	char *runbook_title;
+	char *runbook_version;
+	char *runbook_path;
+	char *runbook_sha256;  /* of runbook_text */
+	char *runbook_text;    /* exact text as loaded at start */
+	size_t runbook_text_len;
+};
+void store_session_free(struct store_session *row); /* frees the members */
+
+/* Inserts a session row (inside a transaction). ST_TEMPFAIL when the id exists. */
+enum st_code store_insert_session(struct store *st, const struct store_session *row,
+				  struct st_error *err);
+enum st_code store_read_session(struct store *st, const char *id, struct store_session *out,
+				struct st_error *err);
+/*
+ * Resolves a full id or unique prefix. NULL or "" = the most recently active unfinished
+ * session. ST_NOTFOUND when none; ST_USAGE naming the candidates when ambiguous.
+ */
+enum st_code store_resolve_id(struct store *st, const char *id_or_prefix, char **id_out,
+			      struct st_error *err);
+
+/* One event as stored (strings borrowed: from the caller when appending, from the
+ * store for the duration of a store_read_events callback). */
+struct store_event {
+	int64_t seq;
+	int64_t at_ms;
+	const char *op;
+	const char *host;
+	const char *type;
+	const char *step;  /* step id, or NULL for a session-level event */
+	const char *data;  /* JSON object, canonical text (compact, sorted keys) */
+	char prev_hash[65];
+	char hash[65];
+};
+
+/* The SHA-256 (hex) of the canonical encoding of ev (its hash field is not used). */
+void store_event_hash(const char *session_id, const struct store_event *ev, char out[65]);
+
+/*
+ * Appends one event inside a transaction: ev's at_ms, op, host, type, step and data are
+ * used; seq, prev_hash and hash are computed and written back into *ev. expect_seq is
+ * the caller's idea of the last seq: when the stored head differs (someone else wrote),
+ * nothing is written and ST_TEMPFAIL is returned.
+ */
+enum st_code store_append(struct store *st, const char *session_id, int64_t expect_seq,
+			  struct store_event *ev, struct st_error *err);
+
+/* Calls cb for every event with seq > after_seq, in order. ev is borrowed for the call;
+ * cb returns false to stop early. */
+typedef bool (*store_event_cb)(void *ctx, const struct store_event *ev);
+enum st_code store_read_events(struct store *st, const char *session_id, int64_t after_seq,
+			       store_event_cb cb, void *ctx, struct st_error *err);
+
+/* Cached state (projection) of a session. */
+struct store_step_row {
+	char *step_id;
+	char *status;          /* step_status_name() */
+	char *completed_by;    /* NULL when not completed */
+	int64_t activated_ms;
+	int64_t completed_ms;
+	char *op;              /* who completed/skipped/failed it, or NULL */
+};
+struct store_log_row {
+	char *name;
+	char *path;
+	uint64_t dev, ino, offset;
+};
+struct store_state {
+	char *status;          /* "active" | "finished" */
+	int64_t finished_ms;
+	int64_t last_activity_ms;
+	int n_done, n_applicable;
+	char *active_step;     /* NULL when none */
+	int64_t head_seq;
+	char head_hash[65];
+	struct store_step_row *steps; /* in runbook order */
+	size_t n_steps;
+	struct store_log_row *logs;   /* in runbook order */
+	size_t n_logs;
+};
+void store_state_free(struct store_state *ss); /* frees the members */
+/* Replaces the cached state (inside the transaction that appended the events). */
+enum st_code store_put_state(struct store *st, const char *session_id, const struct store_state *ss,
+			     struct st_error *err);
+enum st_code store_read_state(struct store *st, const char *session_id, struct store_state *out,
+			      struct st_error *err);
+
+/* One row per session for listings, from the cached state (no replay). */
+struct store_summary {
+	char *id, *label, *runbook_id, *runbook_title, *status;
+	bool rehearsal;
+	int n_done, n_applicable;
+	int64_t started_ms, last_activity_ms;
+};
+/* Most recently active first. */
+enum st_code store_list(struct store *st, bool include_finished, struct store_summary **rows,
+			size_t *n, struct st_error *err);
+
+/*
+ * The session lock. store_lock takes it for this process (pid, host, start time), or
+ * returns ST_TEMPFAIL naming the holder (pid, host, since) when a live process holds it.
+ * A holder that is gone (no such pid on this host, or the pid now belongs to a
+ * different process) is taken over.
+ */
+enum st_code store_lock(struct store *st, const char *session_id, struct st_error *err);
+void store_unlock(struct store *st, const char *session_id);
+
+/* Recomputes a session's hash chain. */
+struct store_audit {
+	bool intact;
+	int64_t n_events;
+	int64_t bad_seq;       /* first event that does not verify (0 when intact or n/a) */
+	char head[65];         /* hash of the last event ("" when none) */
+	char problem[512];     /* what does not verify, one line ("" when intact) */
+};
+enum st_code store_audit(struct store *st, const char *session_id, struct store_audit *out,
+			 struct st_error *err);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * sessfix.h — a throw-away session database for the session/store/export tests:
+ * a temporary folder (database + log files), the fixture runbook loaded, a fixed
+ * clock. Shared helper (linked into every unit test binary; no Test() here).
+ */
+#ifndef STEWARD_TEST_SESSFIX_H
+#define STEWARD_TEST_SESSFIX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "steward/runbook.h"
+#include "steward/session.h"
+#include "steward/store.h"
+#include "steward/vars.h"
+
+#define SFX_T0 1795000000000LL /* 2026-11-18T..., a fixed "now" */
+
+struct sfx {
+	char dir[256];       /* temporary folder */
+	char *db;            /* dir/state/steward.db */
+	char *rb_path;       /* a copy of the fixture runbook inside dir */
+	struct store *st;    /* opened for writing */
+	struct runbook *rb;
+	char *id;            /* the session created by sfx_start */
+	int64_t now;
+};
+
+/* Temporary folder, a copy of fixtures/session/<fixture>, the store; clock at SFX_T0. */
+void sfx_init(struct sfx *f, const char *fixture);
+/* Creates a session with site_code=ABC and replication=<replication> ("no" when NULL). */
+void sfx_start(struct sfx *f, const char *replication);
+/* Opens the session for writing (asserting success). */
+struct session *sfx_open(struct sfx *f);
+void sfx_advance(struct sfx *f, int64_t ms); /* moves the fixed clock */
+void sfx_append_log(struct sfx *f, const char *file, const char *text);
+char *sfx_path(const struct sfx *f, const char *name); /* dir/name, caller frees */
+void sfx_fini(struct sfx *f);
+/* Runs SQL on the database directly (tests that tamper with it). */
+void sfx_sql(const struct sfx *f, const char *sql);
+/* Replay of the stored events equals the cached state (asserts). */
+void sfx_assert_projection(struct sfx *f);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * test_store.c — the SQLite store: owner-only files, schema version, append-only
+ * triggers, the hash chain breaking on any edited, deleted or reordered event (the
+ * database edited directly with the triggers dropped), the session lock (a second
+ * writer refused while the first lives, taken over once it is killed), readers on a
+ * read-only file.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sessfix.h"
+#include "steward/util.h"
+
+static struct sfx f;
+static struct st_error err;
+
+static void setup(void)
+{
+	sfx_init(&f, "basic.yaml");
+	sfx_start(&f, NULL);
+	/* a few more events: complete backup, a note, stop-site */
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_complete(s, 0, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_note(s, -1, "a note", &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, 2, "STOP", NULL, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+}
+
+static void teardown(void) { sfx_fini(&f); }
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static struct store_audit audit_now(void)
+{
+	struct store *ro = NULL;
+	cr_assert_eq(store_open(f.db, STORE_READ, &ro, &err), ST_OK, "%s", err.msg);
+	struct store_audit a;
+	cr_assert_eq(store_audit(ro, f.id, &a, &err), ST_OK, "%s", err.msg);
+	store_close(ro);
+	return a;
+}
+
+#define UNLOCKED_SQL(body)                                                                            \
+	"DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;" body                         \
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;" \
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+
+Test(store, files_are_owner_only)
+{
+	struct stat sb;
+	char *dir = sfx_path(&f, "state");
+	cr_assert_eq(stat(dir, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0700, "folder mode %o", sb.st_mode & 0777);
+	cr_assert_eq(stat(f.db, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0077, 0, "file mode %o", sb.st_mode & 0777);
+	free(dir);
+}
+
+Test(store, schema_version_and_pragmas)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	/* Reopening migrates nothing and keeps the data. */
+	struct store *again = NULL;
+	cr_assert_eq(store_open(f.db, STORE_WRITE, &again, &err), ST_OK, "%s", err.msg);
+	struct store_state ss;
+	cr_assert_eq(store_read_state(again, f.id, &ss, &err), ST_OK);
+	cr_assert_eq(ss.head_seq, 7);
+	store_state_free(&ss);
+	store_close(again);
+	/* A newer schema is refused, not clobbered. */
+	sfx_sql(&f, "PRAGMA user_version = 99");
+	cr_assert_eq(store_open(f.db, STORE_WRITE, &again, &err), ST_CANTCREATE);
+	cr_assert(strstr(err.msg, "newer steward"), "%s", err.msg);
+	sfx_sql(&f, "PRAGMA user_version = 1");
+}
+
+Test(store, events_refuse_update_and_delete)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
+	char *msg = NULL;
+	cr_assert_neq(sqlite3_exec(db, "UPDATE events SET data = '{}' WHERE seq = 2", NULL, NULL, &msg), SQLITE_OK);
+	cr_assert(strstr(msg, "append-only"), "%s", msg);
+	sqlite3_free(msg);
+	cr_assert_neq(sqlite3_exec(db, "DELETE FROM events WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_neq(sqlite3_exec(db, "UPDATE sessions SET runbook_text = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_neq(sqlite3_exec(db, "DELETE FROM sessions", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+Test(store, intact_chain_verifies)
+{
+	struct store_audit a = audit_now();
+	cr_assert(a.intact, "%s", a.problem);
+	cr_assert_eq(a.n_events, 7);
+	cr_assert_eq(strlen(a.head), 64);
+}
+
+Test(store, edited_event_breaks_the_chain)
+{
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET data = '{\"text\":\"a different note\"}' WHERE seq = 5;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 5);
+	cr_assert(strstr(a.problem, "event 5"), "%s", a.problem);
+}
+
+Test(store, edited_operator_or_time_breaks_the_chain)
+{
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET operator = 'mallory' WHERE seq = 3;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 3);
+}
+
+Test(store, rehashed_edit_breaks_the_next_link)
+{
+	/* Editing an event and recomputing its own hash leaves the next event's prev_hash wrong. */
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET at_ms = at_ms + 1, hash = 'f' || substr(hash, 2) WHERE seq = 2;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 2);
+}
+
+Test(store, deleted_event_breaks_the_chain)
+{
+	sfx_sql(&f, UNLOCKED_SQL("DELETE FROM events WHERE seq = 3;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 3);
+	cr_assert(strstr(a.problem, "missing"), "%s", a.problem);
+}
+
+Test(store, deleted_last_event_is_noticed)
+{
+	sfx_sql(&f, UNLOCKED_SQL("DELETE FROM events WHERE seq = 7;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 7);
+}
+
+Test(store, reordered_events_break_the_chain)
+{
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET seq = 100 WHERE seq = 3;"
+				 "UPDATE events SET seq = 3 WHERE seq = 4;"
+				 "UPDATE events SET seq = 4 WHERE seq = 100;"));
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 3);
+}
+
+Test(store, swapped_runbook_text_is_noticed)
+{
+	sfx_sql(&f, "DROP TRIGGER sessions_identity_fixed;"
+		    "UPDATE sessions SET runbook_text = CAST(replace(CAST(runbook_text AS TEXT), 'Tidy up', 'Tidy') AS BLOB);");
+	struct store_audit a = audit_now();
+	cr_assert_not(a.intact);
+	cr_assert_eq(a.bad_seq, 1);
+	cr_assert(strstr(a.problem, "runbook"), "%s", a.problem);
+}
+
+Test(store, event_hash_covers_every_field)
+{
+	struct store_event ev = {.seq = 1, .at_ms = 5, .op = "a", .host = "h", .type = "t", .step = NULL,
+				 .data = "{}", .prev_hash = "0"};
+	char h0[65], h1[65];
+	store_event_hash("S", &ev, h0);
+	ev.step = "";
+	store_event_hash("S", &ev, h1);
+	cr_assert_str_neq(h0, h1, "NULL and empty step differ");
+	ev.step = NULL;
+	store_event_hash("T", &ev, h1);
+	cr_assert_str_neq(h0, h1, "the session id counts");
+	ev.op = "a\n3:";
+	ev.host = "h";
+	store_event_hash("S", &ev, h1);
+	cr_assert_str_neq(h0, h1);
+}
+
+Test(store, second_writer_is_refused_until_the_first_dies)
+{
+	int ready[2];
+	cr_assert_eq(pipe(ready), 0);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		struct store *cst = NULL;
+		struct session *cs = NULL;
+		struct st_error cerr;
+		if (store_open(f.db, STORE_WRITE, &cst, &cerr) != ST_OK ||
+		    session_open(cst, f.id, SESSION_WRITE, &cs, &cerr) != ST_OK)
+			_exit(3);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c;
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the holder took the lock");
+	close(ready[0]);
+
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_TEMPFAIL);
+	char pid[32];
+	snprintf(pid, sizeof pid, "process %ld", (long)child);
+	cr_assert(strstr(err.msg, pid), "names the holder: %s", err.msg);
+	cr_assert(strstr(err.msg, " since "), "%s", err.msg);
+	/* Readers still work. */
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+
+	kill(child, SIGKILL);
+	int status;
+	waitpid(child, &status, 0);
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_OK, "a dead holder's lock: %s", err.msg);
+	struct session *again = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &again, &err), ST_TEMPFAIL, "held by this process");
+	session_close(s);
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_OK, "released on close: %s", err.msg);
+	session_close(s);
+}
+
+Test(store, read_only_database_still_reads)
+{
+	store_close(f.st);
+	f.st = NULL;
+	cr_assert_eq(chmod(f.db, 0400), 0);
+	struct store *w = NULL;
+	if (geteuid() != 0) { /* root writes anyway */
+		cr_assert_eq(store_open(f.db, STORE_WRITE, &w, &err), ST_CANTCREATE);
+		cr_assert(strstr(err.msg, f.db), "names the path: %s", err.msg);
+	}
+	char *dir = sfx_path(&f, "state");
+	cr_assert_eq(chmod(dir, 0500), 0);
+	struct store *r = NULL;
+	cr_assert_eq(store_open(f.db, STORE_READ, &r, &err), ST_OK, "%s", err.msg);
+	struct store_audit a;
+	cr_assert_eq(store_audit(r, f.id, &a, &err), ST_OK, "%s", err.msg);
+	cr_assert(a.intact, "%s", a.problem);
+	struct session *s = NULL;
+	cr_assert_eq(session_open(r, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	store_close(r);
+	chmod(dir, 0700);
+	chmod(f.db, 0600);
+	free(dir);
+	cr_assert_eq(store_open(f.db, STORE_WRITE, &f.st, &err), ST_OK, "%s", err.msg);
+}
+
+Test(store, missing_database_for_readers_is_not_found)
+{
+	struct store *r = NULL;
+	char *p = sfx_path(&f, "nope/steward.db");
+	cr_assert_eq(store_open(p, STORE_READ, &r, &err), ST_NOTFOUND);
+	free(p);
+}
+
+Test(store, unwritable_folder_is_a_clear_error)
+{
+	if (geteuid() == 0)
+		return;
+	char *dir = sfx_path(&f, "ro");
+	cr_assert_eq(mkdir(dir, 0500), 0);
+	char *p = xasprintf("%s/sub/steward.db", dir);
+	struct store *w = NULL;
+	cr_assert_eq(store_open(p, STORE_WRITE, &w, &err), ST_CANTCREATE);
+	cr_assert(strstr(err.msg, "--db"), "says what to do: %s", err.msg);
+	chmod(dir, 0700);
+	free(p);
+	free(dir);
+}
