@@ -296,10 +296,10 @@ bool match_verified(const struct match_step *m)
 /* ---- matching ------------------------------------------------------------------- */
 
 size_t match_feed(struct match_step *m, size_t log, const char *text, const bool *block_open,
-		  struct match_hit *hits, size_t max)
+		  bool fail_open, struct match_hit *hits, size_t max)
 {
 	size_t n = 0;
-	for (size_t f = 0; f < m->n_fails && n < max; f++) {
+	for (size_t f = 0; fail_open && f < m->n_fails && n < max; f++) {
 		struct fail *fl = &m->fails[f];
 		if (fl->log != log || fl->seen || !pattern_match(&fl->pat, text))
 			continue;

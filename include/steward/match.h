@@ -59,11 +59,12 @@ bool match_verified(const struct match_step *m);
 
 /*
  * Matches one record's text from log `log`. block_open[b] says whether the record lies
- * inside block b's window (NULL = all open). Advances the blocks it satisfies and marks
- * failures seen; writes up to max hits, returns how many.
+ * inside block b's window (NULL = all open); fail_open whether it lies inside the step's
+ * own window (failure signatures count only there). Advances the blocks it satisfies
+ * and marks failures seen; writes up to max hits, returns how many.
  */
 size_t match_feed(struct match_step *m, size_t log, const char *text, const bool *block_open,
-		  struct match_hit *hits, size_t max);
+		  bool fail_open, struct match_hit *hits, size_t max);
 
 /* True when every live entry and unseen failure of `log` has a literal to search for. */
 bool match_can_prefilter(const struct match_step *m, size_t log);

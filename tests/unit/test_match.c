@@ -85,7 +85,7 @@ TestSuite(match, .init = setup, .fini = teardown);
 
 static size_t feed(size_t log, const char *text, struct match_hit *hits)
 {
-	return match_feed(m, log, text, NULL, hits, 8);
+	return match_feed(m, log, text, NULL, true, hits, 8);
 }
 
 Test(match, in_order_only)
@@ -135,9 +135,12 @@ Test(match, closed_window_does_not_count)
 {
 	struct match_hit h[8];
 	bool open[2] = {false, true};
-	cr_assert_eq(match_feed(m, 0, "Processing site shutdown transaction", open, h, 8), 0);
+	cr_assert_eq(match_feed(m, 0, "Processing site shutdown transaction", open, true, h, 8), 0);
 	open[0] = true;
-	cr_assert_eq(match_feed(m, 0, "Processing site shutdown transaction", open, h, 8), 1);
+	cr_assert_eq(match_feed(m, 0, "Processing site shutdown transaction", open, true, h, 8), 1);
+	/* failure signatures count only inside the step's own window */
+	cr_assert_eq(match_feed(m, 0, "Setup failed for site ABC", open, false, h, 8), 0);
+	cr_assert_eq(match_feed(m, 0, "Setup failed for site ABC", open, true, h, 8), 1);
 }
 
 Test(match, progress_restored_from_session)
