@@ -307,6 +307,18 @@ static void take_duration(struct ctx *c, const struct yn *v, const char *key, co
 	free(s);
 }
 
+/* A value quoted in a message: at most 60 bytes (whole UTF-8 characters), then "...". */
+static char *clip(const char *s)
+{
+	size_t len = strlen(s);
+	if (len <= 60)
+		return xstrdup(s);
+	size_t cut = 57;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	return xasprintf("%.*s...", (int)cut, s);
+}
+
 /* Reports every ${name} in s that names no declared variable (or is malformed). */
 static void check_refs(struct ctx *c, const struct yn *at, const char *s, const char *field)
 {
@@ -348,20 +360,136 @@ static void check_refs(struct ctx *c, const struct yn *at, const char *s, const 
 	}
 }
 
+/*
+ * glibc's regcomp copies a subexpression once per repetition ("a{1000}", and "a+" is
+ * "aa*"), so "(a{100}){100}" or "a++++++++..." can take gigabytes and minutes to
+ * compile. This estimates the size of the expanded expression; the loader refuses
+ * anything bigger than REGEX_MAX_COST, which no log signature comes near.
+ */
+#define REGEX_MAX_COST 20000.0
+
+static double regex_cost(const char *re)
+{
+	double total[YAMLTREE_MAX_DEPTH + 2] = {0}, last[YAMLTREE_MAX_DEPTH + 2] = {0};
+	size_t depth = 0, overflow = 0; /* groups nested deeper than the arrays are flattened */
+	for (const char *p = re; *p; p++) {
+		double unit = 0;
+		switch (*p) {
+		case '\\':
+			unit = 1;
+			if (p[1])
+				p++;
+			break;
+		case '[': {
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					const char *end = strstr(q + 2, q[1] == ':' ? ":]" : q[1] == '.' ? ".]" : "=]");
+					q = end ? end + 2 : q + 1;
+				} else {
+					q++;
+				}
+			}
+			p = *q ? q : q - 1;
+			unit = 1;
+			break;
+		}
+		case '(':
+			if (depth < YAMLTREE_MAX_DEPTH) {
+				depth++;
+				total[depth] = last[depth] = 0;
+			} else {
+				overflow++;
+			}
+			continue;
+		case ')':
+			if (overflow) {
+				overflow--;
+				continue;
+			}
+			if (depth == 0) {
+				unit = 1;
+				break;
+			}
+			unit = total[depth] > 1 ? total[depth] : 1;
+			depth--;
+			break;
+		case '|':
+			last[depth] = 0;
+			continue;
+		case '+':
+		case '{': {
+			double mult = 2;
+			if (*p == '{') {
+				char *end;
+				unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+				if (end == p + 1)
+					continue; /* not an interval; regcomp judges it */
+				if (*end == ',') {
+					const char *h = end + 1;
+					hi = strtoul(h, &end, 10);
+					if (end == h)
+						hi = lo + 1;
+				}
+				mult = (double)(hi > lo ? hi : lo) + 1;
+				p = *end == '}' ? end : end - 1;
+			}
+			total[depth] += last[depth] * (mult - 1);
+			last[depth] *= mult;
+			if (total[depth] > REGEX_MAX_COST)
+				return total[depth];
+			continue;
+		}
+		case '*':
+		case '?':
+			continue;
+		default:
+			unit = 1;
+			break;
+		}
+		total[depth] += unit;
+		last[depth] = unit;
+		if (total[depth] > REGEX_MAX_COST)
+			return total[depth];
+	}
+	double sum = 0;
+	for (size_t i = 0; i <= depth; i++)
+		sum += total[i];
+	return sum;
+}
+
+/* NULL when re compiles (and is not too costly to compile); else a malloc'd reason. */
+static char *regex_problem(const char *re)
+{
+	if (regex_cost(re) > REGEX_MAX_COST)
+		return xstrdup("its repetitions ({n,m}, +) expand to more than the matcher accepts");
+	regex_t rx;
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char buf[256];
+		regerror(rc, &rx, buf, sizeof(buf));
+		return xstrdup(buf);
+	}
+	regfree(&rx);
+	return NULL;
+}
+
 /* Compiles an ERE after putting a placeholder for each ${name} (substituted values are
  * escaped when matched, so any literal text stands for them). */
 static void check_regex(struct ctx *c, const struct yn *at, const char *re, const char *field)
 {
 	char *subst = vars_subst_regex(re, &c->placeholders);
-	regex_t rx;
-	int rc = regcomp(&rx, subst, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char buf[256];
-		regerror(rc, &rx, buf, sizeof(buf));
-		problem(c, at, "%s '%s' does not compile as a POSIX extended regex: %s", field, re, buf);
-	} else {
-		regfree(&rx);
+	char *why = regex_problem(subst);
+	if (why) {
+		char *shown = clip(re);
+		problem(c, at, "%s '%s' does not compile as a POSIX extended regex: %s", field, shown, why);
+		free(shown);
 	}
+	free(why);
 	free(subst);
 }
 
@@ -394,16 +522,14 @@ static void build_variable(struct ctx *c, const struct yn *node, struct rb_varia
 	var->pattern = take_string(c, pat, "pattern", what, false);
 	bool pattern_ok = true;
 	if (var->pattern) {
-		regex_t rx;
-		int rc = regcomp(&rx, var->pattern, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char buf[256];
-			regerror(rc, &rx, buf, sizeof(buf));
+		char *why = regex_problem(var->pattern);
+		if (why) {
+			char *shown = clip(var->pattern);
 			problem(c, pat, "pattern '%s' does not compile as a POSIX extended regex: %s",
-				var->pattern, buf);
+				shown, why);
+			free(shown);
 			pattern_ok = false;
-		} else {
-			regfree(&rx);
+			free(why);
 		}
 	}
 	const struct yn *ch = get(node, "choices");

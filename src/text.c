@@ -66,9 +66,8 @@ size_t text_decode(const char *s, size_t len, uint32_t *cp)
 	return need;
 }
 
-static void put_utf8(struct strbuf *sb, uint32_t cp)
+size_t text_encode(uint32_t cp, char b[4])
 {
-	char b[4];
 	size_t n;
 	if (cp < 0x80) {
 		b[0] = (char)cp;
@@ -89,7 +88,13 @@ static void put_utf8(struct strbuf *sb, uint32_t cp)
 		b[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	sb_append(sb, b, n);
+	return n;
+}
+
+static void put_utf8(struct strbuf *sb, uint32_t cp)
+{
+	char b[4];
+	sb_append(sb, b, text_encode(cp, b));
 }
 
 /* Bidirectional embedding/override/isolate controls and the BOM: dropped, they

@@ -40,6 +40,9 @@ void text_sanitize_sb(struct strbuf *out, const char *s, size_t len, unsigned fl
  */
 size_t text_decode(const char *s, size_t len, uint32_t *cp);
 
+/* Encodes one code point (<= U+10FFFF, not a surrogate) as UTF-8 into out; returns its length. */
+size_t text_encode(uint32_t cp, char out[4]);
+
 /* Display columns of one code point: 0 for combining marks, 2 for wide (CJK). */
 int text_cp_width(uint32_t cp);
 /* Display columns of sanitized UTF-8. */

@@ -12,6 +12,10 @@
 
 struct store;
 
+/* ST_OK when stdin and stdout are terminals; otherwise prints why (and what to use
+ * instead) and returns ST_USAGE. Verbs call it before taking a session's lock. */
+int tui_check_terminal(void);
+
 /* Home screen: runbooks (from ctx->runbook_dirs) and resumable sessions. */
 int tui_home(struct cli_ctx *ctx, struct store *st);
 /* The start form for rb, pre-filled from *params (variables given with --var, log

@@ -274,3 +274,30 @@ Test(reject, nul_byte_and_huge_text)
 	rb_diags_free(&d);
 	free(huge);
 }
+
+/* Fuzzer finding (oom-94aa5e0e...): "p++++...+" in a regex made glibc's regcomp copy
+ * the subexpression 2^64 times and run out of memory. Now refused before regcomp. */
+Test(reject, fuzz_regex_with_exploding_repetitions_is_refused_quickly)
+{
+	struct rb_diags d = {0};
+	struct runbook *rb = NULL;
+	cr_assert_eq(runbook_load_file(STEWARD_SOURCE_DIR "/tests/unit/fixtures/runbooks/fuzz/oom-regex-plus.yaml",
+				       &rb, &d), -1);
+	bool found = false;
+	for (size_t i = 0; i < d.n; i++)
+		found |= d.items[i].line == 78 && d.items[i].col == 28 &&
+			 strstr(d.items[i].msg, "expand to more than the matcher accepts") != NULL;
+	if (!found)
+		rb_diags_print(&d, stderr);
+	cr_assert(found);
+	rb_diags_free(&d);
+}
+
+Test(reject, regex_repetition_bounds)
+{
+	expect_diag(HEAD STEP1 "        fail:\n          - log: sitecomp\n            match: {regex: '((a{100}){100}){100}'}\n",
+		    20, 28, "expand to more than the matcher accepts");
+	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
+		    "    pattern: '^(x{1,200}){200}$'\nphases:\n" STEP1, 8, 14, "expand to more");
+	expect_valid(HEAD STEP1 "        fail:\n          - log: sitecomp\n            match: {regex: '^[0-9]{1,5} (ab|cd)+ x{3} [[:alpha:]]{2,}'}\n");
+}

@@ -1,0 +1,261 @@
+/*
+ * detail.c — the detail pane of the session screen: what the selected step asks
+ * for (host, caution first and prominent, body, command, checklist, confirm word),
+ * what is going on (wait countdown, verification progress, failures with their
+ * hints, "verified by SiteComp.log at 02:14:07", overdue), references and notes.
+ *
+ * Invariants: reads the session only; runbook text is ${var}-substituted for the
+ * session and, like notes and log lines, sanitized by ui_text/ui_wrapped.
+ */
+#include "panes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "steward/smslog.h"
+#include "steward/text.h"
+#include "steward/util.h"
+#include "steward/vars.h"
+
+const char *step_glyph(const struct ui *ui, enum step_status st)
+{
+	switch (st) {
+	case STEP_PENDING: return ui->g.pending;
+	case STEP_ACTIVE: return ui->g.active;
+	case STEP_DONE: return ui->g.done;
+	case STEP_SKIPPED: return ui->g.skipped;
+	case STEP_FAILED: return ui->g.failed;
+	case STEP_NA: return ui->g.na;
+	}
+	return "?";
+}
+
+enum ui_role step_role(enum step_status st)
+{
+	switch (st) {
+	case STEP_ACTIVE: return ROLE_ACTIVE;
+	case STEP_DONE: return ROLE_DONE;
+	case STEP_SKIPPED: return ROLE_DIM;
+	case STEP_FAILED: return ROLE_FAILED;
+	case STEP_NA: return ROLE_DIM;
+	case STEP_PENDING: break;
+	}
+	return ROLE_NORMAL;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	const char *bs = strrchr(path, '\\');
+	if (bs && (!b || bs > b))
+		b = bs;
+	return b ? b + 1 : path;
+}
+
+void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	const struct step_state *ss = &s->steps[step];
+	if (ss->status != STEP_DONE || ss->completed_by != BY_MARKERS || ss->n_markers == 0)
+		return;
+	const struct sess_marker *m = &ss->markers[ss->n_markers - 1];
+	/* The time the site wrote the line, as written in it; else when steward saw it. */
+	char clock[16];
+	struct log_record rec;
+	smslog_parse(m->line, strlen(m->line), &rec);
+	if (rec.has_time && strlen(rec.local_time) >= 19)
+		snprintf(clock, sizeof clock, "%.8s", rec.local_time + 11);
+	else
+		ui_clock(m->at_ms, clock);
+	log_record_free(&rec);
+	snprintf(out, outlen, "verified by %s at %s", base_name(m->file), clock);
+}
+
+/* A row cursor: draws the rows inside the window [skip, skip + h), counts all. */
+struct cursor {
+	struct ui *ui;
+	int y, x, w, h, skip;
+	int row; /* rows emitted so far */
+	const struct varmap *vars;
+};
+
+static void put(struct cursor *c, int indent, enum ui_role role, const char *raw)
+{
+	int w = c->w - indent;
+	if (w < 4)
+		w = 4;
+	int first = c->row - c->skip; /* window row of this paragraph's first line */
+	int skip = first < 0 ? -first : 0;
+	int max_rows = c->h - (first < 0 ? 0 : first);
+	int y = c->y + (first < 0 ? 0 : first);
+	int need;
+	if (max_rows > 0)
+		need = ui_wrapped(c->ui, y, c->x + indent, w, max_rows, skip, raw, role);
+	else {
+		struct text_span *l;
+		char *san = text_sanitize(raw, strlen(raw), TEXT_NEWLINES);
+		need = (int)text_wrap(san, w, &l);
+		free(l);
+		free(san);
+	}
+	c->row += need;
+}
+
+/* put() of runbook text with the session's variables substituted. */
+static void put_rb(struct cursor *c, int indent, enum ui_role role, const char *prefix, const char *tmpl)
+{
+	char *v = vars_subst(tmpl, c->vars);
+	char *line = xasprintf("%s%s", prefix, v ? v : "");
+	put(c, indent, role, line);
+	free(line);
+	free(v);
+}
+
+static void blank(struct cursor *c) { c->row++; }
+
+int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x, int h, int w,
+		int scroll, int64_t now_ms)
+{
+	if (sel >= s->rb->n_steps || w < 8 || h < 1)
+		return 0;
+	const struct rb_step *st = &s->rb->steps[sel];
+	const struct step_state *ss = &s->steps[sel];
+	struct cursor c = {.ui = ui, .y = y, .x = x, .w = w, .h = h, .skip = scroll, .vars = &s->vars};
+	char buf[512], when[32];
+
+	/* Title and status. */
+	char *title = vars_subst(st->title, &s->vars);
+	snprintf(buf, sizeof buf, "%s %s", step_glyph(ui, ss->status), title);
+	free(title);
+	put(&c, 0, ROLE_TITLE, buf);
+	const struct rb_phase *ph = &s->rb->phases[st->phase_index];
+	snprintf(buf, sizeof buf, "%s · step %zu of %zu · %s · %s", ph->title, sel + 1, s->rb->n_steps, st->id,
+		 step_status_name(ss->status));
+	put(&c, 0, ROLE_DIM, buf);
+	if (ss->completed_ms && (ss->status == STEP_DONE || ss->status == STEP_SKIPPED ||
+				 ss->status == STEP_FAILED)) {
+		ui_datetime(ss->completed_ms, when);
+		const char *by = completed_by_name(ss->completed_by);
+		snprintf(buf, sizeof buf, "%s %s by %s%s%s", step_status_name(ss->status), when,
+			 ss->completed_op ? ss->completed_op : "?", by ? " · " : "", by ? by : "");
+		put(&c, 0, step_role(ss->status), buf);
+	}
+	detail_verified_by(s, sel, buf, sizeof buf);
+	if (buf[0]) {
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+		put(&c, 0, ROLE_DONE, buf);
+	}
+	if (ss->status == STEP_NA)
+		put(&c, 0, ROLE_DIM, "Not applicable to this session (its `when:` does not hold).");
+
+	/* What is running now: wait countdown, overdue verification. */
+	if (st->wait_s > 0 && ss->status == STEP_ACTIVE) {
+		int64_t left = session_wait_remaining_ms(s, sel, now_ms);
+		char dur[32];
+		if (left > 0) {
+			duration_format((long)((left + 999) / 1000), dur, sizeof dur);
+			ui_clock(now_ms + left, when);
+			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s", dur, when);
+			put(&c, 0, ROLE_ACTIVE, buf);
+		} else {
+			duration_format(st->wait_s, dur, sizeof dur);
+			snprintf(buf, sizeof buf, "Wait of %s elapsed: the step can be completed", dur);
+			put(&c, 0, ROLE_DONE, buf);
+		}
+	}
+	if (st->host)
+		put_rb(&c, 0, ROLE_KEY, "On: ", st->host);
+	if (st->caution) {
+		blank(&c);
+		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", st->caution);
+	}
+	if (st->body) {
+		blank(&c);
+		put_rb(&c, 0, ROLE_NORMAL, "", st->body);
+	}
+	if (st->n_command) {
+		blank(&c);
+		put(&c, 0, ROLE_HEADING, st->n_command > 1 ? "Commands (y copies them):" : "Command (y copies it):");
+		for (size_t i = 0; i < st->n_command; i++)
+			put_rb(&c, 2, ROLE_KEY, "", st->command[i]);
+	}
+	if (st->n_checklist) {
+		blank(&c);
+		put(&c, 0, ROLE_HEADING, "Checklist (1-9 ticks):");
+		for (size_t i = 0; i < st->n_checklist; i++) {
+			bool on = ss->ticked && ss->ticked[i];
+			snprintf(buf, sizeof buf, "%zu %s ", i + 1, on ? ui->g.tick_on : ui->g.tick_off);
+			put_rb(&c, 2, on ? ROLE_DONE : ROLE_NORMAL, buf, st->checklist[i]);
+		}
+	}
+	if (st->confirm) {
+		blank(&c);
+		put_rb(&c, 0, ROLE_ACTIVE, "To complete, type the word: ", st->confirm);
+	}
+	if (st->n_verify) {
+		blank(&c);
+		put(&c, 0, ROLE_HEADING, "Completes itself when the logs show, in order:");
+		for (size_t v = 0; v < st->n_verify; v++) {
+			const struct rb_verify *vb = &st->verify[v];
+			const struct rb_log *lg = &s->rb->logs[vb->log_index];
+			snprintf(buf, sizeof buf, "in %s%s%s:", lg->file, vb->since ? ", since step " : "",
+				 vb->since ? vb->since : "");
+			put(&c, 1, ROLE_NORMAL, buf);
+			size_t matched = ss->matched ? ss->matched[v] : 0;
+			for (size_t e = 0; e < vb->n_expect; e++) {
+				bool seen = e < matched;
+				snprintf(buf, sizeof buf, "%s %s", seen ? ui->g.done : ui->g.pending,
+					 vb->expect[e].is_regex ? "/" : "");
+				char *pat = vars_subst(vb->expect[e].text, &s->vars);
+				char *line = xasprintf("%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "");
+				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
+				free(line);
+				free(pat);
+			}
+			if (vb->timeout_s > 0 && ss->status == STEP_ACTIVE && ss->activated_ms) {
+				int64_t over = now_ms - ss->activated_ms - (int64_t)vb->timeout_s * 1000;
+				if (over > 0) {
+					char dur[32];
+					duration_format((long)(over / 1000), dur, sizeof dur);
+					snprintf(buf, sizeof buf, "Overdue by %s: check the log and the site", dur);
+					put(&c, 3, ROLE_WARNING, buf);
+				}
+			}
+		}
+		if (ss->status == STEP_ACTIVE)
+			put(&c, 0, ROLE_DIM, "Space overrides by hand, with a note.");
+	}
+	for (size_t f = 0; f < ss->n_failures; f++) {
+		const struct sess_failure *fl = &ss->failures[f];
+		blank(&c);
+		ui_clock(fl->at_ms, when);
+		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
+		put(&c, 0, ROLE_ERROR, buf);
+		put(&c, 2, ROLE_ERROR, fl->line);
+		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
+			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);
+	}
+	if (st->n_references) {
+		blank(&c);
+		put(&c, 0, ROLE_HEADING, "References:");
+		for (size_t i = 0; i < st->n_references; i++)
+			put_rb(&c, 2, ROLE_NORMAL, "", st->references[i]);
+	}
+	bool heading = false;
+	for (size_t i = 0; i < s->n_notes; i++) {
+		const struct sess_note *n = &s->notes[i];
+		if (n->step != (long)sel)
+			continue;
+		if (!heading) {
+			blank(&c);
+			put(&c, 0, ROLE_HEADING, "Notes:");
+			heading = true;
+		}
+		ui_datetime(n->at_ms, when);
+		snprintf(buf, sizeof buf, "%s %s:", when, n->op ? n->op : "?");
+		put(&c, 1, ROLE_DIM, buf);
+		put(&c, 3, ROLE_NORMAL, n->text ? n->text : "");
+	}
+	return c.row;
+}

@@ -1,0 +1,227 @@
+/*
+ * home.c — the home screen (tui_home): the runbooks found in the search path
+ * (title, version, steps; invalid ones with their first lint message) and the
+ * resumable sessions (label, runbook, progress, last activity). Enter starts a
+ * runbook (start form) or resumes a session (session screen, with its lock).
+ *
+ * Invariants: the lists are reloaded whenever a nested screen returns; a session
+ * held by another process is refused with the holder named, never opened.
+ */
+#include "steward/tui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "steward/catalog.h"
+#include "steward/store.h"
+#include "steward/util.h"
+#include "ui.h"
+
+enum home_list { LIST_RUNBOOKS, LIST_SESSIONS };
+
+struct home {
+	struct catalog cat;
+	struct session_summary *rows;
+	size_t n_rows;
+	bool all;              /* include finished sessions */
+	enum home_list focus;
+	size_t sel[2];
+	int top[2];
+};
+
+static void home_load(struct ui *ui, struct home *h)
+{
+	catalog_free(&h->cat);
+	memset(&h->cat, 0, sizeof h->cat);
+	catalog_load(&h->cat, ui->ctx->runbook_dirs, ui->ctx->n_runbook_dirs);
+	session_summaries_free(h->rows, h->n_rows);
+	h->rows = NULL;
+	h->n_rows = 0;
+	struct st_error err = {0};
+	if (session_list(ui->st, h->all, &h->rows, &h->n_rows, &err) != ST_OK)
+		ui_message(ui, ROLE_ERROR, "Sessions: %s", err.msg);
+	if (h->sel[LIST_RUNBOOKS] >= h->cat.n)
+		h->sel[LIST_RUNBOOKS] = h->cat.n ? h->cat.n - 1 : 0;
+	if (h->sel[LIST_SESSIONS] >= h->n_rows)
+		h->sel[LIST_SESSIONS] = h->n_rows ? h->n_rows - 1 : 0;
+}
+
+static void ago(int64_t ms, char *out, size_t outlen)
+{
+	int64_t d = (util_now_ms() - ms) / 1000;
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(out, outlen, "%llds ago", (long long)d);
+	else if (d < 3600)
+		snprintf(out, outlen, "%lldm ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(out, outlen, "%lldh ago", (long long)(d / 3600));
+	else
+		snprintf(out, outlen, "%lldd ago", (long long)(d / 86400));
+}
+
+/* Draws one list's rows into [y, y+hgt); keeps its selection visible. */
+static void draw_rows(struct ui *ui, struct home *h, enum home_list which, int y, int hgt)
+{
+	size_t n = which == LIST_RUNBOOKS ? h->cat.n : h->n_rows;
+	size_t sel = h->sel[which];
+	int *top = &h->top[which];
+	if ((int)sel < *top)
+		*top = (int)sel;
+	if ((int)sel >= *top + hgt)
+		*top = (int)sel - hgt + 1;
+	if (*top < 0)
+		*top = 0;
+	char buf[1024];
+	for (int r = 0; r < hgt && (size_t)(*top + r) < n; r++) {
+		size_t i = (size_t)(*top + r);
+		enum ui_role role = ROLE_NORMAL;
+		if (which == LIST_RUNBOOKS) {
+			const struct catalog_entry *e = &h->cat.items[i];
+			if (e->rb) {
+				snprintf(buf, sizeof buf, " %-28s %-44s %-10s %3zu steps", e->rb->id, e->rb->title,
+					 e->rb->version, e->rb->n_steps);
+			} else {
+				snprintf(buf, sizeof buf, " %-28s invalid: %s", e->claimed_id ? e->claimed_id : e->path,
+					 e->diags.n ? e->diags.items[0].msg : "cannot be read");
+				role = ROLE_ERROR;
+			}
+		} else {
+			const struct session_summary *s = &h->rows[i];
+			char when[32];
+			ago(s->last_activity_ms, when, sizeof when);
+			snprintf(buf, sizeof buf, " %-22s %-28s %3d/%-3d %-9s %-8s %s%s", s->id,
+				 s->label && *s->label ? s->label : "-", s->done, s->applicable, when, s->status,
+				 s->runbook_title ? s->runbook_title : s->runbook_id, s->rehearsal ? "  [rehearsal]" : "");
+			if (strcmp(s->status, "finished") == 0)
+				role = ROLE_DIM;
+		}
+		bool selected = i == sel && which == h->focus;
+		ui_text(ui, y + r, 0, ui->cols, buf, selected ? ROLE_SELECTED : role, UI_PAD | UI_ELLIPSIS);
+	}
+	if (n == 0)
+		ui_text(ui, y, 2, ui->cols - 2,
+			which == LIST_RUNBOOKS ? "(no runbooks found: use --runbooks DIR, or put them in "
+						 "~/.config/steward/runbooks)"
+					       : "(no session to resume: choose a runbook above and press Enter)",
+			ROLE_DIM, UI_ELLIPSIS);
+}
+
+static void draw_home(struct ui *ui, void *self)
+{
+	struct home *h = self;
+	ui_text(ui, 0, 0, ui->cols, " steward — runbooks and sessions", ROLE_STATUS, UI_PAD | UI_ELLIPSIS);
+	int avail = ui->rows - 5;
+	int rb_h = avail / 2, ss_h = avail - rb_h;
+	char head[128];
+	snprintf(head, sizeof head, "Runbooks (%zu)", h->cat.n);
+	ui_text(ui, 1, 0, ui->cols, head, h->focus == LIST_RUNBOOKS ? ROLE_TITLE : ROLE_HEADING, UI_ELLIPSIS);
+	draw_rows(ui, h, LIST_RUNBOOKS, 2, rb_h);
+	snprintf(head, sizeof head, "%s (%zu)", h->all ? "All sessions" : "Resumable sessions", h->n_rows);
+	ui_text(ui, 2 + rb_h, 0, ui->cols, head, h->focus == LIST_SESSIONS ? ROLE_TITLE : ROLE_HEADING, UI_ELLIPSIS);
+	draw_rows(ui, h, LIST_SESSIONS, 3 + rb_h, ss_h);
+}
+
+static unsigned open_selected(struct ui *ui, struct home *h)
+{
+	struct st_error err = {0};
+	if (h->focus == LIST_RUNBOOKS) {
+		if (h->cat.n == 0)
+			return UI_REDRAW;
+		const struct catalog_entry *e = &h->cat.items[h->sel[LIST_RUNBOOKS]];
+		if (!e->rb) {
+			ui_message(ui, ROLE_ERROR, "%s is not valid: run `steward lint %s`", e->path, e->path);
+			return UI_REDRAW;
+		}
+		struct session_params p = {.op = ui->ctx->op};
+		tui_start_run(ui, e->rb, &p);
+		home_load(ui, h);
+		if (h->n_rows)
+			h->focus = LIST_SESSIONS;
+		h->sel[LIST_SESSIONS] = 0;
+		return UI_RELOAD;
+	}
+	if (h->n_rows == 0)
+		return UI_REDRAW;
+	struct session *s = NULL;
+	if (session_open(ui->st, h->rows[h->sel[LIST_SESSIONS]].id, SESSION_WRITE, &s, &err) != ST_OK) {
+		ui_message(ui, ROLE_ERROR, "%s", err.msg);
+		return UI_REDRAW;
+	}
+	tui_session_run(ui, s);
+	session_close(s);
+	home_load(ui, h);
+	return UI_RELOAD;
+}
+
+static unsigned home_action(struct ui *ui, void *self, enum ui_action act, wint_t key)
+{
+	(void)key;
+	struct home *h = self;
+	size_t n = h->focus == LIST_RUNBOOKS ? h->cat.n : h->n_rows;
+	size_t *sel = &h->sel[h->focus];
+	int page = (ui->rows - 5) / 2;
+	switch (act) {
+	case ACT_UP:
+		if (*sel > 0)
+			(*sel)--;
+		else if (h->focus == LIST_SESSIONS && h->cat.n) {
+			h->focus = LIST_RUNBOOKS;
+			h->sel[LIST_RUNBOOKS] = h->cat.n - 1;
+		}
+		return UI_REDRAW;
+	case ACT_DOWN:
+		if (*sel + 1 < n)
+			(*sel)++;
+		else if (h->focus == LIST_RUNBOOKS && h->n_rows) {
+			h->focus = LIST_SESSIONS;
+			h->sel[LIST_SESSIONS] = 0;
+		}
+		return UI_REDRAW;
+	case ACT_PGUP: *sel = *sel > (size_t)page ? *sel - (size_t)page : 0; return UI_REDRAW;
+	case ACT_PGDN: *sel = n ? (*sel + (size_t)page < n ? *sel + (size_t)page : n - 1) : 0; return UI_REDRAW;
+	case ACT_TOP: *sel = 0; return UI_REDRAW;
+	case ACT_BOTTOM: *sel = n ? n - 1 : 0; return UI_REDRAW;
+	case ACT_FOCUS: h->focus = h->focus == LIST_RUNBOOKS ? LIST_SESSIONS : LIST_RUNBOOKS; return UI_REDRAW;
+	case ACT_ALL:
+		h->all = !h->all;
+		home_load(ui, h);
+		return UI_RELOAD;
+	case ACT_OPEN: return open_selected(ui, h);
+	case ACT_QUIT: return UI_QUIT;
+	default: return UI_NONE;
+	}
+}
+
+static unsigned home_tick(struct ui *ui, void *self)
+{
+	(void)ui;
+	(void)self;
+	return UI_REDRAW; /* "last activity" ages */
+}
+
+static const struct ui_view_ops home_ops = {
+	.scope = SCOPE_HOME,
+	.draw = draw_home,
+	.action = home_action,
+	.tick = home_tick,
+};
+
+int tui_home(struct cli_ctx *ctx, struct store *st)
+{
+	struct ui ui;
+	int rc = ui_begin(&ui, ctx, st);
+	if (rc != ST_OK)
+		return rc;
+	struct home h = {.focus = LIST_RUNBOOKS};
+	home_load(&ui, &h);
+	if (h.n_rows)
+		h.focus = LIST_SESSIONS;
+	ui_run(&ui, &home_ops, &h);
+	catalog_free(&h.cat);
+	session_summaries_free(h.rows, h.n_rows);
+	ui_end(&ui);
+	return ST_OK;
+}

@@ -1,0 +1,558 @@
+/*
+ * session_view.c — the session screen (tui_session): header with progress, the
+ * step list grouped by phase, the detail pane and the live log pane; the keys
+ * that act on steps, each one a call into the session engine; the watcher that
+ * follows the logs, driven from the one poll() loop in ui.c.
+ *
+ * Invariants: no rule lives here — every transition is a session_* call and a
+ * refusal is shown as the engine worded it; the selection moves to the active
+ * step when the screen opens and after every completion; the watcher is told
+ * after every transition made here.
+ */
+#include "steward/tui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "panes.h"
+#include "steward/text.h"
+#include "steward/util.h"
+#include "steward/vars.h"
+#include "steward/watch.h"
+#include "ui.h"
+
+/*
+ * TEMPORARY until src/watch.c is in main: weak references, so the program links
+ * without the verification engine (the screen then says the logs are not
+ * followed). Weak references never keep the real engine out of the link once
+ * anything else pulls it in; remove these lines when watch.c lands.
+ */
+#pragma weak watcher_new
+#pragma weak watcher_free
+#pragma weak watcher_fd
+#pragma weak watcher_timeout_ms
+#pragma weak watcher_process
+#pragma weak watcher_session_changed
+
+enum pane { PANE_STEPS, PANE_DETAIL, PANE_LOG, PANE_COUNT };
+
+enum prompt_tag {
+	P_CONFIRM,
+	P_OVERRIDE_ASK,
+	P_OVERRIDE_NOTE,
+	P_SKIP,
+	P_FAIL,
+	P_NOTE,
+	P_SESSION_NOTE,
+	P_REOPEN,
+	P_SEARCH,
+	P_ACTIVATE_ASK,
+};
+
+struct sview {
+	struct session *s;
+	struct watcher *w;      /* NULL when the logs cannot be followed (message shown) */
+	size_t sel;             /* selected step */
+	int list_top;           /* first list row shown */
+	enum pane focus;
+	int detail_scroll;
+	int detail_rows;        /* rows the details needed at the last draw */
+	int detail_h, log_h;    /* pane heights at the last draw */
+	struct logpane lp;
+};
+
+static size_t n_steps(const struct sview *v) { return v->s->rb->n_steps; }
+
+static void select_active(struct sview *v)
+{
+	if (v->s->active >= 0)
+		v->sel = (size_t)v->s->active;
+	v->detail_scroll = 0;
+}
+
+/* ---- drawing ---------------------------------------------------------------- */
+
+static void draw_header(struct ui *ui, struct sview *v)
+{
+	const struct session *s = v->s;
+	char buf[512];
+	ui_fill(ui, 0, 0, ui->cols, ROLE_STATUS);
+	int x = 0;
+	if (s->rehearsal)
+		x += ui_text(ui, 0, x, ui->cols, " REHEARSAL ", ROLE_REHEARSAL, 0);
+	snprintf(buf, sizeof buf, " %s (%s)%s%s", s->rb->title, s->rb->version, s->label && *s->label ? " · " : "",
+		 s->label ? s->label : "");
+	x += ui_text(ui, 0, x, ui->cols - x, buf, ROLE_STATUS, UI_ELLIPSIS);
+	if (s->runbook_changed && x < ui->cols - 20)
+		ui_text(ui, 0, x, ui->cols - x, "  (runbook file changed since start: using the stored copy)",
+			ROLE_STATUS, UI_ELLIPSIS);
+
+	int done, applicable;
+	session_progress(s, &done, &applicable);
+	const char *phase = "";
+	if (s->active >= 0)
+		phase = s->rb->phases[s->rb->steps[s->active].phase_index].title;
+	int bar_w = ui->cols >= 90 ? 20 : 10;
+	struct strbuf bar = STRBUF_INIT;
+	int filled = applicable ? done * bar_w / applicable : bar_w;
+	sb_puts(&bar, "[");
+	for (int i = 0; i < bar_w; i++)
+		sb_puts(&bar, i < filled ? ui->g.bar_full : ui->g.bar_empty);
+	sb_printf(&bar, "] %d/%d", done, applicable);
+	x = ui_text(ui, 1, 0, ui->cols, sb_str(&bar), s->finished ? ROLE_DONE : ROLE_ACTIVE, 0);
+	sb_free(&bar);
+	if (s->finished) {
+		char when[32];
+		ui_datetime(s->finished_ms, when);
+		snprintf(buf, sizeof buf, "  FINISHED %s", when);
+	} else {
+		snprintf(buf, sizeof buf, "  phase: %s", phase);
+	}
+	x += ui_text(ui, 1, x, ui->cols - x, buf, s->finished ? ROLE_DONE : ROLE_NORMAL, UI_ELLIPSIS);
+	snprintf(buf, sizeof buf, "  %s@%s · %s", s->op ? s->op : "?", s->host ? s->host : "?", s->id);
+	ui_text(ui, 1, x, ui->cols - x, buf, ROLE_DIM, UI_ELLIPSIS);
+}
+
+/* List rows: phase headings (index | PHASE_ROW) and steps. */
+#define PHASE_ROW ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+static size_t list_rows(const struct sview *v, size_t **rows)
+{
+	const struct runbook *rb = v->s->rb;
+	size_t *r = xcalloc(rb->n_phases + rb->n_steps + 1, sizeof *r), n = 0;
+	for (size_t p = 0; p < rb->n_phases; p++) {
+		r[n++] = p | PHASE_ROW;
+		for (size_t i = 0; i < rb->phases[p].n_steps; i++)
+			r[n++] = rb->phases[p].first_step + i;
+	}
+	*rows = r;
+	return n;
+}
+
+static void draw_list(struct ui *ui, struct sview *v, int y, int h, int w)
+{
+	size_t *rows;
+	size_t n = list_rows(v, &rows);
+	size_t sel_row = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i] == v->sel)
+			sel_row = i;
+	/* Keep the selection visible, with its phase heading when it fits. */
+	if ((int)sel_row < v->list_top + 1)
+		v->list_top = (int)sel_row - 1;
+	if ((int)sel_row >= v->list_top + h)
+		v->list_top = (int)sel_row - h + 1;
+	if (v->list_top > (int)n - h)
+		v->list_top = (int)n - h;
+	if (v->list_top < 0)
+		v->list_top = 0;
+	for (int r = 0; r < h && (size_t)(v->list_top + r) < n; r++) {
+		size_t e = rows[v->list_top + r];
+		if (e & PHASE_ROW) {
+			ui_text(ui, y + r, 0, w, v->s->rb->phases[e & ~PHASE_ROW].title, ROLE_HEADING, UI_ELLIPSIS);
+			continue;
+		}
+		const struct step_state *ss = &v->s->steps[e];
+		char *title = vars_subst(v->s->rb->steps[e].title, &v->s->vars);
+		char *line = xasprintf(" %s %s", step_glyph(ui, ss->status), title);
+		bool selected = e == v->sel;
+		enum ui_role role = selected ? ROLE_SELECTED : step_role(ss->status);
+		if (selected && v->focus != PANE_STEPS)
+			role = step_role(ss->status);
+		ui_text(ui, y + r, 0, w, line, role, UI_PAD | UI_ELLIPSIS);
+		if (selected && v->focus != PANE_STEPS)
+			mvchgat(y + r, 0, w, A_UNDERLINE | ui_attr(ui, role), 0, NULL);
+		free(line);
+		free(title);
+	}
+	free(rows);
+}
+
+static void draw_session(struct ui *ui, void *self)
+{
+	struct sview *v = self;
+	draw_header(ui, v);
+	int body_y = 2, body_h = ui->rows - 3;
+	int log_h = body_h / 3;
+	if (log_h < 4)
+		log_h = 4;
+	int top_h = body_h - log_h;
+	int list_w = ui->cols * 36 / 100;
+	if (list_w < 24)
+		list_w = 24;
+	if (list_w > 48)
+		list_w = 48;
+	draw_list(ui, v, body_y, top_h, list_w);
+	for (int r = 0; r < top_h; r++)
+		ui_text(ui, body_y + r, list_w, 1, ui->g.sep, ROLE_DIM, 0);
+	int dx = list_w + 2, dw = ui->cols - dx - 1;
+	if (v->detail_scroll > v->detail_rows - top_h)
+		v->detail_scroll = v->detail_rows - top_h;
+	if (v->detail_scroll < 0)
+		v->detail_scroll = 0;
+	v->detail_rows = detail_draw(ui, v->s, v->sel, body_y, dx, top_h, dw, v->detail_scroll, util_now_ms());
+	if (v->focus == PANE_DETAIL && v->detail_rows > top_h)
+		ui_text(ui, body_y + top_h - 1, ui->cols - 10, 10, "(more…)", ROLE_DIM, 0);
+	v->detail_h = top_h;
+	v->log_h = log_h;
+	logpane_draw(ui, &v->lp, v->s, v->sel, body_y + top_h, 0, log_h, ui->cols, v->focus == PANE_LOG);
+}
+
+/* ---- transitions --------------------------------------------------------------- */
+
+/* After a successful transition: tell the watcher, follow the active step, say so. */
+static unsigned transitioned(struct ui *ui, struct sview *v, bool completion, const char *what)
+{
+	if (v->w)
+		watcher_session_changed(v->w);
+	if (completion)
+		select_active(v);
+	if (v->s->finished)
+		ui_message(ui, ROLE_DONE, "%s — the session is finished: every applicable step is done or skipped",
+			   what);
+	else
+		ui_message(ui, ROLE_DONE, "%s", what);
+	return UI_REDRAW;
+}
+
+static unsigned refused(struct ui *ui, const struct st_error *err)
+{
+	ui_message(ui, ROLE_ERROR, "%s", err->msg[0] ? err->msg : st_code_text(err->code));
+	return UI_REDRAW;
+}
+
+static unsigned do_complete(struct ui *ui, struct sview *v)
+{
+	size_t i = v->sel;
+	const struct rb_step *st = &v->s->rb->steps[i];
+	const struct step_state *ss = &v->s->steps[i];
+	if (ss->status == STEP_DONE || ss->status == STEP_SKIPPED) {
+		ui_message(ui, ROLE_WARNING, "This step is already %s — u reopens it", step_status_name(ss->status));
+		return UI_REDRAW;
+	}
+	int64_t left = session_wait_remaining_ms(v->s, i, util_now_ms());
+	if (left > 0 && ss->status != STEP_NA) {
+		char dur[32], until[16];
+		duration_format((long)((left + 999) / 1000), dur, sizeof dur);
+		ui_clock(util_now_ms() + left, until);
+		ui_message(ui, ROLE_WARNING, "Not yet: the wait has %s left (until %s)", dur, until);
+		return UI_REDRAW;
+	}
+	if (st->n_verify && ss->status != STEP_NA) {
+		ui_prompt_open(ui, PROMPT_YESNO, P_OVERRIDE_ASK, i,
+			       "This step completes itself from the logs. Override by hand? (y/n)");
+		return UI_REDRAW;
+	}
+	if (st->confirm && ss->status != STEP_NA) {
+		char *word = vars_subst(st->confirm, &v->s->vars);
+		ui_prompt_open(ui, PROMPT_TEXT, P_CONFIRM, i, "Type %s to complete:", word);
+		free(word);
+		return UI_REDRAW;
+	}
+	struct st_error err = {0};
+	if (session_complete(v->s, i, NULL, NULL, &err) != ST_OK)
+		return refused(ui, &err);
+	return transitioned(ui, v, true, "Step done.");
+}
+
+static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
+{
+	struct sview *v = self;
+	struct st_error err = {0};
+	enum st_code rc = ST_OK;
+	if (!text)
+		return UI_REDRAW;
+	switch ((enum prompt_tag)tag) {
+	case P_CONFIRM:
+		rc = session_complete(v->s, step, text, NULL, &err);
+		return rc == ST_OK ? transitioned(ui, v, true, "Step done.") : refused(ui, &err);
+	case P_OVERRIDE_ASK:
+		ui_prompt_open(ui, PROMPT_TEXT, P_OVERRIDE_NOTE, step, "Why override (note):");
+		return UI_REDRAW;
+	case P_OVERRIDE_NOTE:
+		rc = session_override(v->s, step, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, true, "Step completed by override.") : refused(ui, &err);
+	case P_SKIP:
+		rc = session_skip(v->s, step, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, true, "Step skipped.") : refused(ui, &err);
+	case P_FAIL:
+		rc = session_fail(v->s, step, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, false, "Step marked failed.") : refused(ui, &err);
+	case P_REOPEN:
+		rc = session_reopen(v->s, step, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, false, "Step reopened.") : refused(ui, &err);
+	case P_NOTE:
+		rc = session_note(v->s, (long)step, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, false, "Note saved.") : refused(ui, &err);
+	case P_SESSION_NOTE:
+		rc = session_note(v->s, -1, text, &err);
+		return rc == ST_OK ? transitioned(ui, v, false, "Session note saved.") : refused(ui, &err);
+	case P_ACTIVATE_ASK:
+		rc = session_activate(v->s, step, &err);
+		if (rc != ST_OK)
+			return refused(ui, &err);
+		return transitioned(ui, v, false, "Step started out of order.");
+	case P_SEARCH:
+		if (!logpane_search(&v->lp, v->s, v->sel, text))
+			ui_message(ui, ROLE_WARNING, "Not found in the log pane: %s",
+				   *text ? text : (v->lp.search ? v->lp.search : ""));
+		v->focus = PANE_LOG;
+		return UI_REDRAW;
+	}
+	return UI_REDRAW;
+}
+
+static unsigned copy_command(struct ui *ui, struct sview *v)
+{
+	const struct rb_step *st = &v->s->rb->steps[v->sel];
+	if (!st->n_command) {
+		ui_message(ui, ROLE_WARNING, "This step has no command to copy");
+		return UI_REDRAW;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < st->n_command; i++) {
+		char *c = vars_subst(st->command[i], &v->s->vars);
+		sb_printf(&sb, "%s%s", i ? "\n" : "", c);
+		free(c);
+	}
+	ui_clipboard_copy(ui, sb_str(&sb));
+	ui_message(ui, ROLE_DONE, "Copied to the clipboard (OSC 52): %s", sb_str(&sb));
+	sb_free(&sb);
+	return UI_REDRAW;
+}
+
+static void move_sel(struct sview *v, long delta)
+{
+	long n = (long)n_steps(v), i = (long)v->sel + delta;
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	if ((size_t)i != v->sel)
+		v->detail_scroll = 0;
+	v->sel = (size_t)i;
+}
+
+static unsigned move_focus(struct sview *v, long delta, bool page)
+{
+	switch (v->focus) {
+	case PANE_STEPS:
+		move_sel(v, page ? delta * 10 : delta);
+		break;
+	case PANE_DETAIL:
+		v->detail_scroll += (int)(page ? delta * (v->detail_h - 1) : delta);
+		break;
+	case PANE_LOG:
+		logpane_scroll(&v->lp, (int)(page ? -delta * (v->log_h - 2) : -delta));
+		break;
+	case PANE_COUNT:
+		break;
+	}
+	return UI_REDRAW;
+}
+
+static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key)
+{
+	struct sview *v = self;
+	size_t i = v->sel;
+	const struct step_state *ss = &v->s->steps[i];
+	struct st_error err = {0};
+	switch (act) {
+	case ACT_UP: return move_focus(v, -1, false);
+	case ACT_DOWN: return move_focus(v, 1, false);
+	case ACT_PGUP: return move_focus(v, -1, true);
+	case ACT_PGDN: return move_focus(v, 1, true);
+	case ACT_TOP:
+		if (v->focus == PANE_STEPS)
+			move_sel(v, -(long)n_steps(v));
+		else if (v->focus == PANE_DETAIL)
+			v->detail_scroll = 0;
+		else
+			logpane_scroll(&v->lp, LOGPANE_MAX);
+		return UI_REDRAW;
+	case ACT_BOTTOM:
+		if (v->focus == PANE_STEPS)
+			move_sel(v, (long)n_steps(v));
+		else if (v->focus == PANE_DETAIL)
+			v->detail_scroll = v->detail_rows;
+		else
+			v->lp.scroll = 0;
+		return UI_REDRAW;
+	case ACT_FOCUS:
+		v->focus = (enum pane)((v->focus + 1) % PANE_COUNT);
+		return UI_REDRAW;
+	case ACT_COMPLETE: return do_complete(ui, v);
+	case ACT_SKIP:
+		ui_prompt_open(ui, PROMPT_TEXT, P_SKIP, i, "Reason for skipping:");
+		return UI_REDRAW;
+	case ACT_FAIL:
+		ui_prompt_open(ui, PROMPT_TEXT, P_FAIL, i, "What went wrong (note):");
+		return UI_REDRAW;
+	case ACT_NOTE:
+		ui_prompt_open(ui, PROMPT_TEXT, P_NOTE, i, "Note:");
+		return UI_REDRAW;
+	case ACT_SESSION_NOTE:
+		ui_prompt_open(ui, PROMPT_TEXT, P_SESSION_NOTE, i, "Session note:");
+		return UI_REDRAW;
+	case ACT_REOPEN:
+		ui_prompt_open(ui, PROMPT_TEXT, P_REOPEN, i, "Reason for reopening:");
+		return UI_REDRAW;
+	case ACT_START_STEP:
+		ui_prompt_open(ui, PROMPT_YESNO, P_ACTIVATE_ASK, i, "Start this step out of order? (y/n)");
+		return UI_REDRAW;
+	case ACT_JUMP_ACTIVE:
+		select_active(v);
+		return UI_REDRAW;
+	case ACT_EDITOR: {
+		char *text = ui_edit_text(ui, "");
+		if (!text)
+			return UI_REDRAW;
+		enum st_code rc = session_note(v->s, (long)i, text, &err);
+		free(text);
+		return rc == ST_OK ? transitioned(ui, v, false, "Note saved.") : refused(ui, &err);
+	}
+	case ACT_TICK: {
+		size_t item = (size_t)(key - '1');
+		const struct rb_step *st = &v->s->rb->steps[i];
+		if (item >= st->n_checklist) {
+			ui_message(ui, ROLE_WARNING, "This step has no checklist item %zu", item + 1);
+			return UI_REDRAW;
+		}
+		bool now = !(ss->ticked && ss->ticked[item]);
+		if (session_tick(v->s, i, item, now, &err) != ST_OK)
+			return refused(ui, &err);
+		ui_message(ui, ROLE_DONE, "Item %zu %s.", item + 1, now ? "ticked" : "unticked");
+		return UI_REDRAW;
+	}
+	case ACT_COPY: return copy_command(ui, v);
+	case ACT_SEARCH:
+		ui_prompt_open(ui, PROMPT_TEXT, P_SEARCH, i, "Search the log pane:");
+		return UI_REDRAW;
+	case ACT_CYCLE_LOG: {
+		logpane_cycle(&v->lp, v->s);
+		char name[256];
+		logpane_filter_name(&v->lp, v->s, v->sel, name, sizeof name);
+		ui_message(ui, ROLE_MESSAGE, "Log pane: %s", name);
+		return UI_REDRAW;
+	}
+	case ACT_QUIT: return UI_QUIT;
+	default: return UI_NONE;
+	}
+}
+
+/* ---- the watcher -------------------------------------------------------------- */
+
+struct watch_ctx {
+	struct ui *ui;
+	struct sview *v;
+	unsigned bits;
+};
+
+static void on_event(void *arg, const struct watch_event *ev)
+{
+	struct watch_ctx *c = arg;
+	struct sview *v = c->v;
+	logpane_event(&v->lp, c->ui->ascii, ev);
+	c->bits |= UI_REDRAW;
+	if (ev->type == WEV_STEP_VERIFIED && ev->step >= 0) {
+		char by[256];
+		detail_verified_by(v->s, (size_t)ev->step, by, sizeof by);
+		char *title = vars_subst(v->s->rb->steps[ev->step].title, &v->s->vars);
+		ui_message(c->ui, ROLE_DONE, "%s %s: %s", c->ui->g.done, title, by[0] ? by : "verified");
+		free(title);
+		if (v->sel == (size_t)ev->step)
+			select_active(v);
+	} else if (ev->type == WEV_FAILURE) {
+		ui_message(c->ui, ROLE_ERROR, "Failure signature seen in %s%s%s",
+			   v->s->rb->logs[ev->log].file, ev->hint ? " — " : "", ev->hint ? ev->hint : "");
+	}
+}
+
+static int poll_fd(void *self)
+{
+	struct sview *v = self;
+	return v->w ? watcher_fd(v->w) : -1;
+}
+
+static int timeout_ms(void *self)
+{
+	struct sview *v = self;
+	return v->w ? watcher_timeout_ms(v->w) : -1;
+}
+
+static unsigned process(struct ui *ui, void *self)
+{
+	struct sview *v = self;
+	if (!v->w)
+		return UI_NONE;
+	struct watch_ctx c = {.ui = ui, .v = v};
+	struct st_error err = {0};
+	if (watcher_process(v->w, on_event, &c, &err) != ST_OK) {
+		ui_message(ui, ROLE_ERROR, "Following the logs: %s", err.msg);
+		c.bits |= UI_REDRAW;
+	}
+	return c.bits;
+}
+
+static unsigned tick(struct ui *ui, void *self)
+{
+	(void)ui;
+	struct sview *v = self;
+	/* Countdowns and overdue marks change by the second while a step is active. */
+	return v->s->active >= 0 ? UI_REDRAW : UI_NONE;
+}
+
+static const struct ui_view_ops session_ops = {
+	.scope = SCOPE_SESSION,
+	.draw = draw_session,
+	.action = action,
+	.prompt_done = prompt_done,
+	.poll_fd = poll_fd,
+	.timeout_ms = timeout_ms,
+	.process = process,
+	.tick = tick,
+};
+
+int tui_session_run(struct ui *ui, struct session *s)
+{
+	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP, .match = -1}};
+	if (s->rb->n_steps == 0)
+		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
+	select_active(&v);
+	if (s->active < 0)
+		v.sel = 0;
+	struct st_error err = {0};
+	if (!s->finished && s->rb->n_logs > 0 && !watcher_new) {
+		ui_message(ui, ROLE_ERROR, "The logs are not followed: this build has no log follower yet");
+	} else if (!s->finished && s->rb->n_logs > 0) {
+		if (watcher_new(s, &v.w, &err) != ST_OK) {
+			v.w = NULL;
+			ui_message(ui, ROLE_ERROR, "The logs are not followed: %s", err.msg);
+		}
+	}
+	if (v.w) {
+		/* What was written while steward was closed counts now (and fills the pane). */
+		unsigned bits = process(ui, &v);
+		(void)bits;
+	}
+	if (s->rehearsal && !ui->message[0])
+		ui_message(ui, ROLE_MESSAGE, "Rehearsal session: recorded and exported as a rehearsal.");
+	ui_run(ui, &session_ops, &v);
+	if (v.w)
+		watcher_free(v.w);
+	logpane_free(&v.lp);
+	return ST_OK;
+}
+
+int tui_session(struct cli_ctx *ctx, struct session *s)
+{
+	struct ui ui;
+	int rc = ui_begin(&ui, ctx, NULL);
+	if (rc != ST_OK)
+		return rc;
+	rc = tui_session_run(&ui, s);
+	ui_end(&ui);
+	return rc;
+}

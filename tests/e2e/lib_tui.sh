@@ -1,0 +1,120 @@
+# lib_tui.sh — helpers for the tmux-driven TUI tests (sourced; not a test itself).
+# Each test gets its own tmux server (-L unique socket), a fixed 100x35 window,
+# a throw-away database and log folder, all removed on exit. Waits poll the
+# screen with a timeout: no fixed sleeps decide a test's outcome.
+set -u
+: "${STEWARD_BIN:?set STEWARD_BIN to the steward binary}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FIXTURES="$HERE/fixtures"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/steward-tui.XXXXXX")
+DB="$TMP/steward.db"
+LOGS="$TMP/logs"
+mkdir -p "$LOGS"
+SOCK="steward-tui-$$-$RANDOM"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 STEWARD_OPERATOR=tester TZ=UTC
+unset NO_COLOR STEWARD_CLOCK_OFFSET_MS
+cat >"$TMP/tmux.conf" <<'CONF'
+set -g status off
+set -g remain-on-exit on
+set -g set-clipboard on
+set -g history-limit 100
+CONF
+
+tm() { tmux -u -L "$SOCK" -f "$TMP/tmux.conf" "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; echo "--- screen:" >&2; screen >&2 2>/dev/null; exit 1; }
+
+# sw ARGS... — steward on the test database (not in tmux).
+sw() { "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" "$@"; }
+
+# tui [ENV=VALUE...] -- ARGS... — runs steward in the tmux window "t" (100x35).
+tui() {
+	local envs=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+	[ "${1:-}" = "--" ] && shift
+	local cmd
+	cmd=$(printf '%q ' exec env "TERM=xterm-256color" "${envs[@]}" "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" "$@")
+	if tm has-session -t t 2>/dev/null; then
+		tm respawn-pane -k -t t "$cmd"
+	else
+		tm new-session -d -s t -x 100 -y 35 "$cmd"
+	fi
+}
+
+screen() { tm capture-pane -p -t t; }
+keys() { tm send-keys -t t "$@"; }
+# type TEXT — literal text, no key names.
+type_text() { tm send-keys -t t -l -- "$1"; }
+pane_dead() { [ "$(tm display -p -t t '#{pane_dead}')" = 1 ]; }
+pane_status() { tm display -p -t t '#{pane_dead_status}'; }
+pane_pid() { tm display -p -t t '#{pane_pid}'; }
+
+# wait_for TEXT [SECONDS] — until the screen shows TEXT.
+wait_for() {
+	local deadline=$((SECONDS + ${2:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$1' on screen"
+}
+
+# wait_gone TEXT [SECONDS] — until the screen no longer shows TEXT.
+wait_gone() {
+	local deadline=$((SECONDS + ${2:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		screen | grep -qF -- "$1" || return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$1' to go"
+}
+
+# wait_exit [SECONDS] — until the program in the window has exited.
+wait_exit() {
+	local deadline=$((SECONDS + ${1:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		pane_dead && return 0
+		sleep 0.1
+	done
+	fail "the program did not exit"
+}
+
+# wait_json PYEXPR [SECONDS] — until the export satisfies a Python expression over `e`.
+wait_json() {
+	local deadline=$((SECONDS + ${2:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		json_check "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	json_check "$1" || fail "export never satisfied: $1"
+}
+
+# json_check PYEXPR — the export of $SID satisfies the expression (e = parsed JSON,
+# step(id) = that step's object).
+json_check() {
+	sw export "$SID" >"$TMP/export.json" || return 1
+	python3 - "$TMP/export.json" "$1" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+def step(i):
+    return next(s for s in e["steps"] if s["id"] == i)
+ok = eval(sys.argv[2])
+if not ok:
+    print("not satisfied:", sys.argv[2], file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# sms_line TEXT [COMPONENT] — one SMS 2003 log line, as the site server writes them.
+sms_line() {
+	printf '%s  $$<%s><%s+000><thread=2644 (0xA54)>\r\n' "$1" "${2:-SMS_SITE_COMPONENT_MANAGER}" \
+		"$(date -u +%m-%d-%Y\ %H:%M:%S.000)"
+}
+
+# start_session [ARGS...] — a detached session of the fixture; sets SID.
+start_session() {
+	SID=$(sw start tui-basic --detach --var site_code=ABC --logs "$LOGS" "$@") || fail "start failed"
+	[ -n "$SID" ] || fail "start printed no id"
+}
