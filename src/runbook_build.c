@@ -18,6 +18,17 @@
 #include "steward/util.h"
 #include "steward/vars.h"
 
+/*
+ * Sizes beyond any runbook an operator could follow. They keep the duplicate checks
+ * (quadratic, and simple) bounded on hostile input.
+ */
+#define MAX_MAP_KEYS 1000
+#define MAX_VARIABLES 500
+#define MAX_PHASES 500
+#define MAX_STEPS 5000
+/* Past this many problems, the rest are counted, not listed (nor looked into). */
+#define MAX_PROBLEMS 500
+
 struct pending_since {
 	size_t step;   /* index into rb->steps */
 	size_t verify; /* index into that step's verify[] */
@@ -37,6 +48,8 @@ struct ctx {
 PRINTF_LIKE(3, 4)
 static void problem(struct ctx *c, const struct yn *at, const char *fmt, ...)
 {
+	if (c->errors++ >= MAX_PROBLEMS)
+		return;
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
@@ -44,7 +57,11 @@ static void problem(struct ctx *c, const struct yn *at, const char *fmt, ...)
 	va_end(ap);
 	rb_diags_add(c->d, c->name, at ? at->line : 1, at ? at->col : 1, "%s", sb_str(&sb));
 	sb_free(&sb);
-	c->errors++;
+}
+
+static bool too_many_problems(const struct ctx *c)
+{
+	return c->errors >= MAX_PROBLEMS;
 }
 
 /* ---- keys of a mapping ---------------------------------------------------------- */
@@ -138,6 +155,10 @@ static bool in_list(const char *s, const char *const *list)
 static void unknown_key(struct ctx *c, const struct yn *key, const char *what,
 			const char *const *allowed)
 {
+	if (too_many_problems(c)) {
+		c->errors++;
+		return;
+	}
 	const char *near = nearest(key->str, allowed, count_strs(allowed));
 	if (near) {
 		problem(c, key, "unknown key '%s' in %s (did you mean '%s'?)", key->str, what, near);
@@ -161,6 +182,11 @@ static bool check_keys(struct ctx *c, const struct yn *node, const char *what,
 	if (node->kind != YN_MAP) {
 		problem(c, node, "%s must be a mapping (key: value), not %s", what,
 			yamltree_kind_name(node->kind));
+		return false;
+	}
+	if (node->n > MAX_MAP_KEYS) {
+		problem(c, node, "%s has %zu keys; more than %d is not a runbook", what, node->n,
+			MAX_MAP_KEYS);
 		return false;
 	}
 	for (size_t i = 0; i < node->n; i++) {
@@ -322,7 +348,7 @@ static char *clip(const char *s)
 /* Reports every ${name} in s that names no declared variable (or is malformed). */
 static void check_refs(struct ctx *c, const struct yn *at, const char *s, const char *field)
 {
-	if (!s)
+	if (!s || too_many_problems(c))
 		return;
 	for (const char *p = s; (p = strstr(p, "${")) != NULL;) {
 		if (p > s && p[-1] == '$') { /* "$${" is a literal "${" */
@@ -565,6 +591,10 @@ static void build_variables(struct ctx *c, const struct yn *v)
 			yamltree_kind_name(v->kind));
 		return;
 	}
+	if (v->n > MAX_VARIABLES) {
+		problem(c, v, "%zu variables; more than %d is not a runbook", v->n, MAX_VARIABLES);
+		return;
+	}
 	c->rb->variables = xcalloc(v->n ? v->n : 1, sizeof(struct rb_variable));
 	for (size_t i = 0; i < v->n; i++) {
 		/* n_variables grows first so duplicate checks and lookups see earlier ones. */
@@ -587,7 +617,8 @@ static void build_logs(struct ctx *c, const struct yn *v)
 			yamltree_kind_name(v->kind));
 		return;
 	}
-	check_keys(c, v, "'logs'", NULL, NULL);
+	if (!check_keys(c, v, "'logs'", NULL, NULL))
+		return;
 	c->rb->logs = xcalloc(v->n ? v->n : 1, sizeof(struct rb_log));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yn *key = v->pairs[i].key, *val = v->pairs[i].val;
@@ -619,7 +650,8 @@ static void build_when(struct ctx *c, const struct yn *v, struct rb_step *st, co
 			yamltree_kind_name(v->kind));
 		return;
 	}
-	check_keys(c, v, "'when'", NULL, NULL);
+	if (!check_keys(c, v, "'when'", NULL, NULL))
+		return;
 	st->when = xcalloc(v->n ? v->n : 1, sizeof(struct rb_when));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yn *key = v->pairs[i].key, *val = v->pairs[i].val;
@@ -871,6 +903,11 @@ static void build_phases(struct ctx *c, const struct yn *v)
 	}
 	struct runbook *rb = c->rb;
 	size_t total = count_steps(v);
+	if (v->n > MAX_PHASES || total > MAX_STEPS) {
+		problem(c, v, "%zu phases and %zu steps; more than %d phases or %d steps is not a "
+			      "runbook an operator can follow", v->n, total, MAX_PHASES, MAX_STEPS);
+		return;
+	}
 	rb->phases = xcalloc(v->n, sizeof(struct rb_phase));
 	rb->steps = xcalloc(total ? total : 1, sizeof(struct rb_step));
 	for (size_t i = 0; i < v->n; i++) {
@@ -974,6 +1011,9 @@ bool runbook_build(const struct yn *root, const char *name, struct runbook *rb,
 	build_logs(&c, get(root, "logs"));
 	build_phases(&c, get(root, "phases"));
 	resolve_since(&c);
+	if (c.errors > MAX_PROBLEMS)
+		rb_diags_add(diags, name, 1, 1, "%zu problems; only the first %d are listed",
+			     c.errors, MAX_PROBLEMS);
 
 	free(c.since);
 	varmap_free(&c.placeholders);

@@ -301,3 +301,28 @@ Test(reject, regex_repetition_bounds)
 		    "    pattern: '^(x{1,200}){200}$'\nphases:\n" STEP1, 8, 14, "expand to more");
 	expect_valid(HEAD STEP1 "        fail:\n          - log: sitecomp\n            match: {regex: '^[0-9]{1,5} (ab|cd)+ x{3} [[:alpha:]]{2,}'}\n");
 }
+
+/* Hostile sizes: the checks that compare everything with everything stay bounded. */
+Test(reject, too_many_steps_keys_or_problems_are_refused_in_bounded_time)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_puts(&sb, HEAD "  - id: p\n    title: P\n    steps:\n");
+	for (int i = 0; i < 6000; i++)
+		sb_printf(&sb, "      - {id: s%d, title: S}\n", i);
+	expect_diag(sb_str(&sb), 13, 3, "more than 500 phases or 5000 steps");
+
+	sb_reset(&sb);
+	sb_puts(&sb, HEAD STEP1 "        when:\n");
+	for (int i = 0; i < 1500; i++)
+		sb_printf(&sb, "          v%d: x\n", i);
+	expect_diag(sb_str(&sb), 19, 11, "'when' has 1500 keys; more than 1000");
+
+	sb_reset(&sb);
+	sb_puts(&sb, HEAD STEP1 "        body: \"");
+	for (int i = 0; i < 100000; i++)
+		sb_puts(&sb, "${undeclared_name} ");
+	sb_puts(&sb, "\"\n");
+	size_t n = expect_diag(sb_str(&sb), 1, 1, "100000 problems; only the first 500 are listed");
+	cr_assert_eq(n, 501);
+	sb_free(&sb);
+}
