@@ -1,0 +1,749 @@
+/*
+ * test_runbooks_content.c — the shipped runbooks (every runbooks/NAME.yaml) and their rehearsal log
+ * text (assets/, layout in assets/README.md).
+ *
+ * 1. Every runbook in runbooks/ loads, cites its sources, has a summary, and every step cites
+ *    a source document section.
+ * 2. Each runbook holds what issue 3 requires of it (the source documents' steps, conditions,
+ *    commands, markers, signatures, confirms, hosts, waits and since: anchors).
+ * 3. For every step with verify/fail entries, the asset text is in the real line formats, uses
+ *    only declared ${variables}, and — fed through the parser and the matcher — the .log
+ *    satisfies the step's verify block on that log, the .noise.log alone does not, and each
+ *    .fail*.log triggers a failure signature (every signature by at least one file).
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <glob.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "steward/runbook.h"
+#include "steward/smslog.h"
+#include "steward/util.h"
+#include "steward/vars.h"
+
+#define RUNBOOK_DIR STEWARD_SOURCE_DIR "/runbooks"
+#define ASSET_DIR STEWARD_SOURCE_DIR "/assets"
+
+/* ------------------------------------------------------------------ loading */
+
+static struct runbook *load_path(const char *path)
+{
+	struct rb_diags d = {0};
+	struct runbook *rb = NULL;
+	int rc = runbook_load_file(path, &rb, &d);
+	if (rc != 0)
+		rb_diags_print(&d, stderr);
+	cr_assert_eq(rc, 0, "%s does not load", path);
+	cr_assert_eq(d.n, 0, "%s: %zu diagnostics", path, d.n);
+	rb_diags_free(&d);
+	return rb;
+}
+
+static struct runbook *load_id(const char *id)
+{
+	char *path = xasprintf("%s/%s.yaml", RUNBOOK_DIR, id);
+	struct runbook *rb = load_path(path);
+	cr_assert_str_eq(rb->id, id, "%s declares id %s", path, rb->id);
+	free(path);
+	return rb;
+}
+
+/* Every *.yaml in runbooks/, sorted. */
+static char **shipped_paths(size_t *n)
+{
+	glob_t g;
+	cr_assert_eq(glob(RUNBOOK_DIR "/*.yaml", 0, NULL, &g), 0, "no runbooks in %s", RUNBOOK_DIR);
+	char **out = xcalloc(g.gl_pathc + 1, sizeof *out);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		out[i] = xstrdup(g.gl_pathv[i]);
+	*n = g.gl_pathc;
+	globfree(&g);
+	return out;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static const struct rb_step *step(const struct runbook *rb, const char *id)
+{
+	const struct rb_step *s = runbook_step(rb, id);
+	cr_assert_not_null(s, "%s: no step '%s'", rb->id, id);
+	return s;
+}
+
+/* The step applies only when var is one of the listed values (a single `when:` value). */
+static void assert_when(const struct runbook *rb, const char *id, const char *var, const char *value)
+{
+	const struct rb_step *s = step(rb, id);
+	for (size_t i = 0; i < s->n_when; i++) {
+		if (strcmp(s->when[i].var, var) == 0) {
+			cr_assert_eq(s->when[i].n_values, 1, "%s: when %s", id, var);
+			cr_assert_str_eq(s->when[i].values[0], value, "%s: when %s", id, var);
+			return;
+		}
+	}
+	cr_assert_fail("%s: step %s has no `when: %s`", rb->id, id, var);
+}
+
+static void assert_before(const struct runbook *rb, const char *a, const char *b)
+{
+	cr_assert_lt(step(rb, a)->index, step(rb, b)->index, "%s: %s must come before %s", rb->id, a, b);
+}
+
+static bool has_command(const struct rb_step *s, const char *cmd)
+{
+	for (size_t i = 0; i < s->n_command; i++)
+		if (strcmp(s->command[i], cmd) == 0)
+			return true;
+	return false;
+}
+
+static const struct rb_verify *verify_on(const struct rb_step *s, const char *log)
+{
+	for (size_t i = 0; i < s->n_verify; i++)
+		if (strcmp(s->verify[i].log, log) == 0)
+			return &s->verify[i];
+	cr_assert_fail("step %s: no verify block on %s", s->id, log);
+	return NULL;
+}
+
+static bool expects(const struct rb_verify *v, const char *text)
+{
+	for (size_t i = 0; i < v->n_expect; i++)
+		if (!v->expect[i].is_regex && strcmp(v->expect[i].text, text) == 0)
+			return true;
+	return false;
+}
+
+/* A fail entry on log whose plain match contains needle, with a hint. */
+static void assert_fail_sig(const struct rb_step *s, const char *log, const char *needle)
+{
+	for (size_t i = 0; i < s->n_fail; i++) {
+		const struct rb_fail *f = &s->fail[i];
+		if (strcmp(f->log, log) == 0 && strstr(f->match.text, needle)) {
+			cr_assert_not_null(f->hint, "%s: signature '%s' has no hint", s->id, needle);
+			return;
+		}
+	}
+	cr_assert_fail("step %s: no failure signature on %s containing '%s'", s->id, log, needle);
+}
+
+/* ------------------------------------------------------------------ 1. every runbook */
+
+Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
+{
+	size_t n = 0;
+	char **paths = shipped_paths(&n);
+	cr_assert_geq(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		struct runbook *rb = load_path(paths[i]);
+		cr_assert_not_null(rb->summary, "%s: no summary", rb->id);
+		cr_assert_gt(rb->n_sources, 0, "%s: no sources", rb->id);
+		for (size_t j = 0; j < rb->n_sources; j++)
+			cr_assert_not_null(strstr(rb->sources[j], ".txt"), "%s: source '%s' names no document",
+					   rb->id, rb->sources[j]);
+		for (size_t j = 0; j < rb->n_logs; j++) {
+			const struct rb_log *l = &rb->logs[j];
+			for (const char *c = l->name; *c; c++)
+				cr_assert(!(*c >= 'A' && *c <= 'Z'), "%s: log key '%s' not lower-case", rb->id, l->name);
+			cr_assert_null(strpbrk(l->file, "/\\"), "%s: log %s is not a plain file name", rb->id, l->name);
+		}
+		for (size_t j = 0; j < rb->n_steps; j++) {
+			const struct rb_step *s = &rb->steps[j];
+			bool cited = false;
+			for (size_t k = 0; k < s->n_references; k++)
+				if (strstr(s->references[k], ".txt: "))
+					cited = true;
+			cr_assert(cited, "%s: step %s cites no 'document.txt: section'", rb->id, s->id);
+		}
+		runbook_free(rb);
+	}
+	free_strv(paths, n);
+}
+
+/* ------------------------------------------------------------------ 2. what issue 3 requires */
+
+static const char *const SP2_DOC = "002_45f6a120af3282bb.txt";
+
+Test(runbooks_content, sp2_upgrade_follows_the_checklist)
+{
+	struct runbook *rb = load_id("sms2003-sp2-upgrade");
+	cr_assert_not_null(strstr(rb->sources[0], SP2_DOC));
+	const char *vars[] = {"site_code", "site_server", "sql_server", "sms_dir", "from_version",
+			      "sql_replication", "win2003_sp1_installed", "has_secondaries"};
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		cr_assert_not_null(runbook_variable(rb, vars[i]), "variable %s", vars[i]);
+	cr_assert_str_eq(runbook_variable(rb, "site_code")->pattern, "^[A-Z0-9]{3}$");
+	cr_assert_eq(runbook_variable(rb, "from_version")->n_choices, 2);
+	cr_assert_str_eq(runbook_variable(rb, "sms_dir")->def, "C:\\SMS");
+
+	/* prerequisites, in the checklist's order */
+	assert_before(rb, "site-system-os", "sql-version");
+	assert_before(rb, "sql-version", "legacy-clients");
+	assert_before(rb, "legacy-clients", "http-port");
+	assert_before(rb, "http-port", "admin-consoles");
+	/* the conditional phases */
+	assert_when(rb, "drw-primary", "from_version", "RTM");
+	assert_when(rb, "disable-replication", "sql_replication", "yes");
+	assert_when(rb, "reenable-replication", "sql_replication", "yes");
+	assert_when(rb, "sp1-install", "win2003_sp1_installed", "no");
+	assert_when(rb, "sp1-dcom-reset", "win2003_sp1_installed", "no");
+	assert_when(rb, "drw-secondary", "has_secondaries", "yes");
+	assert_when(rb, "upgrade-secondaries", "has_secondaries", "yes");
+	assert_before(rb, "drw-primary", "disable-replication");
+	assert_before(rb, "disable-replication", "run-testdbupgrade");
+	assert_before(rb, "run-testdbupgrade", "sp1-install");
+	assert_before(rb, "sp1-install", "run-setup");
+
+	const struct rb_step *t = step(rb, "run-testdbupgrade");
+	cr_assert(has_command(t, "Setup.exe /testdbupgrade SMS_${site_code}"));
+	cr_assert_not_null(t->caution);
+	cr_assert_not_null(strstr(t->caution, "copy"));
+
+	const struct rb_step *setup = step(rb, "run-setup");
+	cr_assert(has_command(setup, "${setup_command}"));
+	const struct rb_variable *sc = runbook_variable(rb, "setup_command");
+	cr_assert_eq(sc->n_choices, 3);
+	cr_assert_str_eq(sc->choices[0], "Autorun.exe");
+	cr_assert_str_eq(sc->choices[1], "Update.exe /passive");
+	cr_assert_str_eq(sc->choices[2], "Update.exe /quiet");
+
+	const struct rb_step *settle = step(rb, "settle");
+	cr_assert_eq(settle->wait_s, 30 * 60);
+	assert_before(rb, "run-setup", "settle");
+
+	/* the completion markers, each anchored at run-setup */
+	struct {
+		const char *step, *log, *line;
+	} markers[] = {
+		{"smssetup-completed", "smssetup", "SMS Setup completed successfully"},
+		{"sitecomp-completed", "sitecomp", "Processing site shutdown transaction"},
+		{"sitecomp-completed", "sitecomp", "Site shutdown complete"},
+		{"sitecomp-completed", "sitecomp",
+		 "Waiting for changes to the \"${sms_dir}\\Inboxes\\Sitectrl.box\" or "
+		 "\"${sms_dir}\\Inboxes\\Sitecomp.box\" directories"},
+		{"hman-completed", "hman", "Wait for site control changes for maximum 3600 seconds"},
+		{"inboxmgr-completed", "inboxmgr",
+		 "Waiting for changes inbox definition, inbox rules and inbox replication files, max wait = 3600 seconds"},
+	};
+	for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
+		const struct rb_step *s = step(rb, markers[i].step);
+		const struct rb_verify *v = verify_on(s, markers[i].log);
+		cr_assert(expects(v, markers[i].line), "%s: missing marker '%s'", s->id, markers[i].line);
+		cr_assert_str_eq(v->since, "run-setup", "%s: not anchored at run-setup", s->id);
+		cr_assert_eq(v->since_index, (long)setup->index);
+		assert_before(rb, "settle", markers[i].step);
+	}
+	/* SiteComp.log markers in the document's order */
+	const struct rb_verify *v = verify_on(step(rb, "sitecomp-completed"), "sitecomp");
+	cr_assert_eq(v->n_expect, 3);
+	cr_assert_str_eq(v->expect[0].text, "Processing site shutdown transaction");
+	cr_assert_str_eq(v->expect[1].text, "Site shutdown complete");
+	cr_assert_str_eq(runbook_log(rb, "smssetup")->file, "SMSSetup.log");
+	cr_assert_str_eq(runbook_log(rb, "sitecomp")->file, "SiteComp.log");
+
+	assert_before(rb, "inboxmgr-completed", "upgrade-secondaries");
+	assert_before(rb, "upgrade-secondaries", "advanced-client-upgrade");
+	runbook_free(rb);
+}
+
+Test(runbooks_content, dcom_reset_applies_each_task_to_its_role)
+{
+	struct runbook *rb = load_id("win2003-sp1-dcom-reset");
+	assert_when(rb, "slp-iusr-activation", "is_slp", "yes");
+	assert_when(rb, "rp-reporting-users-activation", "is_rp", "yes");
+	assert_when(rb, "admins-remote-activation", "is_site_server", "yes");
+	assert_when(rb, "scw-remote-wmi", "run_scw", "yes");
+	assert_when(rb, "scw-remote-wmi", "has_sms_provider", "yes");
+	assert_when(rb, "scw-sql-monitor-ports", "is_remote_site_db", "yes");
+	assert_when(rb, "scw-iis-remote-admin", "is_bits_dp", "yes");
+	assert_when(rb, "scw-deselect-cap", "is_cap", "no");
+	assert_when(rb, "fw-remote-control", "firewall", "yes");
+	assert_when(rb, "fw-unsecapp", "runs_admin_console", "yes");
+	assert_when(rb, "fw-statview", "runs_admin_console", "yes");
+
+	cr_assert(has_command(step(rb, "slp-iusr-activation"), "Dcomcnfg.exe"));
+	const struct rb_step *fw = step(rb, "fw-remote-control");
+	const char *ports[] = {"2701", "2702", "2703", "2704"};
+	cr_assert_eq(fw->n_checklist, 4);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_not_null(strstr(fw->checklist[i], ports[i]));
+	cr_assert_not_null(strstr(step(rb, "fw-remote-assistance")->title, "helpsvc.exe"));
+	cr_assert_not_null(strstr(step(rb, "fw-remote-assistance")->title, "135"));
+	cr_assert_not_null(strstr(step(rb, "fw-unsecapp")->title, "unsecapp.exe"));
+	cr_assert_not_null(strstr(step(rb, "fw-file-printer-sharing")->title, "File and Printer Sharing"));
+	cr_assert_not_null(strstr(step(rb, "admins-remote-activation")->title, "Remote Activation"));
+	assert_before(rb, "slp-iusr-activation", "scw-remote-wmi");
+	assert_before(rb, "scw-rerun", "fw-remote-control");
+	for (size_t i = 0; i < rb->n_steps; i++)
+		cr_assert_str_eq(rb->steps[i].host, "${server}", "step %s", rb->steps[i].id);
+	runbook_free(rb);
+}
+
+Test(runbooks_content, ntop_cluster_install_names_a_node_on_every_step)
+{
+	struct runbook *rb = load_id("ntop-cluster-install");
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct rb_step *s = &rb->steps[i];
+		cr_assert_not_null(s->host, "step %s has no host", s->id);
+		cr_assert(strstr(s->host, "${node_a}") || strstr(s->host, "${node_b}"),
+			  "step %s: host '%s' names no node", s->id, s->host);
+	}
+	bool default_group_caution = false;
+	for (size_t i = 0; i < rb->n_steps; i++)
+		if (rb->steps[i].caution &&
+		    strstr(rb->steps[i].caution, "DO NOT INSTALL ANYTHING INTO THE DEFAULT CLUSTER GROUP"))
+			default_group_caution = true;
+	cr_assert(default_group_caution);
+
+	assert_when(rb, "kb223258", "dtcsetup_installed", "yes");
+	assert_when(rb, "msdtc-sql65", "sql65_installed", "yes");
+	assert_when(rb, "msdtc-default", "sql65_installed", "no");
+	assert_when(rb, "sp4-node-b", "sp4_node_b", "yes");
+	assert_when(rb, "sp4-node-a", "sp4_node_a", "yes");
+	cr_assert_str_eq(step(rb, "setup-node-b")->host, "${node_b}");
+	cr_assert_str_eq(step(rb, "finish-node-a")->host, "${node_a}");
+	assert_before(rb, "kb223258", "setup-node-a");
+	assert_before(rb, "setup-node-a", "setup-node-b");
+	assert_before(rb, "setup-node-b", "sp4-node-b");
+	assert_before(rb, "sp4-node-b", "finish-node-a");
+	assert_before(rb, "finish-node-a", "sp4-node-a");
+
+	cr_assert(has_command(step(rb, "adsutil-enum"), "adsutil enum w3svc"));
+	cr_assert(has_command(step(rb, "adsutil-wamusername"), "adsutil set W3SVC/WAMUserName ${domain}\\IWAM_CLUSTER"));
+	cr_assert(has_command(step(rb, "adsutil-wamuserpass"), "adsutil set W3SVC/WAMUserPass IWAM_Password"));
+	assert_when(rb, "adsutil-wamusername", "www_used", "yes");
+
+	const struct rb_step *sync = step(rb, "iissync");
+	cr_assert(has_command(sync, "iissync ${node_b}"));
+	cr_assert_not_null(sync->confirm);
+	cr_assert_not_null(sync->caution);
+	cr_assert_not_null(strstr(sync->caution, "irreparable damage"));
+	assert_before(rb, "mts-replication-node-a", "iissync");
+	assert_before(rb, "mts-replication-node-b", "iissync");
+	cr_assert_str_eq(step(rb, "mts-replication-node-b")->host, "${node_b}");
+	runbook_free(rb);
+}
+
+Test(runbooks_content, site_db_move_detaches_with_confirm_and_branches)
+{
+	struct runbook *rb = load_id("sccm2007-site-db-move");
+	cr_assert(has_command(step(rb, "stop-site"), "Preinst.exe /STOPSITE"));
+	const struct rb_step *detach = step(rb, "detach");
+	cr_assert_str_eq(detach->confirm, "DETACH");
+	assert_before(rb, "backup-all", "stop-site");
+	assert_before(rb, "stop-site", "detach");
+	assert_before(rb, "detach", "copy-files");
+	assert_before(rb, "copy-files", "attach");
+	const struct rb_variable *to = runbook_variable(rb, "move_to");
+	cr_assert_eq(to->n_choices, 2);
+	assert_when(rb, "start-services", "move_to", "other-drive");
+	assert_when(rb, "modify-sql-config", "move_to", "other-server");
+	assert_when(rb, "stopsite-again", "move_to", "other-server");
+	cr_assert(has_command(step(rb, "stopsite-again"), "Preinst /stopsite"));
+	assert_before(rb, "attach", "start-services");
+	assert_before(rb, "attach", "modify-sql-config");
+	assert_when(rb, "susdb-detach", "move_susdb", "yes");
+	cr_assert_str_eq(step(rb, "susdb-detach")->confirm, "DETACH");
+	runbook_free(rb);
+}
+
+Test(runbooks_content, mp_install_checklist_markers_and_signatures)
+{
+	struct runbook *rb = load_id("sms2003-mp-install");
+	const char *order[] = {"ntfs", "dc-iis-wpg", "iis-installed", "bits-extensions", "port-80", "wmi",
+			       "task-scheduler", "dtc", "sql-access-group", "spn-user-account",
+			       "kerberos-tickets", "install-mp", "mplist"};
+	for (size_t i = 1; i < sizeof order / sizeof *order; i++)
+		assert_before(rb, order[i - 1], order[i]);
+	assert_when(rb, "dc-iis-wpg", "is_dc", "yes");
+	assert_when(rb, "sql-access-localsystem", "security_mode", "advanced");
+	cr_assert(has_command(step(rb, "port-80"), "Netstat -a -n -o"));
+	cr_assert(has_command(step(rb, "sql-access-osql"), "osql -S ${sql_server} -d ${site_db} -E"));
+
+	const struct rb_step *s = step(rb, "install-mp");
+	cr_assert(expects(verify_on(s, "sitecomp"), "Installation successful"));
+	const struct rb_verify *ms = verify_on(s, "mpsetup");
+	cr_assert_str_eq(ms->expect[0].text, "MP.MSI exited with return code: 0");
+	cr_assert_str_eq(ms->expect[1].text, "Installation was successful");
+	cr_assert(expects(verify_on(s, "mpcontrol"), "Http verification .sms_aut succeeded with status code 200"));
+	assert_fail_sig(s, "mpsetup", "MP.MSI exited with return code: 1603");
+	assert_fail_sig(s, "mpsetup", "IIS Service is not installed");
+	assert_fail_sig(s, "mpsetup", "80041315");
+	assert_fail_sig(s, "mpsetup", "80020009");
+	assert_fail_sig(s, "mpmsi", "Failed to grab execution mutex");
+	assert_fail_sig(s, "mpcontrol", "status code 401");
+	assert_fail_sig(s, "mpcontrol", "12029");
+	cr_assert_str_eq(runbook_log(rb, "mpsetup")->file, "MPSetup.log");
+	cr_assert_str_eq(runbook_log(rb, "mpcontrol")->file, "MPControl.log");
+	runbook_free(rb);
+}
+
+/* ------------------------------------------------------------------ 3. the assets */
+
+/* Values for the variables a test session needs: a default, else the first choice, else a
+ * value fitting the variable's pattern. */
+static void test_values(const struct runbook *rb, struct varmap *vm)
+{
+	static const char *const fixed[][2] = {
+		{"site_code", "ABC"},        {"site_db", "SMS_ABC"},
+		{"sql_server_fqdn", "SQL1.corp.example"},
+	};
+	for (size_t i = 0; i < rb->n_variables; i++) {
+		const struct rb_variable *v = &rb->variables[i];
+		const char *val = v->def ? v->def : v->n_choices ? v->choices[0] : NULL;
+		for (size_t k = 0; !val && k < sizeof fixed / sizeof *fixed; k++)
+			if (strcmp(fixed[k][0], v->name) == 0)
+				val = fixed[k][1];
+		if (!val)
+			val = "SERVER1";
+		varmap_set(vm, v->name, val);
+	}
+	char **problems = NULL;
+	size_t n = 0;
+	bool ok = vars_complete(rb, vm, &problems, &n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s: %s\n", rb->id, problems[i]);
+		free(problems[i]);
+	}
+	free(problems);
+	cr_assert(ok, "%s: test values do not fit the variables", rb->id);
+}
+
+struct records {
+	struct log_record *v;
+	size_t n, cap;
+};
+
+static void collect(void *ctx, struct log_record *rec)
+{
+	struct records *r = ctx;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 32;
+		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
+	}
+	log_record_move(&r->v[r->n++], rec);
+}
+
+static void records_free(struct records *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		log_record_free(&r->v[i]);
+	free(r->v);
+}
+
+/* The raw text, checked: CRLF line ends, ${name} only for variables of rb. */
+static char *read_asset(const struct runbook *rb, const char *path)
+{
+	size_t len = 0;
+	char *text = util_read_file(path, &len);
+	cr_assert_not_null(text, "cannot read %s", path);
+	cr_assert_gt(len, 2, "%s is empty", path);
+	cr_assert(text[len - 2] == '\r' && text[len - 1] == '\n', "%s does not end with CRLF", path);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			cr_assert(i > 0 && text[i - 1] == '\r', "%s: bare LF at byte %zu", path, i);
+	for (const char *p = strstr(text, "${"); p; p = strstr(p + 2, "${")) {
+		const char *end = strchr(p, '}');
+		cr_assert_not_null(end, "%s: unterminated ${", path);
+		char *name = xstrndup(p + 2, (size_t)(end - p - 2));
+		cr_assert_not_null(runbook_variable(rb, name), "%s: ${%s} is not a variable of %s", path, name,
+				   rb->id);
+		free(name);
+	}
+	return text;
+}
+
+/* Substitutes the test values and runs the text through the assembler, line by line. */
+static struct records parse_asset(const struct runbook *rb, const struct varmap *vm, const char *path)
+{
+	char *raw = read_asset(rb, path);
+	char *text = vars_subst(raw, vm);
+	free(raw);
+	cr_assert_null(strstr(text, "${"), "%s: unsubstituted token", path);
+	struct records r = {0};
+	struct smslog_asm *a = smslog_asm_new();
+	uint64_t off = 0;
+	for (char *line = text; *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
+		smslog_asm_feed(a, line, n, off, off + n, collect, &r);
+		off += n;
+		line += n;
+	}
+	smslog_asm_flush(a, collect, &r);
+	smslog_asm_free(a);
+	free(text);
+	cr_assert_gt(r.n, 0, "%s: no records", path);
+	/* One format per file; SMS lines carry component, time, bias and thread. */
+	for (size_t i = 0; i < r.n; i++) {
+		cr_assert_eq(r.v[i].format, r.v[0].format, "%s line %zu: format changes", path, i + 1);
+		if (r.v[i].format == LOGFMT_SMS)
+			cr_assert(r.v[i].component && r.v[i].has_time && r.v[i].has_bias && r.v[i].has_thread,
+				  "%s: record %zu lacks a field", path, i + 1);
+		if (r.v[i].format == LOGFMT_SETUP)
+			cr_assert(r.v[i].has_time, "%s: record %zu has no time", path, i + 1);
+	}
+	return r;
+}
+
+/* One pattern of a runbook against one record's cleaned text. */
+static bool pattern_matches(const struct rb_pattern *p, const struct varmap *vm, const char *text)
+{
+	if (!p->is_regex) {
+		char *s = vars_subst(p->text, vm);
+		bool hit = strstr(text, s) != NULL;
+		free(s);
+		return hit;
+	}
+	char *re_src = vars_subst_regex(p->text, vm);
+	regex_t re;
+	cr_assert_eq(regcomp(&re, re_src, REG_EXTENDED | REG_NOSUB), 0, "regex %s", re_src);
+	bool hit = regexec(&re, text, 0, NULL, 0) == 0;
+	regfree(&re);
+	free(re_src);
+	return hit;
+}
+
+/* Every expectation, in order, each on a later record than the previous one. */
+static bool block_satisfied(const struct rb_verify *v, const struct varmap *vm, const struct records *r)
+{
+	size_t next = 0;
+	for (size_t i = 0; i < r->n && next < v->n_expect; i++)
+		if (pattern_matches(&v->expect[next], vm, r->v[i].text))
+			next++;
+	return next == v->n_expect;
+}
+
+static bool fail_triggered(const struct rb_fail *f, const struct varmap *vm, const struct records *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (pattern_matches(&f->match, vm, r->v[i].text))
+			return true;
+	return false;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The noise file's lines appear in the .log file, in the same order. */
+static void assert_subsequence(const char *noise_path, const char *log_path)
+{
+	char *a = util_read_file(noise_path, NULL), *b = util_read_file(log_path, NULL);
+	cr_assert(a && b);
+	char *bp = b;
+	for (char *save = NULL, *line = strtok_r(a, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hit = NULL;
+		for (char *p = strstr(bp, line); p && !hit; p = strstr(p + 1, line))
+			if ((p == b || p[-1] == '\n') && p[strlen(line)] == '\n')
+				hit = p;
+		cr_assert_not_null(hit, "%s: line not in %s (in order): %s", noise_path, log_path, line);
+		bp = hit + strlen(line);
+	}
+	free(a);
+	free(b);
+}
+
+/* The .fail.log and .fail-*.log files of one log, sorted. */
+static char **fail_files(const char *dir, const char *log, size_t *n)
+{
+	char *pat1 = xasprintf("%s/%s.fail.log", dir, log), *pat2 = xasprintf("%s/%s.fail-*.log", dir, log);
+	glob_t g;
+	int rc = glob(pat1, 0, NULL, &g);
+	rc = glob(pat2, rc == 0 ? GLOB_APPEND : 0, NULL, &g);
+	(void)rc;
+	char **out = xcalloc(g.gl_pathc + 1, sizeof *out);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		out[i] = xstrdup(g.gl_pathv[i]);
+	*n = g.gl_pathc;
+	globfree(&g);
+	free(pat1);
+	free(pat2);
+	return out;
+}
+
+/* Every log a step names (verify or fail), once each. */
+static size_t step_logs(const struct rb_step *s, const char **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_verify + s->n_fail; i++) {
+		const char *l = i < s->n_verify ? s->verify[i].log : s->fail[i - s->n_verify].log;
+		bool seen = false;
+		for (size_t k = 0; k < n; k++)
+			seen = seen || strcmp(out[k], l) == 0;
+		if (!seen && n < cap)
+			out[n++] = l;
+	}
+	return n;
+}
+
+static bool step_verifies(const struct rb_step *s, const char *log)
+{
+	for (size_t i = 0; i < s->n_verify; i++)
+		if (strcmp(s->verify[i].log, log) == 0)
+			return true;
+	return false;
+}
+
+static size_t check_step_assets(const struct runbook *rb, const struct rb_step *s, const struct varmap *vm)
+{
+	size_t files = 0;
+	char *dir = xasprintf("%s/%s/%s", ASSET_DIR, rb->id, s->id);
+	const char *logs[16];
+	size_t n_logs = step_logs(s, logs, 16);
+	bool *fail_seen = xcalloc(s->n_fail + 1, sizeof *fail_seen);
+	for (size_t li = 0; li < n_logs; li++) {
+		const char *log = logs[li];
+		char *good = xasprintf("%s/%s.log", dir, log), *noise = xasprintf("%s/%s.noise.log", dir, log);
+		cr_assert(file_exists(noise), "missing %s", noise);
+		struct records rn = parse_asset(rb, vm, noise);
+		files++;
+		for (size_t i = 0; i < s->n_verify; i++)
+			if (strcmp(s->verify[i].log, log) == 0)
+				cr_assert(!block_satisfied(&s->verify[i], vm, &rn), "%s alone satisfies %s's verify block",
+					  noise, s->id);
+		for (size_t i = 0; i < s->n_fail; i++)
+			if (strcmp(s->fail[i].log, log) == 0)
+				cr_assert(!fail_triggered(&s->fail[i], vm, &rn), "%s triggers '%s'", noise,
+					  s->fail[i].match.text);
+		records_free(&rn);
+
+		if (step_verifies(s, log)) {
+			cr_assert(file_exists(good), "missing %s", good);
+			assert_subsequence(noise, good);
+			struct records rg = parse_asset(rb, vm, good);
+			files++;
+			for (size_t i = 0; i < s->n_verify; i++)
+				if (strcmp(s->verify[i].log, log) == 0)
+					cr_assert(block_satisfied(&s->verify[i], vm, &rg),
+						  "%s does not satisfy %s's verify block on %s", good, s->id, log);
+			for (size_t i = 0; i < s->n_fail; i++)
+				if (strcmp(s->fail[i].log, log) == 0)
+					cr_assert(!fail_triggered(&s->fail[i], vm, &rg), "%s (a success) triggers '%s'",
+						  good, s->fail[i].match.text);
+			records_free(&rg);
+		} else {
+			cr_assert(!file_exists(good), "%s exists but %s verifies nothing on %s", good, s->id, log);
+		}
+
+		size_t n_ff = 0;
+		char **ff = fail_files(dir, log, &n_ff);
+		bool has_sig = false;
+		for (size_t i = 0; i < s->n_fail; i++)
+			has_sig = has_sig || strcmp(s->fail[i].log, log) == 0;
+		if (has_sig) {
+			char *deflt = xasprintf("%s/%s.fail.log", dir, log);
+			cr_assert(file_exists(deflt), "missing %s (the default failure)", deflt);
+			free(deflt);
+		} else {
+			cr_assert_eq(n_ff, 0, "%s: %s has no failure signature on %s but has .fail files", dir, s->id,
+				     log);
+		}
+		for (size_t k = 0; k < n_ff; k++) {
+			struct records rf = parse_asset(rb, vm, ff[k]);
+			files++;
+			bool any = false;
+			for (size_t i = 0; i < s->n_fail; i++) {
+				if (strcmp(s->fail[i].log, log) == 0 && fail_triggered(&s->fail[i], vm, &rf)) {
+					any = true;
+					fail_seen[i] = true;
+				}
+			}
+			cr_assert(any, "%s triggers none of %s's failure signatures", ff[k], s->id);
+			for (size_t i = 0; i < s->n_verify; i++)
+				if (strcmp(s->verify[i].log, log) == 0)
+					cr_assert(!block_satisfied(&s->verify[i], vm, &rf), "%s (a failure) satisfies %s",
+						  ff[k], s->id);
+			records_free(&rf);
+		}
+		free_strv(ff, n_ff);
+		free(good);
+		free(noise);
+	}
+	for (size_t i = 0; i < s->n_fail; i++)
+		cr_assert(fail_seen[i], "%s: signature '%s' on %s is triggered by no .fail*.log", s->id,
+			  s->fail[i].match.text, s->fail[i].log);
+	free(fail_seen);
+
+	/* Nothing in the directory that the contract does not name. */
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d, "missing %s", dir);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		bool known = false;
+		for (size_t li = 0; li < n_logs && !known; li++) {
+			size_t ln = strlen(logs[li]);
+			known = strncmp(e->d_name, logs[li], ln) == 0 && e->d_name[ln] == '.' &&
+				util_has_suffix(e->d_name, ".log");
+		}
+		cr_assert(known, "%s/%s belongs to no log of step %s", dir, e->d_name, s->id);
+	}
+	closedir(d);
+	free(dir);
+	return files;
+}
+
+Test(runbooks_content, assets_satisfy_verify_blocks_and_trigger_signatures)
+{
+	size_t n = 0, files = 0, steps = 0;
+	char **paths = shipped_paths(&n);
+	for (size_t i = 0; i < n; i++) {
+		struct runbook *rb = load_path(paths[i]);
+		struct varmap vm = {0};
+		test_values(rb, &vm);
+		for (size_t j = 0; j < rb->n_steps; j++) {
+			const struct rb_step *s = &rb->steps[j];
+			if (s->n_verify + s->n_fail == 0)
+				continue;
+			files += check_step_assets(rb, s, &vm);
+			steps++;
+		}
+		varmap_free(&vm);
+		runbook_free(rb);
+	}
+	free_strv(paths, n);
+	/* SP2: 4 steps x (log + noise); MP: sitecomp, mpsetup, mpmsi, mpcontrol with their failures */
+	cr_assert_geq(steps, 5);
+	cr_assert_geq(files, 20);
+}
+
+/* Asset directories exist only for steps that verify or fail. */
+Test(runbooks_content, no_asset_directory_without_a_step)
+{
+	DIR *top = opendir(ASSET_DIR);
+	cr_assert_not_null(top);
+	for (struct dirent *e; (e = readdir(top));) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "README.md") == 0)
+			continue;
+		char *rbpath = xasprintf("%s/%s.yaml", RUNBOOK_DIR, e->d_name);
+		cr_assert(file_exists(rbpath), "assets/%s matches no runbook", e->d_name);
+		struct runbook *rb = load_path(rbpath);
+		char *sub = xasprintf("%s/%s", ASSET_DIR, e->d_name);
+		DIR *d = opendir(sub);
+		cr_assert_not_null(d);
+		for (struct dirent *s; (s = readdir(d));) {
+			if (s->d_name[0] == '.')
+				continue;
+			const struct rb_step *st = runbook_step(rb, s->d_name);
+			cr_assert_not_null(st, "assets/%s/%s matches no step", e->d_name, s->d_name);
+			cr_assert_gt(st->n_verify + st->n_fail, 0, "assets/%s/%s: the step verifies nothing",
+				     e->d_name, s->d_name);
+		}
+		closedir(d);
+		free(sub);
+		runbook_free(rb);
+		free(rbpath);
+	}
+	closedir(top);
+}
