@@ -521,6 +521,7 @@ int tui_session_run(struct ui *ui, struct session *s)
 	if (s->rb->n_steps == 0)
 		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
 	select_active(&v);
+	logpane_seed(&v.lp, ui->ascii, s);
 	if (s->active < 0)
 		v.sel = 0;
 	struct st_error err = {0};

@@ -12,7 +12,7 @@ LOGS="$TMP/logs"
 mkdir -p "$LOGS"
 SOCK="steward-tui-$$-$RANDOM"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 STEWARD_OPERATOR=tester TZ=UTC
-unset NO_COLOR STEWARD_CLOCK_OFFSET_MS
+unset NO_COLOR STEWARD_CLOCK_OFFSET_MS VISUAL EDITOR
 cat >"$TMP/tmux.conf" <<'CONF'
 set -g status off
 set -g remain-on-exit on
