@@ -21,7 +21,7 @@
 struct lint_run {
 	size_t files, invalid, problems;
 	bool missing;
-	struct runbook **valid; /* kept to find duplicate ids across files */
+	char **ids, **paths; /* of the valid runbooks so far, to find duplicate ids */
 	size_t n_valid;
 };
 
@@ -32,15 +32,18 @@ static void lint_file(struct lint_run *run, const char *path)
 	run->files++;
 	if (runbook_load_file(path, &rb, &diags) == 0) {
 		for (size_t i = 0; i < run->n_valid; i++) {
-			if (strcmp(run->valid[i]->id, rb->id) == 0) {
+			if (strcmp(run->ids[i], rb->id) == 0) {
 				rb_diags_add(&diags, path, rb->id_pos.line, rb->id_pos.col,
 					     "duplicate runbook id '%s': %s has it too (ids must be "
-					     "unique; rename or remove one)", rb->id, run->valid[i]->path);
+					     "unique; rename or remove one)", rb->id, run->paths[i]);
 				break;
 			}
 		}
-		run->valid = xreallocarray(run->valid, run->n_valid + 1, sizeof(*run->valid));
-		run->valid[run->n_valid++] = rb;
+		run->ids = xreallocarray(run->ids, run->n_valid + 1, sizeof(char *));
+		run->paths = xreallocarray(run->paths, run->n_valid + 1, sizeof(char *));
+		run->ids[run->n_valid] = xstrdup(rb->id);
+		run->paths[run->n_valid++] = xstrdup(path);
+		runbook_free(rb);
 	}
 	if (diags.n > 0) {
 		run->invalid++;
@@ -117,9 +120,12 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "steward lint: %zu runbook%s checked, %zu invalid, %zu problem%s\n",
 			run.files, run.files == 1 ? "" : "s", run.invalid, run.problems,
 			run.problems == 1 ? "" : "s");
-	for (size_t i = 0; i < run.n_valid; i++)
-		runbook_free(run.valid[i]);
-	free(run.valid);
+	for (size_t i = 0; i < run.n_valid; i++) {
+		free(run.ids[i]);
+		free(run.paths[i]);
+	}
+	free(run.ids);
+	free(run.paths);
 	if (run.missing)
 		return ST_NOTFOUND;
 	return run.invalid ? ST_INVALID : ST_OK;

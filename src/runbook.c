@@ -195,8 +195,8 @@ int runbook_load_text(const char *text, size_t len, const char *name, struct run
 		rb_diags_add(diags, name, line, col, "a NUL byte: a runbook is UTF-8 text");
 		return -1;
 	}
-	struct yn *root = NULL;
-	if (!yamltree_parse(text, len, name, &root, diags))
+	struct yamltree *tree = yamltree_parse(text, len, name, diags);
+	if (!tree)
 		return -1;
 
 	struct runbook *rb = xcalloc(1, sizeof(*rb));
@@ -204,8 +204,8 @@ int runbook_load_text(const char *text, size_t len, const char *name, struct run
 	rb->text = xstrndup(text, len);
 	rb->text_len = len;
 	util_sha256_hex(text, len, rb->sha256);
-	bool ok = runbook_build(root, name, rb, diags);
-	yamltree_free(root);
+	bool ok = runbook_build(tree->root, name, rb, diags);
+	yamltree_free(tree);
 	if (!ok || diags->n > first) {
 		sort_from(diags, first);
 		runbook_free(rb);
@@ -271,17 +271,18 @@ int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *d
 char *runbook_peek_id(const char *text, size_t len)
 {
 	struct rb_diags quiet = {0};
-	struct yn *root = NULL;
+	struct yamltree *tree = NULL;
 	char *id = NULL;
 	if (len <= RB_MAX_TEXT_BYTES && !memchr(text, '\0', len) &&
-	    yamltree_parse(text, len, "", &root, &quiet) && root->kind == YN_MAP) {
+	    (tree = yamltree_parse(text, len, "", &quiet)) != NULL && tree->root->kind == YN_MAP) {
+		const struct yn *root = tree->root;
 		for (size_t i = 0; i < root->n && !id; i++) {
 			const struct yn *k = root->pairs[i].key, *v = root->pairs[i].val;
 			if (k->kind == YN_SCALAR && strcmp(k->str, "id") == 0 && v->kind == YN_SCALAR)
 				id = xstrdup(v->str);
 		}
 	}
-	yamltree_free(root);
+	yamltree_free(tree);
 	rb_diags_free(&quiet);
 	return id;
 }

@@ -18,6 +18,17 @@
 #include "steward/util.h"
 #include "steward/vars.h"
 
+/*
+ * Sizes beyond any runbook an operator could follow. They keep the duplicate checks
+ * (quadratic, and simple) bounded on hostile input.
+ */
+#define MAX_MAP_KEYS 1000
+#define MAX_VARIABLES 500
+#define MAX_PHASES 500
+#define MAX_STEPS 5000
+/* Past this many problems, the rest are counted, not listed (nor looked into). */
+#define MAX_PROBLEMS 500
+
 struct pending_since {
 	size_t step;   /* index into rb->steps */
 	size_t verify; /* index into that step's verify[] */
@@ -37,6 +48,8 @@ struct ctx {
 PRINTF_LIKE(3, 4)
 static void problem(struct ctx *c, const struct yn *at, const char *fmt, ...)
 {
+	if (c->errors++ >= MAX_PROBLEMS)
+		return;
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
@@ -44,7 +57,11 @@ static void problem(struct ctx *c, const struct yn *at, const char *fmt, ...)
 	va_end(ap);
 	rb_diags_add(c->d, c->name, at ? at->line : 1, at ? at->col : 1, "%s", sb_str(&sb));
 	sb_free(&sb);
-	c->errors++;
+}
+
+static bool too_many_problems(const struct ctx *c)
+{
+	return c->errors >= MAX_PROBLEMS;
 }
 
 /* ---- keys of a mapping ---------------------------------------------------------- */
@@ -138,6 +155,10 @@ static bool in_list(const char *s, const char *const *list)
 static void unknown_key(struct ctx *c, const struct yn *key, const char *what,
 			const char *const *allowed)
 {
+	if (too_many_problems(c)) {
+		c->errors++;
+		return;
+	}
 	const char *near = nearest(key->str, allowed, count_strs(allowed));
 	if (near) {
 		problem(c, key, "unknown key '%s' in %s (did you mean '%s'?)", key->str, what, near);
@@ -161,6 +182,11 @@ static bool check_keys(struct ctx *c, const struct yn *node, const char *what,
 	if (node->kind != YN_MAP) {
 		problem(c, node, "%s must be a mapping (key: value), not %s", what,
 			yamltree_kind_name(node->kind));
+		return false;
+	}
+	if (node->n > MAX_MAP_KEYS) {
+		problem(c, node, "%s has %zu keys; more than %d is not a runbook", what, node->n,
+			MAX_MAP_KEYS);
 		return false;
 	}
 	for (size_t i = 0; i < node->n; i++) {
@@ -307,10 +333,22 @@ static void take_duration(struct ctx *c, const struct yn *v, const char *key, co
 	free(s);
 }
 
+/* A value quoted in a message: at most 60 bytes (whole UTF-8 characters), then "...". */
+static char *clip(const char *s)
+{
+	size_t len = strlen(s);
+	if (len <= 60)
+		return xstrdup(s);
+	size_t cut = 57;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	return xasprintf("%.*s...", (int)cut, s);
+}
+
 /* Reports every ${name} in s that names no declared variable (or is malformed). */
 static void check_refs(struct ctx *c, const struct yn *at, const char *s, const char *field)
 {
-	if (!s)
+	if (!s || too_many_problems(c))
 		return;
 	for (const char *p = s; (p = strstr(p, "${")) != NULL;) {
 		if (p > s && p[-1] == '$') { /* "$${" is a literal "${" */
@@ -348,20 +386,136 @@ static void check_refs(struct ctx *c, const struct yn *at, const char *s, const 
 	}
 }
 
+/*
+ * glibc's regcomp copies a subexpression once per repetition ("a{1000}", and "a+" is
+ * "aa*"), so "(a{100}){100}" or "a++++++++..." can take gigabytes and minutes to
+ * compile. This estimates the size of the expanded expression; the loader refuses
+ * anything bigger than REGEX_MAX_COST, which no log signature comes near.
+ */
+#define REGEX_MAX_COST 20000.0
+
+static double regex_cost(const char *re)
+{
+	double total[YAMLTREE_MAX_DEPTH + 2] = {0}, last[YAMLTREE_MAX_DEPTH + 2] = {0};
+	size_t depth = 0, overflow = 0; /* groups nested deeper than the arrays are flattened */
+	for (const char *p = re; *p; p++) {
+		double unit = 0;
+		switch (*p) {
+		case '\\':
+			unit = 1;
+			if (p[1])
+				p++;
+			break;
+		case '[': {
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					const char *end = strstr(q + 2, q[1] == ':' ? ":]" : q[1] == '.' ? ".]" : "=]");
+					q = end ? end + 2 : q + 1;
+				} else {
+					q++;
+				}
+			}
+			p = *q ? q : q - 1;
+			unit = 1;
+			break;
+		}
+		case '(':
+			if (depth < YAMLTREE_MAX_DEPTH) {
+				depth++;
+				total[depth] = last[depth] = 0;
+			} else {
+				overflow++;
+			}
+			continue;
+		case ')':
+			if (overflow) {
+				overflow--;
+				continue;
+			}
+			if (depth == 0) {
+				unit = 1;
+				break;
+			}
+			unit = total[depth] > 1 ? total[depth] : 1;
+			depth--;
+			break;
+		case '|':
+			last[depth] = 0;
+			continue;
+		case '+':
+		case '{': {
+			double mult = 2;
+			if (*p == '{') {
+				char *end;
+				unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+				if (end == p + 1)
+					continue; /* not an interval; regcomp judges it */
+				if (*end == ',') {
+					const char *h = end + 1;
+					hi = strtoul(h, &end, 10);
+					if (end == h)
+						hi = lo + 1;
+				}
+				mult = (double)(hi > lo ? hi : lo) + 1;
+				p = *end == '}' ? end : end - 1;
+			}
+			total[depth] += last[depth] * (mult - 1);
+			last[depth] *= mult;
+			if (total[depth] > REGEX_MAX_COST)
+				return total[depth];
+			continue;
+		}
+		case '*':
+		case '?':
+			continue;
+		default:
+			unit = 1;
+			break;
+		}
+		total[depth] += unit;
+		last[depth] = unit;
+		if (total[depth] > REGEX_MAX_COST)
+			return total[depth];
+	}
+	double sum = 0;
+	for (size_t i = 0; i <= depth; i++)
+		sum += total[i];
+	return sum;
+}
+
+/* NULL when re compiles (and is not too costly to compile); else a malloc'd reason. */
+static char *regex_problem(const char *re)
+{
+	if (regex_cost(re) > REGEX_MAX_COST)
+		return xstrdup("its repetitions ({n,m}, +) expand to more than the matcher accepts");
+	regex_t rx;
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char buf[256];
+		regerror(rc, &rx, buf, sizeof(buf));
+		return xstrdup(buf);
+	}
+	regfree(&rx);
+	return NULL;
+}
+
 /* Compiles an ERE after putting a placeholder for each ${name} (substituted values are
  * escaped when matched, so any literal text stands for them). */
 static void check_regex(struct ctx *c, const struct yn *at, const char *re, const char *field)
 {
 	char *subst = vars_subst_regex(re, &c->placeholders);
-	regex_t rx;
-	int rc = regcomp(&rx, subst, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char buf[256];
-		regerror(rc, &rx, buf, sizeof(buf));
-		problem(c, at, "%s '%s' does not compile as a POSIX extended regex: %s", field, re, buf);
-	} else {
-		regfree(&rx);
+	char *why = regex_problem(subst);
+	if (why) {
+		char *shown = clip(re);
+		problem(c, at, "%s '%s' does not compile as a POSIX extended regex: %s", field, shown, why);
+		free(shown);
 	}
+	free(why);
 	free(subst);
 }
 
@@ -394,16 +548,14 @@ static void build_variable(struct ctx *c, const struct yn *node, struct rb_varia
 	var->pattern = take_string(c, pat, "pattern", what, false);
 	bool pattern_ok = true;
 	if (var->pattern) {
-		regex_t rx;
-		int rc = regcomp(&rx, var->pattern, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char buf[256];
-			regerror(rc, &rx, buf, sizeof(buf));
+		char *why = regex_problem(var->pattern);
+		if (why) {
+			char *shown = clip(var->pattern);
 			problem(c, pat, "pattern '%s' does not compile as a POSIX extended regex: %s",
-				var->pattern, buf);
+				shown, why);
+			free(shown);
 			pattern_ok = false;
-		} else {
-			regfree(&rx);
+			free(why);
 		}
 	}
 	const struct yn *ch = get(node, "choices");
@@ -439,6 +591,10 @@ static void build_variables(struct ctx *c, const struct yn *v)
 			yamltree_kind_name(v->kind));
 		return;
 	}
+	if (v->n > MAX_VARIABLES) {
+		problem(c, v, "%zu variables; more than %d is not a runbook", v->n, MAX_VARIABLES);
+		return;
+	}
 	c->rb->variables = xcalloc(v->n ? v->n : 1, sizeof(struct rb_variable));
 	for (size_t i = 0; i < v->n; i++) {
 		/* n_variables grows first so duplicate checks and lookups see earlier ones. */
@@ -461,7 +617,8 @@ static void build_logs(struct ctx *c, const struct yn *v)
 			yamltree_kind_name(v->kind));
 		return;
 	}
-	check_keys(c, v, "'logs'", NULL, NULL);
+	if (!check_keys(c, v, "'logs'", NULL, NULL))
+		return;
 	c->rb->logs = xcalloc(v->n ? v->n : 1, sizeof(struct rb_log));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yn *key = v->pairs[i].key, *val = v->pairs[i].val;
@@ -493,7 +650,8 @@ static void build_when(struct ctx *c, const struct yn *v, struct rb_step *st, co
 			yamltree_kind_name(v->kind));
 		return;
 	}
-	check_keys(c, v, "'when'", NULL, NULL);
+	if (!check_keys(c, v, "'when'", NULL, NULL))
+		return;
 	st->when = xcalloc(v->n ? v->n : 1, sizeof(struct rb_when));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yn *key = v->pairs[i].key, *val = v->pairs[i].val;
@@ -745,6 +903,11 @@ static void build_phases(struct ctx *c, const struct yn *v)
 	}
 	struct runbook *rb = c->rb;
 	size_t total = count_steps(v);
+	if (v->n > MAX_PHASES || total > MAX_STEPS) {
+		problem(c, v, "%zu phases and %zu steps; more than %d phases or %d steps is not a "
+			      "runbook an operator can follow", v->n, total, MAX_PHASES, MAX_STEPS);
+		return;
+	}
 	rb->phases = xcalloc(v->n, sizeof(struct rb_phase));
 	rb->steps = xcalloc(total ? total : 1, sizeof(struct rb_step));
 	for (size_t i = 0; i < v->n; i++) {
@@ -848,6 +1011,9 @@ bool runbook_build(const struct yn *root, const char *name, struct runbook *rb,
 	build_logs(&c, get(root, "logs"));
 	build_phases(&c, get(root, "phases"));
 	resolve_since(&c);
+	if (c.errors > MAX_PROBLEMS)
+		rb_diags_add(diags, name, 1, 1, "%zu problems; only the first %d are listed",
+			     c.errors, MAX_PROBLEMS);
 
 	free(c.since);
 	varmap_free(&c.placeholders);

@@ -454,9 +454,15 @@ static bool replay_cb(void *vctx, const struct store_event *ev)
 	json_t *d = json_loads(ev->data, 0, &jerr);
 	if (!json_is_object(d)) {
 		json_decref(d);
-		c->rc = st_set(c->err, ST_INVALID, "session %s: event %lld has an unreadable payload (%s)",
-			       c->s->id, (long long)ev->seq, jerr.text);
-		return false;
+		if (c->s->writable) {
+			c->rc = st_set(c->err, ST_INVALID,
+				       "session %s: event %lld has an unreadable payload (%s) — "
+				       "`steward audit` says more; the session cannot be continued",
+				       c->s->id, (long long)ev->seq, jerr.text);
+			return false;
+		}
+		/* Readers (export, audit) go on, so that a damaged trail can still be shown. */
+		d = json_object();
 	}
 	if (ev->seq == 1 && strcmp(ev->type, "session_started") != 0) {
 		json_decref(d);

@@ -17,20 +17,47 @@
 
 /* Bounds that keep hostile input from eating memory: a 50-step runbook has ~1,500 nodes. */
 #define YAMLTREE_MAX_NODES 500000
+#define CHUNK_BYTES (64u * 1024)
+
+struct yn_chunk {
+	struct yn_chunk *next;
+	size_t used, cap;
+	max_align_t data[]; /* cap bytes */
+};
 
 struct frame {
 	struct yn *node;
-	struct yn *pending_key; /* YN_MAP: a key waiting for its value */
-	size_t cap;
+	size_t first; /* index in the scratch stack of this container's first child */
 };
 
 struct builder {
+	struct yamltree *tree;
 	struct frame stack[YAMLTREE_MAX_DEPTH + 1];
 	size_t depth;
-	struct yn *root;
+	struct yn **scratch; /* children of every open container, innermost on top */
+	size_t n_scratch, cap_scratch;
 	size_t nodes;
 	int documents;
 };
+
+/* Bump allocation from the tree's arena; memory is zeroed. */
+static void *arena_alloc(struct yamltree *t, size_t n)
+{
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	struct yn_chunk *c = t->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = t->chunks;
+		t->chunks = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
 
 const char *yamltree_kind_name(enum yn_kind kind)
 {
@@ -45,28 +72,20 @@ const char *yamltree_kind_name(enum yn_kind kind)
 	return "a value";
 }
 
-void yamltree_free(struct yn *node)
+void yamltree_free(struct yamltree *tree)
 {
-	if (!node)
+	if (!tree)
 		return;
-	if (node->kind == YN_SEQ) {
-		for (size_t i = 0; i < node->n; i++)
-			yamltree_free(node->items[i]);
-		free(node->items);
-	} else if (node->kind == YN_MAP) {
-		for (size_t i = 0; i < node->n; i++) {
-			yamltree_free(node->pairs[i].key);
-			yamltree_free(node->pairs[i].val);
-		}
-		free(node->pairs);
+	for (struct yn_chunk *c = tree->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
-	free(node->str);
-	free(node);
+	free(tree);
 }
 
-static struct yn *node_new(enum yn_kind kind, yaml_mark_t mark)
+static struct yn *node_new(struct builder *b, enum yn_kind kind, yaml_mark_t mark)
 {
-	struct yn *n = xcalloc(1, sizeof(*n));
+	struct yn *n = arena_alloc(b->tree, sizeof(*n));
 	n->kind = kind;
 	n->line = (int)mark.line + 1;
 	n->col = (int)mark.column + 1;
@@ -77,32 +96,37 @@ static struct yn *node_new(enum yn_kind kind, yaml_mark_t mark)
 static void attach(struct builder *b, struct yn *child)
 {
 	if (b->depth == 0) {
-		if (!b->root)
-			b->root = child;
-		else
-			yamltree_free(child); /* cannot happen: one node per document */
+		if (!b->tree->root)
+			b->tree->root = child;
 		return;
 	}
-	struct frame *f = &b->stack[b->depth - 1];
-	struct yn *parent = f->node;
-	if (parent->kind == YN_SEQ) {
-		if (parent->n == f->cap) {
-			f->cap = f->cap ? f->cap * 2 : 4;
-			parent->items = xreallocarray(parent->items, f->cap, sizeof(*parent->items));
-		}
-		parent->items[parent->n++] = child;
-	} else if (!f->pending_key) {
-		f->pending_key = child;
-	} else {
-		if (parent->n == f->cap) {
-			f->cap = f->cap ? f->cap * 2 : 4;
-			parent->pairs = xreallocarray(parent->pairs, f->cap, sizeof(*parent->pairs));
-		}
-		parent->pairs[parent->n].key = f->pending_key;
-		parent->pairs[parent->n].val = child;
-		parent->n++;
-		f->pending_key = NULL;
+	if (b->n_scratch == b->cap_scratch) {
+		b->cap_scratch = b->cap_scratch ? b->cap_scratch * 2 : 256;
+		b->scratch = xreallocarray(b->scratch, b->cap_scratch, sizeof(*b->scratch));
 	}
+	b->scratch[b->n_scratch++] = child;
+}
+
+/* Moves the finished container's children from the scratch stack into the arena. */
+static void close_container(struct builder *b)
+{
+	struct frame *f = &b->stack[--b->depth];
+	struct yn *node = f->node;
+	size_t count = b->n_scratch - f->first;
+	struct yn **kids = b->scratch + f->first;
+	if (node->kind == YN_SEQ) {
+		node->n = count;
+		node->items = arena_alloc(b->tree, (count ? count : 1) * sizeof(*node->items));
+		memcpy(node->items, kids, count * sizeof(*kids));
+	} else {
+		node->n = count / 2; /* an odd count only on malformed streams */
+		node->pairs = arena_alloc(b->tree, (node->n ? node->n : 1) * sizeof(*node->pairs));
+		for (size_t i = 0; i < node->n; i++) {
+			node->pairs[i].key = kids[2 * i];
+			node->pairs[i].val = kids[2 * i + 1];
+		}
+	}
+	b->n_scratch = f->first;
 }
 
 /* Line and column of a byte offset (for reader errors, which carry no mark). */
@@ -177,9 +201,10 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 			rb_diags_add(diags, name, line, col, "a value contains a NUL character");
 			return false;
 		}
-		n = node_new(YN_SCALAR, ev->start_mark);
-		n->str = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		n = node_new(b, YN_SCALAR, ev->start_mark);
 		n->len = ev->data.scalar.length;
+		n->str = arena_alloc(b->tree, n->len + 1);
+		memcpy(n->str, ev->data.scalar.value, n->len);
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		break;
 	case YAML_SEQUENCE_START_EVENT:
@@ -190,23 +215,18 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 				     YAMLTREE_MAX_DEPTH);
 			return false;
 		}
-		n = node_new(ev->type == YAML_SEQUENCE_START_EVENT ? YN_SEQ : YN_MAP, ev->start_mark);
+		n = node_new(b, ev->type == YAML_SEQUENCE_START_EVENT ? YN_SEQ : YN_MAP, ev->start_mark);
 		break;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
-		if (b->depth > 0) {
-			struct frame *f = &b->stack[b->depth - 1];
-			yamltree_free(f->pending_key); /* only on malformed streams */
-			f->pending_key = NULL;
-			b->depth--;
-		}
+		if (b->depth > 0)
+			close_container(b);
 		return true;
 	default:
 		return true;
 	}
 
 	if (++b->nodes > YAMLTREE_MAX_NODES) {
-		yamltree_free(n);
 		rb_diags_add(diags, name, line, col, "more than %d YAML values: this is not a runbook",
 			     YAMLTREE_MAX_NODES);
 		return false;
@@ -214,22 +234,21 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 	attach(b, n);
 	if (n->kind != YN_SCALAR) {
 		b->stack[b->depth].node = n;
-		b->stack[b->depth].pending_key = NULL;
-		b->stack[b->depth].cap = 0;
+		b->stack[b->depth].first = b->n_scratch;
 		b->depth++;
 	}
 	return true;
 }
 
-bool yamltree_parse(const char *text, size_t len, const char *name, struct yn **root,
-		    struct rb_diags *diags)
+struct yamltree *yamltree_parse(const char *text, size_t len, const char *name,
+				struct rb_diags *diags)
 {
 	yaml_parser_t parser;
 	struct builder b;
 	bool ok = true, done = false;
 
-	*root = NULL;
 	memset(&b, 0, sizeof(b));
+	b.tree = xcalloc(1, sizeof(*b.tree));
 	if (!yaml_parser_initialize(&parser))
 		util_fatal("libyaml: cannot initialise a parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -246,19 +265,16 @@ bool yamltree_parse(const char *text, size_t len, const char *name, struct yn **
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
+	free(b.scratch);
 
-	/* The root owns everything attached so far; pending keys of open frames do not. */
-	for (size_t i = 0; i < b.depth; i++)
-		yamltree_free(b.stack[i].pending_key);
-	if (!ok) {
-		yamltree_free(b.root);
-		return false;
-	}
-	if (!b.root) {
+	if (ok && !b.tree->root) {
 		rb_diags_add(diags, name, 1, 1, "the file holds no YAML document: a runbook is a mapping "
 						 "starting with 'runbook: 1'");
-		return false;
+		ok = false;
 	}
-	*root = b.root;
-	return true;
+	if (!ok) {
+		yamltree_free(b.tree);
+		return NULL;
+	}
+	return b.tree;
 }

@@ -4,7 +4,8 @@
  * its 1-based line:column. Every scalar is a string (no booleans, no numbers).
  *
  * Invariants: the tree is complete and well-formed whenever yamltree_parse returns a
- * root; aliases are refused (no expansion is ever done, so "billion laughs" cannot
+ * tree; every node, string and array lives in the tree's arena and goes with
+ * yamltree_free (no per-node allocation: loading is dominated by libyaml, not malloc); aliases are refused (no expansion is ever done, so "billion laughs" cannot
  * grow memory), nesting deeper than YAMLTREE_MAX_DEPTH is refused, and one stream
  * holds at most one document. Not part of the public API.
  */
@@ -39,14 +40,21 @@ struct yn_pair {
 	struct yn *val;
 };
 
+struct yn_chunk;
+
+struct yamltree {
+	struct yn *root;
+	struct yn_chunk *chunks; /* the arena */
+};
+
 /*
- * Parses text (len bytes) into *root. Returns true on success. On failure *root is
- * NULL and one diagnostic (named `name`) says where and why: a syntax error, an
- * alias, too deep, a second document, an empty document.
+ * Parses text (len bytes). Returns a tree (free with yamltree_free), or NULL with one
+ * diagnostic (named `name`) saying where and why: a syntax error, an alias, too deep,
+ * too many values, a second document, an empty document.
  */
-bool yamltree_parse(const char *text, size_t len, const char *name, struct yn **root,
-		    struct rb_diags *diags);
-void yamltree_free(struct yn *node);
+struct yamltree *yamltree_parse(const char *text, size_t len, const char *name,
+				struct rb_diags *diags);
+void yamltree_free(struct yamltree *tree);
 /* "a string", "a list", "a mapping" — for messages. */
 const char *yamltree_kind_name(enum yn_kind kind);
 

@@ -46,7 +46,8 @@ void sfx_start(struct sfx *f, const char *replication)
 	size_t np = 0;
 	cr_assert(vars_complete(f->rb, &vm, &problems, &np));
 	free(problems);
-	struct session_params p = {.vars = &vm, .log_dir = f->dir, .label = "test run", .op = "alice"};
+	struct session_params p = {.vars = &vm, .log_dir = f->dir, .label = "test run", .op = "alice",
+				   .rehearsal = f->rehearsal};
 	struct st_error err = {0};
 	cr_assert_eq(session_create(f->st, f->rb, &p, &f->id, &err), ST_OK, "%s", err.msg);
 	varmap_free(&vm);

@@ -24,6 +24,7 @@ struct sfx {
 	struct runbook *rb;
 	char *id;            /* the session created by sfx_start */
 	int64_t now;
+	bool rehearsal;      /* sfx_start creates a rehearsal */
 };
 
 /* Temporary folder, a copy of fixtures/session/<fixture>, the store; clock at SFX_T0. */

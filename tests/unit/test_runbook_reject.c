@@ -274,3 +274,55 @@ Test(reject, nul_byte_and_huge_text)
 	rb_diags_free(&d);
 	free(huge);
 }
+
+/* Fuzzer finding (oom-94aa5e0e...): "p++++...+" in a regex made glibc's regcomp copy
+ * the subexpression 2^64 times and run out of memory. Now refused before regcomp. */
+Test(reject, fuzz_regex_with_exploding_repetitions_is_refused_quickly)
+{
+	struct rb_diags d = {0};
+	struct runbook *rb = NULL;
+	cr_assert_eq(runbook_load_file(STEWARD_SOURCE_DIR "/tests/unit/fixtures/runbooks/fuzz/oom-regex-plus.yaml",
+				       &rb, &d), -1);
+	bool found = false;
+	for (size_t i = 0; i < d.n; i++)
+		found |= d.items[i].line == 78 && d.items[i].col == 28 &&
+			 strstr(d.items[i].msg, "expand to more than the matcher accepts") != NULL;
+	if (!found)
+		rb_diags_print(&d, stderr);
+	cr_assert(found);
+	rb_diags_free(&d);
+}
+
+Test(reject, regex_repetition_bounds)
+{
+	expect_diag(HEAD STEP1 "        fail:\n          - log: sitecomp\n            match: {regex: '((a{100}){100}){100}'}\n",
+		    20, 28, "expand to more than the matcher accepts");
+	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
+		    "    pattern: '^(x{1,200}){200}$'\nphases:\n" STEP1, 8, 14, "expand to more");
+	expect_valid(HEAD STEP1 "        fail:\n          - log: sitecomp\n            match: {regex: '^[0-9]{1,5} (ab|cd)+ x{3} [[:alpha:]]{2,}'}\n");
+}
+
+/* Hostile sizes: the checks that compare everything with everything stay bounded. */
+Test(reject, too_many_steps_keys_or_problems_are_refused_in_bounded_time)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_puts(&sb, HEAD "  - id: p\n    title: P\n    steps:\n");
+	for (int i = 0; i < 6000; i++)
+		sb_printf(&sb, "      - {id: s%d, title: S}\n", i);
+	expect_diag(sb_str(&sb), 13, 3, "more than 500 phases or 5000 steps");
+
+	sb_reset(&sb);
+	sb_puts(&sb, HEAD STEP1 "        when:\n");
+	for (int i = 0; i < 1500; i++)
+		sb_printf(&sb, "          v%d: x\n", i);
+	expect_diag(sb_str(&sb), 19, 11, "'when' has 1500 keys; more than 1000");
+
+	sb_reset(&sb);
+	sb_puts(&sb, HEAD STEP1 "        body: \"");
+	for (int i = 0; i < 100000; i++)
+		sb_puts(&sb, "${undeclared_name} ");
+	sb_puts(&sb, "\"\n");
+	size_t n = expect_diag(sb_str(&sb), 1, 1, "100000 problems; only the first 500 are listed");
+	cr_assert_eq(n, 501);
+	sb_free(&sb);
+}

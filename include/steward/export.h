@@ -1,0 +1,30 @@
+/*
+ * export.h — the audit trail of a session as JSON, CSV, Markdown or HTML.
+ *
+ * Every format is rendered from the same two things: the session's state (a replay,
+ * session.h) and its stored events with the audit result (store.h). Untrusted text
+ * (notes, log lines, labels) is escaped for the format: JSON-escaped, CSV-quoted with
+ * formula cells (= + - @, tab, CR) neutralised, Markdown-escaped, HTML-escaped; the
+ * HTML is one self-contained file (no external resources). A rehearsal is marked as
+ * such in every format.
+ */
+#ifndef STEWARD_EXPORT_H
+#define STEWARD_EXPORT_H
+
+#include <stdbool.h>
+
+#include "steward/session.h"
+#include "steward/status.h"
+#include "steward/util.h"
+
+enum export_format { EXPORT_JSON, EXPORT_CSV, EXPORT_MD, EXPORT_HTML };
+
+/* "json" | "csv" | "md" (or "markdown") | "html"; false for anything else. */
+bool export_format_parse(const char *name, enum export_format *out);
+const char *export_format_name(enum export_format fmt);
+
+/* Appends the session's export to out. The session may be open read-only. */
+enum st_code export_session(const struct session *s, enum export_format fmt, struct strbuf *out,
+			    struct st_error *err);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * cmd_export.c — `steward export SESSION [--format json|csv|md|html] [-o FILE]`:
+ * the audit trail, to stdout or atomically to FILE (a reader: works while another
+ * process holds the session and on a read-only database).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd_sessutil.h"
+#include "steward/export.h"
+
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum export_format fmt = EXPORT_JSON;
+	const char *out_path = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "ho:f:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!export_format_parse(optarg, &fmt))
+				return cli_error(ST_USAGE, "--format %s: use json, csv, md or html", optarg);
+			break;
+		case 'o': out_path = optarg; break;
+		case 'h': printf("usage: steward %s\n", cli_usage_of("export")); return ST_OK;
+		default: return cli_usage(cli_usage_of("export"));
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cli_usage_of("export"));
+	struct store *st = NULL;
+	int rc = sessutil_open_store(ctx, STORE_READ, &st);
+	struct session *s = NULL;
+	if (rc == ST_OK)
+		rc = sessutil_open(ctx, st, argv[optind], SESSION_READ, &s);
+	struct strbuf out = STRBUF_INIT;
+	struct st_error err = {0};
+	if (rc == ST_OK && export_session(s, fmt, &out, &err) != ST_OK)
+		rc = sessutil_fail(&err);
+	if (rc == ST_OK && out_path) {
+		mode_t mask = umask(0);
+		umask(mask);
+		if (util_write_file_atomic(out_path, sb_str(&out), out.len, 0666 & ~(unsigned)mask) != 0)
+			rc = cli_error(ST_CANTCREATE, "cannot write %s: %s — choose another file with -o FILE",
+				       out_path, strerror(errno));
+	} else if (rc == ST_OK) {
+		if (fwrite(sb_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0)
+			rc = cli_error(ST_IOERR, "cannot write the export to standard output: %s",
+					strerror(errno));
+	}
+	sb_free(&out);
+	session_close(s);
+	store_close(st);
+	return rc;
+}

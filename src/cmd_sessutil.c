@@ -1,0 +1,45 @@
+/* cmd_sessutil.c — see cmd_sessutil.h. */
+#include "cmd_sessutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+int sessutil_fail(const struct st_error *err) { return cli_error(err->code, "%s", err->msg); }
+
+int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct store **st)
+{
+	struct st_error err = {0};
+	enum st_code rc = store_open(ctx->db_path, mode, st, &err);
+	if (rc == ST_OK)
+		return ST_OK;
+	if (rc == ST_NOTFOUND)
+		return cli_error(rc, "no session database at %s — start a session first (steward start "
+				     "RUNBOOK), or give the database with --db PATH", ctx->db_path);
+	return sessutil_fail(&err);
+}
+
+static void hold_for_tests(void)
+{
+	const char *e = getenv("STEWARD_TEST_HOLD_MS");
+	long ms = e ? strtol(e, NULL, 10) : 0;
+	if (ms <= 0)
+		return;
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, enum session_mode mode,
+		  struct session **s)
+{
+	struct st_error err = {0};
+	enum st_code rc = session_open(st, id, mode, s, &err);
+	if (rc != ST_OK)
+		return sessutil_fail(&err);
+	if (mode == SESSION_WRITE) {
+		session_set_actor(*s, ctx->op, ctx->host);
+		hold_for_tests();
+	}
+	return ST_OK;
+}

@@ -1,0 +1,25 @@
+/*
+ * cmd_sessutil.h — what the session verbs (start, sessions, step, note, export,
+ * audit) share: opening the database and a session with the right mode, printing
+ * errors the CLI way. Private to src/cmd_*.c.
+ */
+#ifndef STEWARD_CMD_SESSUTIL_H
+#define STEWARD_CMD_SESSUTIL_H
+
+#include "steward/cli.h"
+#include "steward/session.h"
+#include "steward/store.h"
+
+/* Prints "steward: <err.msg>" and returns its code. */
+int sessutil_fail(const struct st_error *err);
+/* Opens ctx->db_path (writers: STORE_WRITE, creating it; readers: STORE_READ). */
+int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct store **st);
+/*
+ * Opens SESSION (id or unique prefix). SESSION_WRITE takes the lock and records
+ * ctx->op/ctx->host as the actor. Test hook: with $STEWARD_TEST_HOLD_MS set, a writer
+ * keeps the lock that many milliseconds before going on (the lock e2e test).
+ */
+int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, enum session_mode mode,
+		  struct session **s);
+
+#endif

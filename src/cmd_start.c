@@ -1,0 +1,199 @@
+/*
+ * cmd_start.c — `steward start RUNBOOK [--var NAME=VALUE]... [--logs DIR]
+ * [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse] [--detach]`.
+ *
+ * Resolves the runbook (a path or an id in the search path), checks every --var
+ * against the runbook (undeclared name: 64; invalid value: 65 with the reason), and
+ * then either creates the session and prints its id (--detach: every variable without
+ * a default must be given, else 64 naming them) or opens the TUI's start form.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_sessutil.h"
+#include "steward/catalog.h"
+#include "steward/tui.h"
+#include "steward/vars.h"
+
+struct start_opts {
+	struct varmap vars;
+	const char *log_dir;
+	const char **log_names;
+	const char **log_paths;
+	char **owned; /* the split NAME=PATH strings */
+	size_t n_logs, n_owned;
+	const char *label;
+	const char *op;
+	bool rehearse, detach;
+};
+
+static void opts_free(struct start_opts *o)
+{
+	varmap_free(&o->vars);
+	for (size_t i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	free(o->log_names);
+	free(o->log_paths);
+}
+
+static void own(struct start_opts *o, char *s)
+{
+	o->owned = xreallocarray(o->owned, o->n_owned + 1, sizeof *o->owned);
+	o->owned[o->n_owned++] = s;
+}
+
+static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
+{
+	static const struct option opts[] = {
+		{"var", required_argument, NULL, 'v'},    {"logs", required_argument, NULL, 'L'},
+		{"log", required_argument, NULL, 'l'},    {"label", required_argument, NULL, 'b'},
+		{"operator", required_argument, NULL, 'o'}, {"rehearse", no_argument, NULL, 'r'},
+		{"detach", no_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	char *name, *value;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if (!cli_split_assign(optarg, &name, &value))
+				return cli_error(ST_USAGE, "--var %s: expected NAME=VALUE", optarg);
+			varmap_set(&o->vars, name, value);
+			free(name);
+			free(value);
+			break;
+		case 'l':
+			if (!cli_split_assign(optarg, &name, &value))
+				return cli_error(ST_USAGE, "--log %s: expected NAME=PATH", optarg);
+			own(o, name);
+			own(o, value);
+			o->log_names = xreallocarray(o->log_names, o->n_logs + 1, sizeof *o->log_names);
+			o->log_paths = xreallocarray(o->log_paths, o->n_logs + 1, sizeof *o->log_paths);
+			o->log_names[o->n_logs] = name;
+			o->log_paths[o->n_logs++] = value;
+			break;
+		case 'L': o->log_dir = optarg; break;
+		case 'b': o->label = optarg; break;
+		case 'o': o->op = optarg; break;
+		case 'r': o->rehearse = true; break;
+		case 'd': o->detach = true; break;
+		case 'h': printf("usage: steward %s\n", cli_usage_of("start")); return -1;
+		default: return cli_usage(cli_usage_of("start"));
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cli_usage_of("start"));
+	*ref = argv[optind];
+	return ST_OK;
+}
+
+/* Every --var names a declared variable and holds a valid value. */
+static int check_given(const struct runbook *rb, const struct varmap *vm)
+{
+	for (size_t i = 0; i < vm->n; i++) {
+		const struct rb_variable *var = runbook_variable(rb, vm->names[i]);
+		if (!var) {
+			struct strbuf names = STRBUF_INIT;
+			for (size_t k = 0; k < rb->n_variables; k++)
+				sb_printf(&names, "%s%s", k ? ", " : "", rb->variables[k].name);
+			int rc = cli_error(ST_USAGE, "--var %s: runbook %s has no variable named %s (it has: %s)",
+					   vm->names[i], rb->id, vm->names[i], names.len ? sb_str(&names) : "none");
+			sb_free(&names);
+			return rc;
+		}
+		char *why = vars_check_value(var, vm->values[i]);
+		if (why) {
+			int rc = cli_error(ST_INVALID, "--var %s: %s", vm->names[i], why);
+			free(why);
+			return rc;
+		}
+	}
+	return ST_OK;
+}
+
+/* --detach: nothing can be asked later, so every variable needs a value now. */
+static int check_complete(const struct runbook *rb, struct varmap *vm)
+{
+	struct strbuf missing = STRBUF_INIT;
+	for (size_t k = 0; k < rb->n_variables; k++) {
+		const struct rb_variable *var = &rb->variables[k];
+		if (!var->def && !varmap_get(vm, var->name))
+			sb_printf(&missing, "%s%s (%s)", missing.len ? ", " : "", var->name, var->prompt);
+	}
+	if (missing.len) {
+		int rc = cli_error(ST_USAGE, "missing variables for runbook %s: %s — give each with --var NAME=VALUE",
+				   rb->id, sb_str(&missing));
+		sb_free(&missing);
+		return rc;
+	}
+	char **problems = NULL;
+	size_t n = 0;
+	int rc = ST_OK;
+	if (!vars_complete(rb, vm, &problems, &n)) {
+		for (size_t i = 0; i < n; i++)
+			cli_error(ST_INVALID, "%s", problems[i]);
+		rc = ST_INVALID;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(problems[i]);
+	free(problems);
+	return rc;
+}
+
+int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct start_opts o = {0};
+	const char *ref = NULL;
+	int rc = parse(argc, argv, &o, &ref);
+	if (rc != ST_OK) {
+		opts_free(&o);
+		return rc < 0 ? ST_OK : rc;
+	}
+	struct runbook *rb = NULL;
+	struct rb_diags diags = {0};
+	struct st_error err = {0};
+	enum st_code sc = catalog_open(ctx->runbook_dirs, ctx->n_runbook_dirs, ref, &rb, &diags, &err);
+	if (sc != ST_OK) {
+		rb_diags_print(&diags, stderr);
+		rb_diags_free(&diags);
+		opts_free(&o);
+		return sessutil_fail(&err);
+	}
+	rb_diags_free(&diags);
+	rc = check_given(rb, &o.vars);
+	if (rc == ST_OK && o.detach)
+		rc = check_complete(rb, &o.vars);
+	if (rc == ST_OK && !o.detach)
+		rc = tui_check_terminal();
+	struct store *st = NULL;
+	if (rc == ST_OK)
+		rc = sessutil_open_store(ctx, STORE_WRITE, &st);
+	if (rc == ST_OK) {
+		struct session_params p = {
+			.vars = &o.vars, .log_dir = o.log_dir, .log_override_names = o.log_names,
+			.log_override_paths = o.log_paths, .n_log_overrides = o.n_logs, .label = o.label,
+			.op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
+		if (o.detach) {
+			char *id = NULL;
+			sc = session_create(st, rb, &p, &id, &err);
+			if (sc == ST_OK)
+				printf("%s\n", id);
+			else
+				rc = sessutil_fail(&err);
+			free(id);
+		} else {
+			if (o.op) {
+				free(ctx->op);
+				ctx->op = xstrdup(o.op);
+			}
+			rc = tui_start(ctx, st, rb, &p);
+		}
+	}
+	store_close(st);
+	runbook_free(rb);
+	opts_free(&o);
+	return rc;
+}

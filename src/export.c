@@ -1,0 +1,224 @@
+/*
+ * export.c — loads what every export format needs (the session's state, its stored
+ * events, the audit of the hash chain, the intervals each step was active) and hands
+ * it to the format's writer. Shared helpers for the writers live here too.
+ *
+ * Invariant: exporting never writes to the database; it works on a read-only store.
+ */
+#include "export_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "steward/text.h"
+#include "steward/vars.h"
+
+bool export_format_parse(const char *name, enum export_format *out)
+{
+	static const struct {
+		const char *name;
+		enum export_format fmt;
+	} names[] = {{"json", EXPORT_JSON}, {"csv", EXPORT_CSV}, {"md", EXPORT_MD},
+		     {"markdown", EXPORT_MD}, {"html", EXPORT_HTML}};
+	for (size_t i = 0; name && i < ARRAY_LEN(names); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].fmt;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *export_format_name(enum export_format fmt)
+{
+	switch (fmt) {
+	case EXPORT_JSON: return "json";
+	case EXPORT_CSV: return "csv";
+	case EXPORT_MD: return "md";
+	case EXPORT_HTML: return "html";
+	}
+	return "json";
+}
+
+void export_time(int64_t ms, char out[32])
+{
+	if (ms == 0)
+		out[0] = '\0';
+	else
+		util_format_utc_ms(ms, out);
+}
+
+char *export_step_title(const struct export_doc *d, size_t step)
+{
+	return vars_subst(d->s->rb->steps[step].title, &d->s->vars);
+}
+
+char *export_expect_text(const struct export_doc *d, size_t step, size_t vb, size_t e)
+{
+	return vars_subst(d->s->rb->steps[step].verify[vb].expect[e].text, &d->s->vars);
+}
+
+const struct sess_marker *export_marker(const struct export_doc *d, size_t step, size_t vb, size_t e)
+{
+	const struct step_state *st = &d->s->steps[step];
+	for (size_t m = 0; m < st->n_markers; m++)
+		if (st->markers[m].verify == vb && st->markers[m].expect == e)
+			return &st->markers[m];
+	return NULL;
+}
+
+void export_json_string(struct strbuf *out, const char *s)
+{
+	sb_putc(out, '"');
+	size_t len = s ? strlen(s) : 0;
+	size_t i = 0, run = 0; /* bytes [i - run, i) are copied as they are */
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t n = text_decode(s + i, len - i, &cp);
+			bool invalid = cp == 0xFFFD && !(n == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0);
+			if (!invalid) {
+				i += n;
+				run += n;
+				continue;
+			}
+			sb_append(out, s + i - run, run);
+			run = 0;
+			sb_puts(out, "\\ufffd");
+			i += n;
+			continue;
+		}
+		sb_append(out, s + i - run, run);
+		run = 0;
+		switch (c) {
+		case '"': sb_puts(out, "\\\""); break;
+		case '\\': sb_puts(out, "\\\\"); break;
+		case '\n': sb_puts(out, "\\n"); break;
+		case '\r': sb_puts(out, "\\r"); break;
+		case '\t': sb_puts(out, "\\t"); break;
+		default: sb_printf(out, "\\u%04x", c); break;
+		}
+		i++;
+	}
+	sb_append(out, s + i - run, run);
+	sb_putc(out, '"');
+}
+
+char *export_clean(const char *s, bool keep_newlines)
+{
+	if (!s)
+		return xstrdup("");
+	return text_sanitize(s, strlen(s), keep_newlines ? TEXT_NEWLINES : 0);
+}
+
+/* ---------- loading ---------- */
+
+struct load_ctx {
+	struct export_doc *d;
+	size_t cap;
+};
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static bool load_cb(void *vctx, const struct store_event *ev)
+{
+	struct load_ctx *c = vctx;
+	struct export_doc *d = c->d;
+	if (d->n_ev == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		d->ev = xreallocarray(d->ev, c->cap, sizeof *d->ev);
+	}
+	struct export_event *e = &d->ev[d->n_ev++];
+	e->seq = ev->seq;
+	e->at_ms = ev->at_ms;
+	e->op = xstrdup(ev->op);
+	e->host = xstrdup(ev->host);
+	e->type = xstrdup(ev->type);
+	e->step = dup_or_null(ev->step);
+	e->data = xstrdup(ev->data);
+	memcpy(e->prev_hash, ev->prev_hash, sizeof e->prev_hash);
+	memcpy(e->hash, ev->hash, sizeof e->hash);
+	return true;
+}
+
+static void add_interval(struct export_doc *d, size_t step, int64_t from, int64_t to)
+{
+	d->iv = xreallocarray(d->iv, d->n_iv + 1, sizeof *d->iv);
+	d->iv[d->n_iv++] = (struct export_interval){.step = step, .from_ms = from, .to_ms = to < from ? from : to};
+}
+
+/* When was each step the active one: from its activation until it was completed,
+ * skipped or failed, another step was activated, or the session finished. */
+static void compute_intervals(struct export_doc *d)
+{
+	const struct runbook *rb = d->s->rb;
+	long open = -1;
+	int64_t since = 0;
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const struct export_event *e = &d->ev[i];
+		long step = e->step ? runbook_step_index(rb, e->step) : -1;
+		const char *t = e->type;
+		if (strcmp(t, "step_activated") == 0 && step >= 0) {
+			if (open >= 0)
+				add_interval(d, (size_t)open, since, e->at_ms);
+			open = step;
+			since = e->at_ms;
+		} else if (open >= 0 && step == open &&
+			   (strcmp(t, "step_completed") == 0 || strcmp(t, "step_overridden") == 0 ||
+			    strcmp(t, "step_verified") == 0 || strcmp(t, "step_skipped") == 0 ||
+			    strcmp(t, "step_failed") == 0 || strcmp(t, "failure_seen") == 0)) {
+			add_interval(d, (size_t)open, since, e->at_ms);
+			open = -1;
+		} else if (open >= 0 && strcmp(t, "session_finished") == 0) {
+			add_interval(d, (size_t)open, since, e->at_ms);
+			open = -1;
+		}
+	}
+	if (open >= 0)
+		add_interval(d, (size_t)open, since, d->end_ms);
+}
+
+static void doc_free(struct export_doc *d)
+{
+	for (size_t i = 0; i < d->n_ev; i++) {
+		free(d->ev[i].op);
+		free(d->ev[i].host);
+		free(d->ev[i].type);
+		free(d->ev[i].step);
+		free(d->ev[i].data);
+	}
+	free(d->ev);
+	free(d->iv);
+}
+
+enum st_code export_session(const struct session *s, enum export_format fmt, struct strbuf *out,
+			    struct st_error *err)
+{
+	struct export_doc d = {.s = s};
+	struct load_ctx c = {.d = &d};
+	enum st_code rc = store_read_events(s->store, s->id, 0, load_cb, &c, err);
+	if (rc == ST_OK)
+		rc = store_audit(s->store, s->id, &d.audit, err);
+	if (rc != ST_OK) {
+		doc_free(&d);
+		return rc;
+	}
+	d.end_ms = s->finished ? s->finished_ms : util_now_ms();
+	if (d.end_ms < s->last_activity_ms)
+		d.end_ms = s->last_activity_ms;
+	compute_intervals(&d);
+	switch (fmt) {
+	case EXPORT_JSON: export_json(&d, out); break;
+	case EXPORT_CSV: export_csv(&d, out); break;
+	case EXPORT_MD: export_md(&d, out); break;
+	case EXPORT_HTML: export_html(&d, out); break;
+	}
+	doc_free(&d);
+	return ST_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * export_csv.c — one row per event, RFC 4180: CRLF line ends, every cell quoted,
+ * quotes doubled. A cell that a spreadsheet would run as a formula (it starts with
+ * =, +, -, @, a tab or a CR) is neutralised with a leading apostrophe. Every row
+ * carries the session id and, for a rehearsal, the word REHEARSAL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_priv.h"
+
+static void cell(struct strbuf *out, const char *s, bool last)
+{
+	if (!s)
+		s = "";
+	sb_putc(out, '"');
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+		sb_putc(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			sb_putc(out, '"');
+		sb_putc(out, *p);
+	}
+	sb_putc(out, '"');
+	sb_puts(out, last ? "\r\n" : ",");
+}
+
+void export_csv(const struct export_doc *d, struct strbuf *out)
+{
+	static const char *const header[] = {"session", "rehearsal", "seq", "at", "operator", "host",
+					     "type", "step", "step_title", "data", "prev_hash", "hash"};
+	for (size_t i = 0; i < ARRAY_LEN(header); i++)
+		cell(out, header[i], i + 1 == ARRAY_LEN(header));
+	const char *mark = d->s->rehearsal ? "REHEARSAL" : "";
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const struct export_event *e = &d->ev[i];
+		char seq[32], at[32];
+		snprintf(seq, sizeof seq, "%lld", (long long)e->seq);
+		util_format_utc_ms(e->at_ms, at);
+		long step = e->step ? runbook_step_index(d->s->rb, e->step) : -1;
+		char *title = step >= 0 ? export_step_title(d, (size_t)step) : NULL;
+		cell(out, d->s->id, false);
+		cell(out, mark, false);
+		cell(out, seq, false);
+		cell(out, at, false);
+		cell(out, e->op, false);
+		cell(out, e->host, false);
+		cell(out, e->type, false);
+		cell(out, e->step, false);
+		cell(out, title, false);
+		cell(out, e->data, false);
+		cell(out, e->prev_hash, false);
+		cell(out, e->hash, true);
+		free(title);
+	}
+}

@@ -1,0 +1,202 @@
+/*
+ * export_json.c — the JSON export (CLI.md lists the fields the tests rely on; more
+ * are given). The session, steps and audit are built with jansson; the events, which
+ * may number hundreds of thousands, are streamed one per line, each payload embedded
+ * as the canonical JSON text the store holds (re-parsed only when the chain does not
+ * verify, so that a tampered payload can never break the document).
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_priv.h"
+
+static json_t *jtext(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (!j) { /* not UTF-8: show it repaired */
+		char *c = export_clean(s, true);
+		j = json_string(c);
+		free(c);
+	}
+	return j ? j : json_string("");
+}
+
+static json_t *jtime(int64_t ms)
+{
+	if (!ms)
+		return json_null();
+	char t[32];
+	util_format_utc_ms(ms, t);
+	return json_string(t);
+}
+
+static json_t *notes_json(const struct session *s, long step)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < s->n_notes; i++) {
+		const struct sess_note *n = &s->notes[i];
+		if (n->step != step)
+			continue;
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:s}", "at", jtime(n->at_ms), "operator",
+						     jtext(n->op), "text", jtext(n->text), "kind", n->kind));
+	}
+	return arr;
+}
+
+static json_t *session_json(const struct export_doc *d)
+{
+	const struct session *s = d->s;
+	const struct runbook *rb = s->rb;
+	json_t *vars = json_object();
+	for (size_t i = 0; i < s->vars.n; i++)
+		json_object_set_new(vars, s->vars.names[i], jtext(s->vars.values[i]));
+	json_t *logs = json_object();
+	for (size_t l = 0; l < rb->n_logs; l++)
+		json_object_set_new(logs, rb->logs[l].name, jtext(s->logs[l].path));
+	int done, app;
+	session_progress(s, &done, &app);
+	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o,"
+			 " s:{s:o, s:o, s:o, s:s, s:o, s:b},"
+			 " s:o, s:o, s:o, s:{s:i, s:i}, s:o, s:o}",
+			 "id", s->id, "label", jtext(s->label), "operator", jtext(s->op), "host", jtext(s->host),
+			 "status", s->finished ? "finished" : "active", "rehearsal", s->rehearsal, "started_at",
+			 jtime(s->started_ms), "finished_at", jtime(s->finished_ms), "last_activity_at",
+			 jtime(s->last_activity_ms), "runbook", "id", jtext(rb->id), "title", jtext(rb->title),
+			 "version", jtext(rb->version), "sha256", rb->sha256, "path", jtext(s->runbook_path),
+			 "changed_on_disk", s->runbook_changed, "variables", vars, "log_dir", jtext(s->log_dir),
+			 "logs", logs, "progress", "done", done, "applicable", app, "active_step",
+			 s->active >= 0 ? jtext(rb->steps[s->active].id) : json_null(), "notes",
+			 notes_json(s, -1));
+}
+
+static json_t *verification_json(const struct export_doc *d, size_t i)
+{
+	const struct rb_step *rs = &d->s->rb->steps[i];
+	json_t *arr = json_array();
+	for (size_t vb = 0; vb < rs->n_verify; vb++) {
+		for (size_t e = 0; e < rs->verify[vb].n_expect; e++) {
+			char *expect = export_expect_text(d, i, vb, e);
+			const struct sess_marker *m = export_marker(d, i, vb, e);
+			json_array_append_new(
+				arr, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "log", rs->verify[vb].log,
+					       "expect", jtext(expect), "regex", rs->verify[vb].expect[e].is_regex,
+					       "since", jtext(rs->verify[vb].since), "matched_line",
+					       m ? jtext(m->line) : json_null(), "file", m ? jtext(m->file) : json_null(),
+					       "offset", m ? json_integer((json_int_t)m->offset) : json_null(),
+					       "matched_at", m ? jtime(m->at_ms) : json_null()));
+			free(expect);
+		}
+	}
+	return arr;
+}
+
+static json_t *failures_json(const struct export_doc *d, size_t i)
+{
+	const struct rb_step *rs = &d->s->rb->steps[i];
+	const struct step_state *st = &d->s->steps[i];
+	json_t *arr = json_array();
+	for (size_t k = 0; k < st->n_failures; k++) {
+		const struct sess_failure *fl = &st->failures[k];
+		const struct rb_fail *rf = fl->fail < rs->n_fail ? &rs->fail[fl->fail] : NULL;
+		char *hint = rf ? vars_subst(rf->hint, &d->s->vars) : NULL;
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:I, s:o}", "log",
+						     jtext(rf ? rf->log : NULL), "hint", jtext(hint), "line",
+						     jtext(fl->line), "file", jtext(fl->file), "offset",
+						     (json_int_t)fl->offset, "seen_at", jtime(fl->at_ms)));
+		free(hint);
+	}
+	return arr;
+}
+
+static json_t *step_json(const struct export_doc *d, size_t i)
+{
+	const struct runbook *rb = d->s->rb;
+	const struct rb_step *rs = &rb->steps[i];
+	const struct step_state *st = &d->s->steps[i];
+	char *title = export_step_title(d, i);
+	const char *by = completed_by_name(st->completed_by);
+	json_t *checklist = json_array();
+	for (size_t k = 0; k < rs->n_checklist; k++) {
+		char *item = vars_subst(rs->checklist[k], &d->s->vars);
+		json_array_append_new(checklist, json_pack("{s:o, s:b}", "text", jtext(item), "ticked", st->ticked[k]));
+		free(item);
+	}
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "phase",
+			      rb->phases[rs->phase_index].id, "id", rs->id, "title", jtext(title), "status",
+			      step_status_name(st->status), "completed_by", by ? json_string(by) : json_null(),
+			      "started_at", jtime(st->activated_ms), "completed_at", jtime(st->completed_ms),
+			      "operator", jtext(st->completed_op), "notes", notes_json(d->s, (long)i),
+			      "verification", verification_json(d, i), "failures", failures_json(d, i),
+			      "checklist", checklist);
+	if (rs->wait_s > 0)
+		json_object_set_new(o, "wait_seconds", json_integer(rs->wait_s));
+	if (rs->confirm)
+		json_object_set_new(o, "confirm", jtext(rs->confirm));
+	free(title);
+	return o;
+}
+
+static void dump(struct strbuf *out, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!text)
+		util_fatal("cannot encode the JSON export");
+	sb_puts(out, text);
+	free(text);
+	json_decref(j);
+}
+
+static void event_json(const struct export_doc *d, const struct export_event *e, struct strbuf *out)
+{
+	char at[32];
+	util_format_utc_ms(e->at_ms, at);
+	sb_printf(out, "{\"seq\":%lld,\"at\":\"%s\",\"operator\":", (long long)e->seq, at);
+	export_json_string(out, e->op);
+	sb_puts(out, ",\"host\":");
+	export_json_string(out, e->host);
+	sb_puts(out, ",\"type\":");
+	export_json_string(out, e->type);
+	sb_puts(out, ",\"step\":");
+	if (e->step)
+		export_json_string(out, e->step);
+	else
+		sb_puts(out, "null");
+	sb_puts(out, ",\"data\":");
+	json_t *parsed = NULL;
+	if (d->audit.intact)
+		sb_puts(out, e->data);
+	else if ((parsed = json_loads(e->data, 0, NULL)) != NULL && json_is_object(parsed))
+		dump(out, parsed);
+	else {
+		json_decref(parsed);
+		export_json_string(out, e->data); /* not JSON any more: shown as text */
+	}
+	sb_printf(out, ",\"prev_hash\":\"%s\",\"hash\":\"%s\"}", e->prev_hash, e->hash);
+}
+
+void export_json(const struct export_doc *d, struct strbuf *out)
+{
+	sb_puts(out, "{\n\"session\": ");
+	dump(out, session_json(d));
+	sb_puts(out, ",\n\"steps\": [");
+	for (size_t i = 0; i < d->s->rb->n_steps; i++) {
+		sb_puts(out, i ? ",\n  " : "\n  ");
+		dump(out, step_json(d, i));
+	}
+	sb_puts(out, "\n],\n\"events\": [");
+	sb_grow(out, d->n_ev * 400);
+	for (size_t i = 0; i < d->n_ev; i++) {
+		sb_puts(out, i ? ",\n  " : "\n  ");
+		event_json(d, &d->ev[i], out);
+	}
+	sb_puts(out, "\n],\n\"audit\": ");
+	const struct store_audit *a = &d->audit;
+	dump(out, json_pack("{s:b, s:o, s:I, s:o, s:o}", "intact", a->intact, "head",
+			    a->head[0] ? json_string(a->head) : json_null(), "events", (json_int_t)d->n_ev,
+			    "first_bad_event", a->intact ? json_null() : json_integer(a->bad_seq), "problem",
+			    a->intact ? json_null() : jtext(a->problem)));
+	sb_puts(out, "\n}\n");
+}

@@ -1,0 +1,238 @@
+/*
+ * export_md.c — a readable change record in Markdown: summary, steps, notes,
+ * verification evidence, the audit result and the full event log.
+ *
+ * Untrusted text is sanitised (no control characters, newlines folded into spaces)
+ * and every Markdown/HTML-significant character is backslash-escaped, so a note can
+ * neither break a table nor inject markup.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_priv.h"
+
+static void md(struct strbuf *out, const char *s)
+{
+	char *c = export_clean(s, false);
+	for (const char *p = c; *p; p++) {
+		if (strchr("\\`*_[]<>|#&~!{}", *p))
+			sb_putc(out, '\\');
+		sb_putc(out, *p);
+	}
+	free(c);
+}
+
+static void md_time(struct strbuf *out, int64_t ms)
+{
+	char t[32];
+	export_time(ms, t);
+	sb_puts(out, ms ? t : "—");
+}
+
+static void summary(const struct export_doc *d, struct strbuf *out)
+{
+	const struct session *s = d->s;
+	const struct runbook *rb = s->rb;
+	sb_puts(out, "# Change record: ");
+	md(out, rb->title);
+	sb_puts(out, "\n\n");
+	if (s->rehearsal)
+		sb_puts(out, "> **REHEARSAL** — this session was a rehearsal; it records no change to a "
+			     "production site.\n\n");
+	int done, app;
+	session_progress(s, &done, &app);
+	sb_puts(out, "| | |\n|---|---|\n| Session | ");
+	md(out, s->id);
+	sb_puts(out, s->rehearsal ? " (rehearsal)" : "");
+	sb_puts(out, " |\n| Label | ");
+	md(out, s->label ? s->label : "—");
+	sb_puts(out, " |\n| Runbook | ");
+	md(out, rb->title);
+	sb_puts(out, " (");
+	md(out, rb->id);
+	sb_puts(out, ", version ");
+	md(out, rb->version);
+	sb_printf(out, ") |\n| Runbook SHA-256 | %s |\n| Operator | ", rb->sha256);
+	md(out, s->op);
+	sb_puts(out, " on ");
+	md(out, s->host);
+	sb_puts(out, " |\n| Started | ");
+	md_time(out, s->started_ms);
+	sb_puts(out, " |\n| Finished | ");
+	if (s->finished)
+		md_time(out, s->finished_ms);
+	else
+		sb_puts(out, "not finished");
+	sb_printf(out, " |\n| Progress | %d of %d applicable steps done or skipped |\n| Variables | ", done, app);
+	for (size_t i = 0; i < s->vars.n; i++) {
+		sb_puts(out, i ? ", " : "");
+		md(out, s->vars.names[i]);
+		sb_puts(out, " = ");
+		md(out, s->vars.values[i]);
+	}
+	if (s->vars.n == 0)
+		sb_puts(out, "—");
+	sb_puts(out, " |\n| Audit | ");
+	if (d->audit.intact)
+		sb_printf(out, "hash chain intact: %zu events verify (head %s)", d->n_ev, d->audit.head);
+	else {
+		sb_puts(out, "**NOT INTACT** — ");
+		md(out, d->audit.problem);
+	}
+	sb_puts(out, " |\n\n");
+}
+
+static void steps(const struct export_doc *d, struct strbuf *out)
+{
+	const struct runbook *rb = d->s->rb;
+	sb_puts(out, "## Steps\n\n| # | Phase | Step | Status | Completed by | Operator | Active from | Completed |\n"
+		     "|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct step_state *st = &d->s->steps[i];
+		char *title = export_step_title(d, i);
+		const char *by = completed_by_name(st->completed_by);
+		sb_printf(out, "| %zu | ", i + 1);
+		md(out, rb->phases[rb->steps[i].phase_index].title);
+		sb_puts(out, " | ");
+		md(out, title);
+		sb_puts(out, " (");
+		md(out, rb->steps[i].id);
+		sb_printf(out, ") | %s | %s | ", step_status_name(st->status), by ? by : "—");
+		md(out, st->completed_op ? st->completed_op : "—");
+		sb_puts(out, " | ");
+		md_time(out, st->activated_ms);
+		sb_puts(out, " | ");
+		md_time(out, st->completed_ms);
+		sb_puts(out, " |\n");
+		free(title);
+	}
+	sb_puts(out, "\n");
+}
+
+static void notes(const struct export_doc *d, struct strbuf *out)
+{
+	const struct session *s = d->s;
+	sb_puts(out, "## Notes\n\n");
+	if (s->n_notes == 0)
+		sb_puts(out, "No notes.\n");
+	for (size_t i = 0; i < s->n_notes; i++) {
+		const struct sess_note *n = &s->notes[i];
+		sb_puts(out, "- ");
+		md_time(out, n->at_ms);
+		sb_puts(out, " — **");
+		md(out, n->op);
+		sb_puts(out, "** — ");
+		if (n->step >= 0) {
+			char *title = export_step_title(d, (size_t)n->step);
+			sb_puts(out, "step ");
+			md(out, title);
+			free(title);
+		} else {
+			sb_puts(out, "session");
+		}
+		if (strcmp(n->kind, "note") != 0)
+			sb_printf(out, " (%s)", n->kind);
+		sb_puts(out, ": ");
+		md(out, n->text);
+		sb_puts(out, "\n");
+	}
+	sb_puts(out, "\n");
+}
+
+static void evidence(const struct export_doc *d, struct strbuf *out)
+{
+	const struct runbook *rb = d->s->rb;
+	sb_puts(out, "## Verification evidence\n\n");
+	bool any = false;
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct rb_step *rs = &rb->steps[i];
+		const struct step_state *st = &d->s->steps[i];
+		if (rs->n_verify == 0 && st->n_failures == 0)
+			continue;
+		any = true;
+		char *title = export_step_title(d, i);
+		sb_printf(out, "### %zu. ", i + 1);
+		md(out, title);
+		free(title);
+		const char *by = completed_by_name(st->completed_by);
+		sb_printf(out, "\n\nStatus: %s%s%s.\n\n", step_status_name(st->status), by ? ", completed by " : "",
+			  by ? by : "");
+		for (size_t vb = 0; vb < rs->n_verify; vb++) {
+			for (size_t e = 0; e < rs->verify[vb].n_expect; e++) {
+				char *expect = export_expect_text(d, i, vb, e);
+				const struct sess_marker *m = export_marker(d, i, vb, e);
+				sb_puts(out, "- **");
+				md(out, rs->verify[vb].log);
+				sb_puts(out, rs->verify[vb].expect[e].is_regex ? "** expects regex \"" : "** expects \"");
+				md(out, expect);
+				sb_puts(out, "\" — ");
+				if (m) {
+					sb_puts(out, "seen ");
+					md_time(out, m->at_ms);
+					sb_puts(out, ": \"");
+					md(out, m->line);
+					sb_puts(out, "\" (");
+					md(out, m->file);
+					sb_printf(out, ", offset %llu)\n", (unsigned long long)m->offset);
+				} else {
+					sb_puts(out, "not seen\n");
+				}
+				free(expect);
+			}
+		}
+		for (size_t k = 0; k < st->n_failures; k++) {
+			const struct sess_failure *fl = &st->failures[k];
+			sb_puts(out, "- **failure signature** seen ");
+			md_time(out, fl->at_ms);
+			sb_puts(out, ": \"");
+			md(out, fl->line);
+			sb_puts(out, "\" (");
+			md(out, fl->file);
+			sb_puts(out, ")");
+			if (fl->fail < rs->n_fail && rs->fail[fl->fail].hint) {
+				char *hint = vars_subst(rs->fail[fl->fail].hint, &d->s->vars);
+				sb_puts(out, " — hint: ");
+				md(out, hint);
+				free(hint);
+			}
+			sb_puts(out, "\n");
+		}
+		sb_puts(out, "\n");
+	}
+	if (!any)
+		sb_puts(out, "This runbook verifies no step from logs.\n\n");
+}
+
+static void event_log(const struct export_doc *d, struct strbuf *out)
+{
+	sb_puts(out, "## Event log\n\n| Seq | Time (UTC) | Operator | Host | Event | Step | Data | Hash |\n"
+		     "|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const struct export_event *e = &d->ev[i];
+		sb_printf(out, "| %lld | ", (long long)e->seq);
+		md_time(out, e->at_ms);
+		sb_puts(out, " | ");
+		md(out, e->op);
+		sb_puts(out, " | ");
+		md(out, e->host);
+		sb_puts(out, " | ");
+		md(out, e->type);
+		sb_puts(out, " | ");
+		md(out, e->step ? e->step : "—");
+		sb_puts(out, " | ");
+		md(out, e->data);
+		sb_printf(out, " | %.12s… |\n", e->hash);
+	}
+	sb_puts(out, "\nEach event's hash is the SHA-256 of its contents and of the previous event's hash; "
+		     "`steward audit` recomputes the chain.\n");
+}
+
+void export_md(const struct export_doc *d, struct strbuf *out)
+{
+	summary(d, out);
+	steps(d, out);
+	notes(d, out);
+	evidence(d, out);
+	event_log(d, out);
+}

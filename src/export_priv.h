@@ -1,0 +1,53 @@
+/*
+ * export_priv.h — what the export formats share (private to src/export*.c): the
+ * loaded document (state + events + audit), step helpers, active intervals.
+ */
+#ifndef STEWARD_EXPORT_PRIV_H
+#define STEWARD_EXPORT_PRIV_H
+
+#include <stdint.h>
+
+#include "steward/export.h"
+#include "steward/store.h"
+
+struct export_event {
+	int64_t seq, at_ms;
+	char *op, *host, *type, *step, *data;
+	char prev_hash[65], hash[65];
+};
+
+/* One stretch of time during which a step was the active one. */
+struct export_interval {
+	size_t step;
+	int64_t from_ms, to_ms;
+};
+
+struct export_doc {
+	const struct session *s;
+	struct export_event *ev;
+	size_t n_ev;
+	struct store_audit audit;
+	int64_t end_ms; /* finish time, or now for an unfinished session */
+	struct export_interval *iv;
+	size_t n_iv;
+};
+
+void export_json(const struct export_doc *d, struct strbuf *out);
+void export_csv(const struct export_doc *d, struct strbuf *out);
+void export_md(const struct export_doc *d, struct strbuf *out);
+void export_html(const struct export_doc *d, struct strbuf *out);
+
+/* ISO 8601 UTC with ms, or "" for 0. */
+void export_time(int64_t ms, char out[32]);
+/* The step's title with ${vars} substituted (caller frees). */
+char *export_step_title(const struct export_doc *d, size_t step);
+/* The pattern text of expect e of verify block vb, substituted (caller frees). */
+char *export_expect_text(const struct export_doc *d, size_t step, size_t vb, size_t e);
+/* The marker that satisfied expect e of block vb in the step's current window, or NULL. */
+const struct sess_marker *export_marker(const struct export_doc *d, size_t step, size_t vb, size_t e);
+/* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
+void export_json_string(struct strbuf *out, const char *s);
+/* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */
+char *export_clean(const char *s, bool keep_newlines);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * test_export.c — the four export formats: the JSON fields CLI.md lists, CSV per
+ * RFC 4180 with formula cells neutralised, Markdown escaping, a self-contained and
+ * escaped HTML file with its SVG timeline, the rehearsal mark in every format, and
+ * exports of a tampered session that still parse and say so.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "sessfix.h"
+#include "steward/export.h"
+#include "steward/util.h"
+
+enum { BACKUP, DISABLE_REPL, STOP_SITE, RUN_SETUP, CHECK_LOGS, TIDY };
+
+static struct sfx f;
+static struct st_error err;
+
+/* A finished rehearsal with notes, markers (one verify step) and hostile text. */
+static void setup(void)
+{
+	sfx_init(&f, "basic.yaml");
+	f.rehearsal = true;
+	sfx_start(&f, NULL);
+	struct session *s = sfx_open(&f);
+	session_set_actor(s, "=HYPERLINK(\"http://x\")", "host1");
+	cr_assert_eq(session_note(s, BACKUP, "<script>alert(1)</script> | pipe & \"quote\"\nsecond line", &err),
+		     ST_OK);
+	session_set_actor(s, "bob", "host1");
+	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, STOP_SITE, "STOP", NULL, &err), ST_OK);
+	sfx_advance(&f, 31 * 60 * 1000);
+	cr_assert_eq(session_complete(s, RUN_SETUP, NULL, NULL, &err), ST_OK);
+	sfx_advance(&f, 60 * 1000);
+	cr_assert_eq(session_record_marker(s, CHECK_LOGS, 0, 0, "/logs/sitecomp.log", 100,
+					   "Processing site shutdown transaction  $$<SMS_SITE_COMPONENT_MANAGER>", &err),
+		     ST_OK, "%s", err.msg);
+	cr_assert_eq(session_record_marker(s, CHECK_LOGS, 0, 1, "/logs/sitecomp.log", 200, "Site shutdown complete",
+					   &err),
+		     ST_OK);
+	cr_assert_eq(session_record_marker(s, CHECK_LOGS, 1, 0, "/logs/hman.log", 5,
+					   "Hierarchy Manager <b>ran</b> for ABC", &err),
+		     ST_OK);
+	cr_assert_eq(session_skip(s, TIDY, "-1 reason that starts with a minus", &err), ST_OK);
+	cr_assert(s->finished);
+	session_close(s);
+}
+
+static void teardown(void) { sfx_fini(&f); }
+
+TestSuite(export, .init = setup, .fini = teardown);
+
+static char *render(enum export_format fmt)
+{
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	struct strbuf out = STRBUF_INIT;
+	cr_assert_eq(export_session(s, fmt, &out, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	return sb_take(&out);
+}
+
+Test(export, format_names)
+{
+	enum export_format fmt;
+	cr_assert(export_format_parse("html", &fmt) && fmt == EXPORT_HTML);
+	cr_assert(export_format_parse("markdown", &fmt) && fmt == EXPORT_MD);
+	cr_assert_not(export_format_parse("pdf", &fmt));
+	cr_assert_str_eq(export_format_name(EXPORT_CSV), "csv");
+}
+
+Test(export, json_has_the_fields_cli_md_lists)
+{
+	char *text = render(EXPORT_JSON);
+	json_error_t je;
+	json_t *root = json_loads(text, 0, &je);
+	cr_assert_not_null(root, "invalid JSON: %s (line %d)", je.text, je.line);
+	json_t *ses = json_object_get(root, "session");
+	cr_assert_str_eq(json_string_value(json_object_get(ses, "id")), f.id);
+	cr_assert_str_eq(json_string_value(json_object_get(ses, "label")), "test run");
+	cr_assert_str_eq(json_string_value(json_object_get(ses, "operator")), "alice");
+	cr_assert_not_null(json_string_value(json_object_get(ses, "host")));
+	cr_assert_str_eq(json_string_value(json_object_get(ses, "status")), "finished");
+	cr_assert(json_is_true(json_object_get(ses, "rehearsal")));
+	int64_t ms;
+	cr_assert(util_parse_utc_ms(json_string_value(json_object_get(ses, "started_at")), &ms));
+	cr_assert_eq(ms, SFX_T0);
+	cr_assert(util_parse_utc_ms(json_string_value(json_object_get(ses, "finished_at")), &ms));
+	json_t *rb = json_object_get(ses, "runbook");
+	cr_assert_str_eq(json_string_value(json_object_get(rb, "id")), "session-fixture");
+	cr_assert_str_eq(json_string_value(json_object_get(rb, "title")), "Session engine fixture");
+	cr_assert_str_eq(json_string_value(json_object_get(rb, "version")), "1");
+	cr_assert_str_eq(json_string_value(json_object_get(rb, "sha256")), f.rb->sha256);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(ses, "variables"), "site_code")), "ABC");
+
+	json_t *steps = json_object_get(root, "steps");
+	cr_assert_eq(json_array_size(steps), 6);
+	json_t *b = json_array_get(steps, BACKUP);
+	cr_assert_str_eq(json_string_value(json_object_get(b, "phase")), "prepare");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "id")), "backup");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "title")), "Back up the site ABC");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "status")), "done");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "completed_by")), "operator");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "operator")), "bob");
+	cr_assert_not_null(json_string_value(json_object_get(b, "started_at")));
+	cr_assert_not_null(json_string_value(json_object_get(b, "completed_at")));
+	json_t *note = json_array_get(json_object_get(b, "notes"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(note, "text")),
+			 "<script>alert(1)</script> | pipe & \"quote\"\nsecond line");
+	cr_assert_not_null(json_string_value(json_object_get(note, "at")));
+	cr_assert_str_eq(json_string_value(json_object_get(note, "operator")), "=HYPERLINK(\"http://x\")");
+	json_t *na = json_array_get(steps, DISABLE_REPL);
+	cr_assert_str_eq(json_string_value(json_object_get(na, "status")), "not-applicable");
+	cr_assert(json_is_null(json_object_get(na, "completed_by")));
+
+	json_t *cl = json_array_get(steps, CHECK_LOGS);
+	cr_assert_str_eq(json_string_value(json_object_get(cl, "completed_by")), "markers");
+	json_t *ver = json_object_get(cl, "verification");
+	cr_assert_eq(json_array_size(ver), 3);
+	json_t *v0 = json_array_get(ver, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(v0, "log")), "sitecomp");
+	cr_assert_str_eq(json_string_value(json_object_get(v0, "expect")), "Processing site shutdown transaction");
+	cr_assert_str_eq(json_string_value(json_object_get(v0, "matched_line")),
+			 "Processing site shutdown transaction  $$<SMS_SITE_COMPONENT_MANAGER>");
+	cr_assert_str_eq(json_string_value(json_object_get(v0, "file")), "/logs/sitecomp.log");
+	cr_assert_not_null(json_string_value(json_object_get(v0, "matched_at")));
+	json_t *v2 = json_array_get(ver, 2);
+	cr_assert_str_eq(json_string_value(json_object_get(v2, "expect")), "Hierarchy Manager .* ABC", "substituted");
+
+	json_t *events = json_object_get(root, "events");
+	cr_assert_gt(json_array_size(events), 10);
+	json_t *e1 = json_array_get(events, 0);
+	cr_assert_eq(json_integer_value(json_object_get(e1, "seq")), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(e1, "type")), "session_started");
+	cr_assert(json_is_null(json_object_get(e1, "step")));
+	cr_assert(json_is_object(json_object_get(e1, "data")));
+	cr_assert_eq(strlen(json_string_value(json_object_get(e1, "prev_hash"))), 64);
+	cr_assert_eq(strlen(json_string_value(json_object_get(e1, "hash"))), 64);
+	cr_assert_not_null(json_string_value(json_object_get(e1, "operator")));
+	cr_assert_not_null(json_string_value(json_object_get(e1, "host")));
+	cr_assert_not_null(json_string_value(json_object_get(e1, "at")));
+	json_t *last = json_array_get(events, json_array_size(events) - 1);
+	cr_assert_str_eq(json_string_value(json_object_get(last, "type")), "session_finished");
+
+	json_t *audit = json_object_get(root, "audit");
+	cr_assert(json_is_true(json_object_get(audit, "intact")));
+	cr_assert_str_eq(json_string_value(json_object_get(audit, "head")),
+			 json_string_value(json_object_get(last, "hash")));
+	json_decref(root);
+	free(text);
+}
+
+/* Minimal RFC 4180 reader: every cell quoted, "" inside, CRLF between records. */
+static size_t csv_records(const char *p, char ***cells_out, size_t *n_cells)
+{
+	size_t records = 0;
+	char **cells = NULL;
+	size_t n = 0;
+	while (*p) {
+		cr_assert_eq(*p, '"', "every cell is quoted: %.20s", p);
+		p++;
+		struct strbuf c = STRBUF_INIT;
+		for (;;) {
+			cr_assert_neq(*p, '\0', "unterminated cell");
+			if (*p == '"' && p[1] == '"') {
+				sb_putc(&c, '"');
+				p += 2;
+			} else if (*p == '"') {
+				p++;
+				break;
+			} else {
+				sb_putc(&c, *p++);
+			}
+		}
+		cells = xreallocarray(cells, n + 1, sizeof *cells);
+		cells[n++] = sb_take(&c);
+		if (*p == ',') {
+			p++;
+		} else {
+			cr_assert(p[0] == '\r' && p[1] == '\n', "records end in CRLF");
+			p += 2;
+			records++;
+		}
+	}
+	*cells_out = cells;
+	*n_cells = n;
+	return records;
+}
+
+Test(export, csv_is_rfc4180_one_row_per_event_and_neutralises_formulas)
+{
+	char *text = render(EXPORT_CSV);
+	char **cells;
+	size_t n;
+	size_t records = csv_records(text, &cells, &n);
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK);
+	cr_assert_eq(records, (size_t)s->seq + 1, "a header and one row per event");
+	session_close(s);
+	cr_assert_eq(n % records, 0);
+	size_t cols = n / records;
+	cr_assert_str_eq(cells[0], "session");
+	bool found_formula = false, found_minus = false;
+	for (size_t r = 1; r < records; r++) {
+		cr_assert_str_eq(cells[r * cols + 1], "REHEARSAL", "every row marks the rehearsal");
+		for (size_t c = 0; c < cols; c++) {
+			const char *cell = cells[r * cols + c];
+			cr_assert(!strchr("=+-@", cell[0]) || cell[0] == '\0', "cell %zu of row %zu starts with %c", c, r,
+				  cell[0]);
+			if (strcmp(cell, "'=HYPERLINK(\"http://x\")") == 0)
+				found_formula = true;
+		}
+		if (strstr(cells[r * cols + 9], "-1 reason"))
+			found_minus = true;
+	}
+	cr_assert(found_formula, "the operator cell is kept, neutralised");
+	cr_assert(found_minus);
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+	free(text);
+}
+
+Test(export, markdown_is_a_readable_escaped_change_record)
+{
+	char *text = render(EXPORT_MD);
+	cr_assert(strstr(text, "# Change record: Session engine fixture"), "%s", text);
+	cr_assert(strstr(text, "**REHEARSAL**"));
+	cr_assert(strstr(text, "## Steps"));
+	cr_assert(strstr(text, "## Notes"));
+	cr_assert(strstr(text, "## Verification evidence"));
+	cr_assert(strstr(text, "hash chain intact"));
+	cr_assert(strstr(text, "\\<script\\>alert(1)\\</script\\> \\| pipe \\& \"quote\" second line"),
+		  "notes are escaped and kept on one line");
+	cr_assert_null(strstr(text, "<script>"));
+	cr_assert(strstr(text, "Site shutdown complete"));
+	free(text);
+}
+
+Test(export, html_is_self_contained_escaped_and_has_a_timeline)
+{
+	char *text = render(EXPORT_HTML);
+	cr_assert(strncmp(text, "<!DOCTYPE html>", 15) == 0);
+	cr_assert_null(strstr(text, "<script"), "no script, and the note's script is escaped");
+	cr_assert(strstr(text, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	cr_assert(strstr(text, "Hierarchy Manager &lt;b&gt;ran&lt;/b&gt; for ABC"), "matched lines escaped");
+	cr_assert_null(strstr(text, "<b>ran"));
+	cr_assert_null(strstr(text, "src="));
+	cr_assert_null(strstr(text, "<link"));
+	cr_assert_null(strstr(text, "url("));
+	cr_assert_null(strstr(text, "@import"));
+	cr_assert_null(strstr(text, "href="));
+	cr_assert_null(strstr(text, "=\"http"), "no attribute names a URL");
+	cr_assert(strstr(text, "=HYPERLINK(&quot;http:"), "operator escaped");
+	cr_assert(strstr(text, "<svg"));
+	cr_assert(strstr(text, "</svg>"));
+	cr_assert(strstr(text, "<rect"), "timeline bars");
+	cr_assert(strstr(text, "REHEARSAL"));
+	cr_assert(strstr(text, "Processing site shutdown transaction  $$&lt;SMS_SITE_COMPONENT_MANAGER&gt;"));
+	cr_assert(strstr(text, "hash chain intact"));
+	cr_assert(strstr(text, "</html>"));
+	free(text);
+}
+
+Test(export, non_rehearsal_is_not_marked)
+{
+	sfx_fini(&f);
+	sfx_init(&f, "basic.yaml");
+	sfx_start(&f, NULL);
+	char *md = render(EXPORT_MD), *html = render(EXPORT_HTML), *csv = render(EXPORT_CSV);
+	cr_assert_null(strstr(md, "REHEARSAL"));
+	cr_assert_null(strstr(html, "REHEARSAL"));
+	cr_assert_null(strstr(csv, "REHEARSAL"));
+	free(md);
+	free(html);
+	free(csv);
+}
+
+Test(export, tampered_session_still_exports_and_says_so)
+{
+	sfx_sql(&f, "DROP TRIGGER events_no_update;"
+		    "UPDATE events SET data = 'not json {' WHERE seq = 3;");
+	char *text = render(EXPORT_JSON);
+	json_error_t je;
+	json_t *root = json_loads(text, 0, &je);
+	cr_assert_not_null(root, "still valid JSON: %s", je.text);
+	json_t *audit = json_object_get(root, "audit");
+	cr_assert(json_is_false(json_object_get(audit, "intact")));
+	cr_assert_eq(json_integer_value(json_object_get(audit, "first_bad_event")), 3);
+	json_t *e3 = json_array_get(json_object_get(root, "events"), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(e3, "data")), "not json {");
+	json_decref(root);
+	free(text);
+	char *md = render(EXPORT_MD);
+	cr_assert(strstr(md, "NOT INTACT"));
+	free(md);
+}
