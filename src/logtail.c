@@ -53,6 +53,11 @@ struct reader {
 	uint64_t off;  /* file offset of buf[0] */
 	char *buf;
 	size_t len;
+	/* the bytes just before off when last read: a file rewritten in place (truncated and
+	 * grown past off between two looks) no longer has them */
+	char sig[16];
+	size_t sig_len;
+	uint64_t sig_off;
 };
 
 struct lt_file {
@@ -155,6 +160,7 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 	r->off = off;
 	r->len = 0;
 	r->enc_known = false;
+	r->sig_len = 0;
 	if (!r->buf)
 		r->buf = xmalloc(READ_CAP);
 	return 0;
@@ -351,6 +357,24 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 	}
 }
 
+static void sig_take(struct reader *r)
+{
+	size_t n = r->off < sizeof r->sig ? (size_t)r->off : sizeof r->sig;
+	ssize_t got = n ? pread(r->fd, r->sig, n, (off_t)(r->off - n)) : 0;
+	r->sig_len = got > 0 ? (size_t)got : 0;
+	r->sig_off = r->off;
+}
+
+/* False when the bytes before off changed since they were read (rewritten in place). */
+static bool sig_holds(const struct reader *r)
+{
+	if (!r->sig_len || r->sig_off != r->off)
+		return true;
+	char now[sizeof r->sig];
+	ssize_t got = pread(r->fd, now, r->sig_len, (off_t)(r->off - r->sig_len));
+	return got == (ssize_t)r->sig_len && memcmp(now, r->sig, r->sig_len) == 0;
+}
+
 /* Reads a whole rotated-out file from off to its end (the old content of a rotation). */
 static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint64_t off)
 {
@@ -412,6 +436,7 @@ static void handle_shrink(struct ctx *c, struct lt_file *f, uint64_t read_to)
 	f->r.off = 0;
 	f->r.len = 0;
 	f->r.enc_known = false;
+	f->r.sig_len = 0;
 	free(live);
 	free(lo);
 	free(lo_real);
@@ -499,8 +524,18 @@ static void process_file(struct ctx *c, struct lt_file *f)
 		struct stat sp;
 		char *live = logtail_resolve_path(f->want);
 		bool have = live && stat(live, &sp) == 0;
-		if (!reader_drain(c, f, &f->r, c->t->oneshot))
+		if (have && (uint64_t)sp.st_ino == f->r.ino && !sig_holds(&f->r)) {
+			free(live);
+			handle_shrink(c, f, f->r.off);
+			continue;
+		}
+		bool drained = reader_drain(c, f, &f->r, c->t->oneshot);
+		if (f->r.off != f->r.sig_off || !f->r.sig_len)
+			sig_take(&f->r);
+		if (!drained) {
+			free(live);
 			break;
+		}
 		if (!have) { /* deleted or renamed away; the next file will be picked up */
 			free(live);
 			break;

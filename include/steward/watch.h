@@ -37,6 +37,8 @@ struct watch_event {
 	const char *hint;               /* for WEV_FAILURE (substituted) */
 	const char *message;            /* for WEV_ROTATED / WEV_PROBLEM */
 	bool expected;                  /* WEV_LINE: this line satisfied an expectation */
+	const char *old_file;           /* WEV_ROTATED: where the old lines were finished from */
+	const char *pattern;            /* WEV_MARKER: the expect entry (substituted) */
 };
 
 typedef void (*watch_cb)(void *ctx, const struct watch_event *ev);
@@ -56,5 +58,11 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 void watcher_session_changed(struct watcher *w);
 /* True when this log is followed by polling (network mount, no inotify). */
 bool watcher_is_polling(const struct watcher *w, size_t log);
+/* WEV_LINE events for every record (default on, for the live log pane). Off, a large
+ * backlog is scanned with the raw-buffer pre-filter and only the lines it hits are parsed;
+ * on, only the last LINE_TAIL_KEEP bytes of a backlog are delivered line by line. */
+void watcher_set_line_events(struct watcher *w, bool on);
+/* True once a failure signature was recorded by this watcher. */
+bool watcher_failure_seen(const struct watcher *w);
 
 #endif

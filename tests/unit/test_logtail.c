@@ -459,3 +459,23 @@ Test(logtail, inotify_descriptor_and_forced_polling)
 	free(p);
 	seen_free(&s);
 }
+
+Test(logtail, truncated_and_regrown_past_the_offset)
+{
+	appends("x.log", "short\n");
+	char *p = path_of("x.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	/* between two looks: truncated, then more written than was there before */
+	cr_assert_eq(truncate(p, 0), 0);
+	appends("x.log", "a much longer first line\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[1], "a much longer first line");
+	cr_assert(has_note(&s, LTN_TRUNCATED));
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}

@@ -1,0 +1,183 @@
+/*
+ * cmd_watch.c — `steward watch SESSION`: headless verification. Holds the session lock,
+ * runs the watch engine (watch.h, the same one the TUI uses) and prints one JSON object
+ * per event, line-buffered (CLI.md): marker, step_verified, failure, rotated, plus
+ * problem, step_active and session_finished. Exits 0 when the session finishes or on
+ * SIGINT/SIGTERM, 1 when a failure signature was seen, else the engine's error code.
+ */
+#include "steward/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "steward/session.h"
+#include "steward/store.h"
+#include "steward/watch.h"
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static void print_obj(json_t *o)
+{
+	char at[32];
+	util_format_utc_ms(util_now_ms(), at);
+	json_object_set_new(o, "at", json_string(at));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static json_t *base(const struct session *s, const char *type)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "session", json_string(s->id));
+	return o;
+}
+
+static json_t *jstr_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static void on_event(void *ctx, const struct watch_event *ev)
+{
+	const struct session *s = ctx;
+	const char *step = ev->step >= 0 ? s->rb->steps[ev->step].id : NULL;
+	const char *log = ev->log < s->rb->n_logs ? s->rb->logs[ev->log].name : NULL;
+	json_t *o;
+	switch (ev->type) {
+	case WEV_LINE:
+		return;
+	case WEV_MARKER:
+		o = base(s, "marker");
+		json_object_set_new(o, "step", jstr_or_null(step));
+		json_object_set_new(o, "log", jstr_or_null(log));
+		json_object_set_new(o, "verify", json_integer((json_int_t)ev->verify));
+		json_object_set_new(o, "index", json_integer((json_int_t)ev->expect));
+		json_object_set_new(o, "expect", jstr_or_null(ev->pattern));
+		json_object_set_new(o, "line", jstr_or_null(ev->rec ? ev->rec->raw : NULL));
+		json_object_set_new(o, "text", jstr_or_null(ev->rec ? ev->rec->text : NULL));
+		json_object_set_new(o, "file", jstr_or_null(ev->file));
+		json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
+		break;
+	case WEV_STEP_VERIFIED:
+		o = base(s, "step_verified");
+		json_object_set_new(o, "step", jstr_or_null(step));
+		break;
+	case WEV_FAILURE:
+		o = base(s, "failure");
+		json_object_set_new(o, "step", jstr_or_null(step));
+		json_object_set_new(o, "log", jstr_or_null(log));
+		json_object_set_new(o, "line", jstr_or_null(ev->rec ? ev->rec->raw : NULL));
+		json_object_set_new(o, "hint", jstr_or_null(ev->hint));
+		json_object_set_new(o, "file", jstr_or_null(ev->file));
+		json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
+		break;
+	case WEV_ROTATED:
+		o = base(s, "rotated");
+		json_object_set_new(o, "log", jstr_or_null(log));
+		json_object_set_new(o, "old_file", jstr_or_null(ev->old_file));
+		json_object_set_new(o, "new_file", jstr_or_null(ev->file));
+		json_object_set_new(o, "message", jstr_or_null(ev->message));
+		break;
+	case WEV_PROBLEM:
+		o = base(s, "problem");
+		json_object_set_new(o, "log", jstr_or_null(log));
+		json_object_set_new(o, "message", jstr_or_null(ev->message));
+		break;
+	default:
+		return;
+	}
+	print_obj(o);
+}
+
+static void print_active(const struct session *s)
+{
+	json_t *o = base(s, "step_active");
+	json_object_set_new(o, "step", s->active >= 0 ? json_string(s->rb->steps[s->active].id) : json_null());
+	print_obj(o);
+}
+
+int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *id = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1]) {
+			cli_error(ST_USAGE, "watch: unknown option %s", argv[i]);
+			return cli_usage(cli_usage_of("watch"));
+		}
+		if (id) {
+			cli_error(ST_USAGE, "watch: one session at a time");
+			return cli_usage(cli_usage_of("watch"));
+		}
+		id = argv[i];
+	}
+	if (!id)
+		return cli_usage(cli_usage_of("watch"));
+	struct st_error err = {0};
+	struct store *st = NULL;
+	enum st_code rc = store_open(ctx->db_path, STORE_WRITE, &st, &err);
+	if (rc != ST_OK)
+		return cli_error(rc, "watch: %s", err.msg);
+	struct session *s = NULL;
+	rc = session_open(st, id, SESSION_WRITE, &s, &err);
+	if (rc != ST_OK) {
+		store_close(st);
+		return cli_error(rc, "watch: %s", err.msg);
+	}
+	session_set_actor(s, ctx->op, ctx->host);
+	struct watcher *w = NULL;
+	rc = watcher_new(s, &w, &err);
+	if (rc != ST_OK) {
+		session_close(s);
+		store_close(st);
+		return cli_error(rc, "watch: %s", err.msg);
+	}
+	watcher_set_line_events(w, false);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	long active = -2;
+	while (!watch_stop) {
+		rc = watcher_process(w, on_event, s, &err);
+		if (rc != ST_OK)
+			break;
+		if (s->active != active) {
+			active = s->active;
+			if (!s->finished)
+				print_active(s);
+		}
+		if (s->finished) {
+			print_obj(base(s, "session_finished"));
+			break;
+		}
+		struct pollfd pfd = {.fd = watcher_fd(w), .events = POLLIN};
+		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, watcher_timeout_ms(w)) < 0 && errno != EINTR) {
+			rc = st_set(&err, ST_IOERR, "poll: %s", strerror(errno));
+			break;
+		}
+	}
+	bool failed = watcher_failure_seen(w);
+	watcher_free(w);
+	session_close(s);
+	store_close(st);
+	if (rc != ST_OK)
+		return cli_error(rc, "watch: %s", err.msg);
+	return failed ? ST_FAILED : ST_OK;
+}

@@ -1,0 +1,653 @@
+/*
+ * watch.c — the verification engine: logtail -> smslog assembler -> match -> session.
+ *
+ * Invariants:
+ *  - only the active step (status STEP_ACTIVE) is matched; its blocks' windows begin at
+ *    the position recorded at its activation (or at its `since:` step's activation), its
+ *    failure signatures' window at its own activation;
+ *  - a window is a position (dev, ino, offset): a record counts when it comes from that
+ *    file at or past the offset, or from a later file (one read after that file ended);
+ *  - every hit is recorded (session_record_marker/failure, one durable event) before it
+ *    is reported, and the read position just past it is saved right after, so a crash
+ *    between the two can at most re-read that one record — which the resume guard (the
+ *    block's last recorded marker) and the session's own idempotence keep from counting
+ *    twice;
+ *  - a saved position never passes a line the assembler still holds;
+ *  - lines written while a since: step was active but already read (the watcher followed
+ *    the earlier step) are re-scanned once for the since: blocks when the step activates.
+ */
+#include "steward/watch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "steward/logtail.h"
+#include "steward/match.h"
+#include "steward/util.h"
+
+#define LINE_TAIL_KEEP (64u * 1024u) /* a backlog's last bytes still delivered line by line */
+#define MAX_HITS 32
+
+struct win {
+	bool none;      /* no position: everything counts */
+	bool opened;    /* the window's file was passed: everything counts */
+	uint64_t dev, ino, off;
+};
+
+struct wlog {
+	struct smslog_asm *asm_;
+	char *cur_file;           /* file of the lines being assembled */
+	uint64_t cur_dev, cur_ino;
+	struct logtail_pos saved; /* last position recorded */
+	struct logtail_pos resume; /* position the watcher started from (resume guard) */
+};
+
+struct wblock {
+	struct win win;
+	bool guard;               /* skip records at or before the last marker (resume) */
+	uint64_t guard_off;
+	bool rescan;              /* since: lines already read must be scanned again */
+};
+
+struct watcher {
+	struct session *s;
+	struct logtail *tail;
+	struct wlog *logs;
+	size_t n_logs;
+	long step;                /* step compiled into m, -1 when none */
+	struct match_step *m;
+	struct wblock *blocks;
+	bool *open;               /* scratch: block_open for match_feed */
+	struct win *fail_win;     /* per log: the step's own window */
+	bool changed;             /* re-read the active step before the next record */
+	bool line_events;
+	bool failure_seen;
+	/* per watcher_process call */
+	watch_cb cb;
+	void *cbctx;
+	struct st_error *err;
+	enum st_code rc;
+};
+
+/* Context of one record stream: the main tail, or a since: re-scan. */
+struct feed {
+	struct watcher *w;
+	size_t log;
+	struct smslog_asm *asm_;
+	const char *file;
+	uint64_t dev, ino;
+	bool rescan;
+	struct logtail_pos stop; /* re-scan: stop at this position */
+	bool stopped;
+};
+
+/* ---- windows -------------------------------------------------------------------- */
+
+static bool same_file(uint64_t dev, uint64_t ino, uint64_t dev2, uint64_t ino2)
+{
+	return dev == dev2 && ino == ino2;
+}
+
+static bool stat_id(const char *path, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	char *real = path ? logtail_resolve_path(path) : NULL;
+	bool ok = real && stat(real, &st) == 0;
+	free(real);
+	if (ok) {
+		*dev = (uint64_t)st.st_dev;
+		*ino = (uint64_t)st.st_ino;
+	}
+	return ok;
+}
+
+static char *lo_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+	return xasprintf("%.*s.lo_", (int)stem, path);
+}
+
+/*
+ * A window starting at position p, seen from a reader now at cur. When they name
+ * different files, the window's file is newer if it is the live file (or the .lo_ while
+ * the reader is on something older still); otherwise it was passed already.
+ */
+static void win_init(struct win *wn, const struct log_position *p, const struct logtail_pos *cur,
+		     const char *live_path)
+{
+	memset(wn, 0, sizeof *wn);
+	if (!p || (p->dev == 0 && p->ino == 0)) {
+		wn->none = true;
+		return;
+	}
+	wn->dev = p->dev;
+	wn->ino = p->ino;
+	wn->off = p->offset;
+	if ((cur->dev == 0 && cur->ino == 0) || same_file(cur->dev, cur->ino, p->dev, p->ino))
+		return;
+	uint64_t ldev, lino, odev, oino;
+	bool newer = false;
+	if (stat_id(live_path, &ldev, &lino) && same_file(ldev, lino, p->dev, p->ino)) {
+		newer = true;
+	} else if (live_path) {
+		char *lo = lo_of(live_path);
+		if (stat_id(lo, &odev, &oino) && same_file(odev, oino, p->dev, p->ino) &&
+		    !same_file(cur->dev, cur->ino, ldev, lino))
+			newer = true;
+		free(lo);
+	}
+	wn->opened = !newer;
+}
+
+static bool win_admits(struct win *wn, uint64_t dev, uint64_t ino, uint64_t off)
+{
+	if (wn->none || wn->opened)
+		return true;
+	if (same_file(dev, ino, wn->dev, wn->ino) && off >= wn->off) {
+		wn->opened = true;
+		return true;
+	}
+	return false;
+}
+
+static void win_file_end(struct win *wn, uint64_t dev, uint64_t ino)
+{
+	if (!wn->none && same_file(dev, ino, wn->dev, wn->ino))
+		wn->opened = true; /* whatever is read next is newer */
+}
+
+/* ---- the active step ------------------------------------------------------------ */
+
+static void drop_step(struct watcher *w)
+{
+	match_step_free(w->m);
+	w->m = NULL;
+	free(w->blocks);
+	w->blocks = NULL;
+	free(w->open);
+	w->open = NULL;
+	w->step = -1;
+}
+
+static void current_pos(const struct watcher *w, size_t l, struct logtail_pos *out)
+{
+	logtail_position(w->tail, l, out);
+}
+
+/*
+ * Compiles the active step (when it is STEP_ACTIVE and has verify/fail) with the progress
+ * and windows the session recorded. *moved says whether the active step changed.
+ */
+static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *err)
+{
+	struct session *s = w->s;
+	w->changed = false;
+	long a = s->active;
+	if (a >= 0 && s->steps[a].status != STEP_ACTIVE)
+		a = -1;
+	long before = w->step;
+	drop_step(w);
+	*moved = a != before;
+	if (a < 0)
+		return ST_OK;
+	const struct rb_step *rs = &s->rb->steps[a];
+	if (rs->n_verify == 0 && rs->n_fail == 0)
+		return ST_OK;
+	enum st_code rc = match_step_compile(s->rb, (size_t)a, &s->vars, &w->m, err);
+	if (rc != ST_OK)
+		return rc;
+	w->step = a;
+	const struct step_state *st = &s->steps[a];
+	w->blocks = xcalloc(rs->n_verify + 1, sizeof *w->blocks);
+	w->open = xcalloc(rs->n_verify + 1, sizeof *w->open);
+	for (size_t b = 0; b < rs->n_verify; b++) {
+		const struct rb_verify *v = &rs->verify[b];
+		size_t l = v->log_index;
+		match_set_progress(w->m, b, st->matched[b]);
+		const struct step_state *ws = v->since_index >= 0 ? &s->steps[v->since_index] : st;
+		struct logtail_pos cur;
+		current_pos(w, l, &cur);
+		const struct log_position *wp = &ws->window[l];
+		win_init(&w->blocks[b].win, wp, &cur, s->logs[l].path);
+		/* since: the reader may already be past lines of the window: scan them again */
+		if (v->since_index >= 0 && !(wp->dev == 0 && wp->ino == 0) && !(cur.dev == 0 && cur.ino == 0)) {
+			bool behind = same_file(cur.dev, cur.ino, wp->dev, wp->ino) ? cur.offset > wp->offset
+										  : w->blocks[b].win.opened;
+			w->blocks[b].rescan = behind && st->matched[b] == 0;
+		}
+		/* resume guard: a marker recorded past the saved position (crash in between) */
+		for (size_t k = st->n_markers; k-- > 0;) {
+			const struct sess_marker *mk = &st->markers[k];
+			if (mk->verify != b)
+				continue;
+			const struct logtail_pos *rp = &w->logs[l].resume;
+			if (mk->offset >= rp->offset) {
+				w->blocks[b].guard = true;
+				w->blocks[b].guard_off = mk->offset;
+			}
+			break;
+		}
+	}
+	for (size_t f = 0; f < rs->n_fail; f++)
+		for (size_t k = 0; k < st->n_failures; k++)
+			if (st->failures[k].fail == f)
+				match_set_fail_seen(w->m, f, true);
+	for (size_t l = 0; l < w->n_logs; l++) {
+		struct logtail_pos cur;
+		current_pos(w, l, &cur);
+		win_init(&w->fail_win[l], &st->window[l], &cur, s->logs[l].path);
+	}
+	return ST_OK;
+}
+
+/* ---- recording ------------------------------------------------------------------ */
+
+static void emit_event(struct watcher *w, const struct watch_event *ev)
+{
+	if (w->cb)
+		w->cb(w->cbctx, ev);
+}
+
+static enum st_code save_positions(struct watcher *w, size_t hit_log, const struct log_record *rec,
+				   const struct feed *fd)
+{
+	struct session *s = w->s;
+	struct log_position *pos = xcalloc(w->n_logs + 1, sizeof *pos);
+	bool changed = false;
+	for (size_t l = 0; l < w->n_logs; l++) {
+		struct logtail_pos p;
+		if (rec && l == hit_log) {
+			p = (struct logtail_pos){fd->dev, fd->ino, rec->end_offset};
+		} else {
+			logtail_position(w->tail, l, &p);
+			uint64_t held;
+			if (smslog_asm_pending(w->logs[l].asm_, &held) && held < p.offset &&
+			    same_file(p.dev, p.ino, w->logs[l].cur_dev, w->logs[l].cur_ino))
+				p.offset = held;
+		}
+		pos[l] = (struct log_position){.path = s->logs[l].path, .dev = p.dev, .ino = p.ino, .offset = p.offset};
+		if (memcmp(&p, &w->logs[l].saved, sizeof p) != 0) {
+			changed = true;
+			w->logs[l].saved = p;
+		}
+	}
+	enum st_code rc = ST_OK;
+	if (changed)
+		rc = session_record_positions(s, pos, w->err);
+	free(pos);
+	return rc;
+}
+
+static void handle_hits(struct watcher *w, struct feed *fd, const struct log_record *rec,
+			const struct match_hit *hits, size_t n)
+{
+	struct session *s = w->s;
+	size_t step = (size_t)w->step;
+	const struct rb_step *rs = &s->rb->steps[step];
+	for (size_t i = 0; i < n && w->rc == ST_OK; i++) {
+		const struct match_hit *h = &hits[i];
+		struct watch_event ev = {.log = fd->log, .step = (long)step, .rec = rec, .file = fd->file,
+					 .offset = rec->offset};
+		if (h->kind == MATCH_EXPECT) {
+			w->rc = session_record_marker(s, step, h->block, h->expect, fd->file, rec->offset, rec->raw,
+						      w->err);
+			if (w->rc != ST_OK)
+				break;
+			ev.type = WEV_MARKER;
+			ev.verify = h->block;
+			ev.expect = h->expect;
+			ev.log = rs->verify[h->block].log_index;
+			ev.pattern = match_expect_text(w->m, h->block, h->expect);
+			emit_event(w, &ev);
+			if (s->steps[step].status == STEP_DONE && s->steps[step].completed_by == BY_MARKERS) {
+				struct watch_event v = {.type = WEV_STEP_VERIFIED, .log = fd->log, .step = (long)step};
+				emit_event(w, &v);
+				w->changed = true;
+				break; /* the next step's windows start at its activation */
+			}
+		} else {
+			w->rc = session_record_failure(s, step, h->fail, fd->file, rec->offset, rec->raw, w->err);
+			if (w->rc != ST_OK)
+				break;
+			w->failure_seen = true;
+			ev.type = WEV_FAILURE;
+			ev.log = rs->fail[h->fail].log_index;
+			ev.hint = match_fail_hint(w->m, h->fail);
+			emit_event(w, &ev);
+			w->changed = true;
+		}
+	}
+	if (w->rc == ST_OK && !fd->rescan)
+		w->rc = save_positions(w, fd->log, rec, fd);
+}
+
+static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struct logtail_pos *stop);
+
+/* The active step changed: match the new one from here on (re-scanning its since: lines). */
+static enum st_code switch_step(struct watcher *w, size_t stop_log, const struct logtail_pos *stop)
+{
+	bool moved;
+	enum st_code rc = setup_step(w, &moved, w->err);
+	if (rc == ST_OK && moved)
+		rc = rescan_since(w, stop_log, stop);
+	return rc;
+}
+
+static void on_record(void *ctx, struct log_record *rec)
+{
+	struct feed *fd = ctx;
+	struct watcher *w = fd->w;
+	if (w->rc != ST_OK)
+		return;
+	if (w->changed) {
+		if (fd->rescan)
+			return; /* the step this re-scan was for is over */
+		struct logtail_pos here = {fd->dev, fd->ino, rec->offset};
+		w->rc = switch_step(w, fd->log, &here);
+		if (w->rc != ST_OK)
+			return;
+	}
+	size_t n = 0;
+	struct match_hit hits[MAX_HITS];
+	if (w->m) {
+		size_t nb = match_block_count(w->m);
+		for (size_t b = 0; b < nb; b++) {
+			struct wblock *bl = &w->blocks[b];
+			bool open = match_block_log(w->m, b) == fd->log;
+			if (open && fd->rescan)
+				open = bl->rescan;
+			if (open)
+				open = win_admits(&bl->win, fd->dev, fd->ino, rec->offset);
+			if (open && bl->guard && same_file(fd->dev, fd->ino, w->logs[fd->log].resume.dev,
+							   w->logs[fd->log].resume.ino) &&
+			    rec->offset <= bl->guard_off)
+				open = false;
+			w->open[b] = open;
+		}
+		bool fail_open = !fd->rescan && win_admits(&w->fail_win[fd->log], fd->dev, fd->ino, rec->offset);
+		n = match_feed(w->m, fd->log, rec->text, w->open, fail_open, hits, MAX_HITS);
+	}
+	if (w->line_events && !fd->rescan) {
+		bool expected = false;
+		for (size_t i = 0; i < n; i++)
+			expected |= hits[i].kind == MATCH_EXPECT;
+		struct watch_event ev = {.type = WEV_LINE, .log = fd->log, .step = w->step, .rec = rec,
+					 .file = fd->file, .offset = rec->offset, .expected = expected};
+		emit_event(w, &ev);
+	}
+	if (n)
+		handle_hits(w, fd, rec, hits, n);
+}
+
+/* ---- logtail callbacks ---------------------------------------------------------- */
+
+static void set_cur(struct wlog *wl, const struct logtail_line *ln)
+{
+	if (!wl->cur_file || strcmp(wl->cur_file, ln->file) != 0) {
+		free(wl->cur_file);
+		wl->cur_file = xstrdup(ln->file);
+	}
+	wl->cur_dev = ln->dev;
+	wl->cur_ino = ln->ino;
+}
+
+static bool main_line(void *ctx, size_t idx, const struct logtail_line *ln)
+{
+	struct watcher *w = ctx;
+	if (w->rc != ST_OK)
+		return false;
+	struct wlog *wl = &w->logs[idx];
+	set_cur(wl, ln);
+	struct feed fd = {.w = w, .log = idx, .asm_ = wl->asm_, .file = wl->cur_file, .dev = ln->dev, .ino = ln->ino};
+	smslog_asm_feed(wl->asm_, ln->text, ln->len, ln->offset, ln->end_offset, on_record, &fd);
+	return w->rc == ST_OK;
+}
+
+static void flush_log(struct watcher *w, size_t idx, bool all)
+{
+	struct wlog *wl = &w->logs[idx];
+	struct feed fd = {.w = w, .log = idx, .asm_ = wl->asm_, .file = wl->cur_file ? wl->cur_file : "",
+			  .dev = wl->cur_dev, .ino = wl->cur_ino};
+	if (all)
+		smslog_asm_flush(wl->asm_, on_record, &fd);
+	else
+		smslog_asm_idle(wl->asm_, on_record, &fd);
+}
+
+static void main_note(void *ctx, size_t idx, enum logtail_note what, const char *old_file,
+		      const char *new_file, const char *msg)
+{
+	struct watcher *w = ctx;
+	if (w->rc != ST_OK)
+		return;
+	struct wlog *wl = &w->logs[idx];
+	switch (what) {
+	case LTN_FILE_END:
+		flush_log(w, idx, true);
+		smslog_asm_reset(wl->asm_, 0);
+		if (w->m) {
+			for (size_t b = 0; b < match_block_count(w->m); b++)
+				if (match_block_log(w->m, b) == idx)
+					win_file_end(&w->blocks[b].win, wl->cur_dev, wl->cur_ino);
+			win_file_end(&w->fail_win[idx], wl->cur_dev, wl->cur_ino);
+		}
+		break;
+	case LTN_IDLE:
+		flush_log(w, idx, false);
+		break;
+	case LTN_ROTATED:
+	case LTN_REPLACED:
+	case LTN_TRUNCATED: {
+		w->rc = session_record_rotation(w->s, idx, old_file, new_file, w->err);
+		struct watch_event ev = {.type = WEV_ROTATED, .log = idx, .step = w->step, .file = new_file,
+					 .old_file = old_file, .message = msg};
+		if (w->rc == ST_OK)
+			emit_event(w, &ev);
+		break;
+	}
+	case LTN_PROBLEM:
+	case LTN_RECOVERED: {
+		struct watch_event ev = {.type = WEV_PROBLEM, .log = idx, .step = w->step, .file = new_file,
+					 .message = msg};
+		emit_event(w, &ev);
+		break;
+	}
+	}
+}
+
+/*
+ * Fast path over a backlog: everything before the first place a live entry (or failure
+ * signature) of this log could match is skipped without parsing. Lines the live pane
+ * shows (the last LINE_TAIL_KEEP bytes) and windows with a regex without a literal are
+ * read normally.
+ */
+static size_t main_chunk(void *ctx, size_t idx, const char *buf, size_t len, uint64_t offset,
+			 uint64_t file_size)
+{
+	struct watcher *w = ctx;
+	if (w->rc != ST_OK || w->changed)
+		return 0;
+	size_t limit = len;
+	if (w->line_events) {
+		if (file_size < LINE_TAIL_KEEP || offset >= file_size - LINE_TAIL_KEEP)
+			return 0;
+		uint64_t keep_from = file_size - LINE_TAIL_KEEP;
+		if (keep_from - offset < limit)
+			limit = (size_t)(keep_from - offset);
+	}
+	size_t hit = limit;
+	if (w->m) {
+		if (!match_can_prefilter(w->m, idx))
+			return 0;
+		hit = match_prefilter(w->m, idx, buf, limit);
+	}
+	/* skip whole lines only: up to the start of the line holding the hit */
+	const char *nl = hit ? memrchr(buf, '\n', hit) : NULL;
+	size_t skip = nl ? (size_t)(nl - buf) + 1 : 0;
+	if (skip == 0)
+		return 0;
+	flush_log(w, idx, true); /* held lines come before the skipped ones */
+	smslog_asm_reset(w->logs[idx].asm_, 0);
+	return skip;
+}
+
+/* ---- since: re-scan ------------------------------------------------------------- */
+
+static bool rescan_line(void *ctx, size_t idx, const struct logtail_line *ln)
+{
+	(void)idx;
+	struct feed *fd = ctx;
+	struct watcher *w = fd->w;
+	if (w->rc != ST_OK || fd->stopped)
+		return false;
+	if (same_file(ln->dev, ln->ino, fd->stop.dev, fd->stop.ino) && ln->offset >= fd->stop.offset) {
+		fd->stopped = true;
+		return false;
+	}
+	fd->file = ln->file;
+	fd->dev = ln->dev;
+	fd->ino = ln->ino;
+	smslog_asm_feed(fd->asm_, ln->text, ln->len, ln->offset, ln->end_offset, on_record, fd);
+	return w->rc == ST_OK;
+}
+
+static void rescan_note(void *ctx, size_t idx, enum logtail_note what, const char *old_file,
+			const char *new_file, const char *msg)
+{
+	(void)idx, (void)old_file, (void)new_file, (void)msg;
+	struct feed *fd = ctx;
+	if (what == LTN_FILE_END) {
+		smslog_asm_flush(fd->asm_, on_record, fd);
+		smslog_asm_reset(fd->asm_, 0);
+	}
+}
+
+/* Re-scans the since: windows already read. stop_log's scan ends at *stop (the record
+ * about to be matched) instead of the reader's position. */
+static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struct logtail_pos *stop)
+{
+	if (!w->m)
+		return ST_OK;
+	struct session *s = w->s;
+	const struct rb_step *rs = &s->rb->steps[w->step];
+	for (size_t l = 0; l < w->n_logs; l++) {
+		bool any = false;
+		const struct log_position *from = NULL;
+		for (size_t b = 0; b < rs->n_verify; b++)
+			if (w->blocks[b].rescan && rs->verify[b].log_index == l) {
+				any = true;
+				from = &s->steps[rs->verify[b].since_index].window[l];
+			}
+		if (!any)
+			continue;
+		struct logtail *t = logtail_new();
+		logtail_force_polling(t, true);
+		struct logtail_pos start = {from->dev, from->ino, from->offset};
+		logtail_add(t, s->logs[l].path, LT_START_POS, &start, s->steps[w->step].activated_ms);
+		struct feed fd = {.w = w, .log = l, .asm_ = smslog_asm_new(), .file = "", .rescan = true};
+		if (stop && l == stop_log)
+			fd.stop = *stop;
+		else
+			current_pos(w, l, &fd.stop);
+		struct logtail_cbs cbs = {.line = rescan_line, .note = rescan_note};
+		logtail_process(t, &cbs, &fd, w->err);
+		if (!fd.stopped)
+			smslog_asm_flush(fd.asm_, on_record, &fd);
+		smslog_asm_free(fd.asm_);
+		logtail_free(t);
+		for (size_t b = 0; b < rs->n_verify; b++)
+			if (rs->verify[b].log_index == l)
+				w->blocks[b].rescan = false;
+		if (w->rc != ST_OK)
+			return w->rc;
+	}
+	return ST_OK;
+}
+
+/* ---- public --------------------------------------------------------------------- */
+
+enum st_code watcher_new(struct session *s, struct watcher **out, struct st_error *err)
+{
+	*out = NULL;
+	if (!s->writable)
+		return st_set(err, ST_SOFTWARE, "watch: session %s is not open for writing", s->id);
+	struct watcher *w = xcalloc(1, sizeof *w);
+	w->s = s;
+	w->step = -1;
+	w->line_events = true;
+	w->n_logs = s->rb->n_logs;
+	w->logs = xcalloc(w->n_logs + 1, sizeof *w->logs);
+	w->fail_win = xcalloc(w->n_logs + 1, sizeof *w->fail_win);
+	w->tail = logtail_new();
+	for (size_t l = 0; l < w->n_logs; l++) {
+		const struct log_position *p = &s->logs[l];
+		struct logtail_pos pos = {p->dev, p->ino, p->offset};
+		const char *path = p->path ? p->path : s->rb->logs[l].file;
+		logtail_add(w->tail, path, LT_START_POS, &pos, s->last_activity_ms);
+		w->logs[l].asm_ = smslog_asm_new();
+		w->logs[l].saved = pos;
+		w->logs[l].resume = pos;
+	}
+	w->changed = true;
+	*out = w;
+	return ST_OK;
+}
+
+void watcher_free(struct watcher *w)
+{
+	if (!w)
+		return;
+	drop_step(w);
+	for (size_t l = 0; l < w->n_logs; l++) {
+		smslog_asm_free(w->logs[l].asm_);
+		free(w->logs[l].cur_file);
+	}
+	free(w->logs);
+	free(w->fail_win);
+	logtail_free(w->tail);
+	free(w);
+}
+
+int watcher_fd(const struct watcher *w) { return logtail_fd(w->tail); }
+int watcher_timeout_ms(const struct watcher *w) { return logtail_timeout_ms(w->tail); }
+void watcher_session_changed(struct watcher *w) { w->changed = true; }
+bool watcher_is_polling(const struct watcher *w, size_t log) { return logtail_is_polling(w->tail, log); }
+void watcher_set_line_events(struct watcher *w, bool on) { w->line_events = on; }
+bool watcher_failure_seen(const struct watcher *w) { return w->failure_seen; }
+
+enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct st_error *err)
+{
+	w->cb = cb;
+	w->cbctx = ctx;
+	w->err = err;
+	w->rc = ST_OK;
+	if (w->s->finished)
+		return ST_OK;
+	enum st_code rc = ST_OK;
+	for (int round = 0; round < 64 && rc == ST_OK; round++) {
+		if (w->changed) {
+			w->err = err;
+			rc = switch_step(w, (size_t)-1, NULL);
+			if (rc == ST_OK)
+				rc = w->rc;
+			if (rc != ST_OK)
+				break;
+		}
+		struct logtail_cbs cbs = {.line = main_line, .note = main_note, .chunk = main_chunk};
+		rc = logtail_process(w->tail, &cbs, w, err);
+		if (rc == ST_OK)
+			rc = w->rc;
+		if (rc == ST_OK)
+			rc = save_positions(w, (size_t)-1, NULL, NULL);
+		/* a step change stopped the reading mid-way: go on with the new step's matching */
+		if (!w->changed || w->s->finished)
+			break;
+	}
+	w->cb = NULL;
+	w->cbctx = NULL;
+	return rc;
+}

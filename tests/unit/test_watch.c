@@ -1,0 +1,302 @@
+/*
+ * test_watch.c — the verification engine over a real session: windows (lines from
+ * before a step began never count), order, failure signatures, since: windows already
+ * read, rotation while closed, and resume without double counting.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sessfix.h"
+#include "steward/util.h"
+#include "steward/watch.h"
+
+static struct sfx f;
+
+static void setup(void)
+{
+	sfx_init(&f, "watch.yaml");
+}
+
+static void teardown(void)
+{
+	sfx_fini(&f);
+}
+
+TestSuite(watch, .init = setup, .fini = teardown);
+
+struct events {
+	int markers, verified, failures, rotated, lines;
+	char last_hint[256];
+	char last_file[512];
+};
+
+static void on_event(void *ctx, const struct watch_event *ev)
+{
+	struct events *e = ctx;
+	switch (ev->type) {
+	case WEV_MARKER:
+		e->markers++;
+		snprintf(e->last_file, sizeof e->last_file, "%s", ev->file);
+		break;
+	case WEV_STEP_VERIFIED:
+		e->verified++;
+		break;
+	case WEV_FAILURE:
+		e->failures++;
+		snprintf(e->last_hint, sizeof e->last_hint, "%s", ev->hint ? ev->hint : "");
+		break;
+	case WEV_ROTATED:
+		e->rotated++;
+		break;
+	case WEV_LINE:
+		e->lines++;
+		break;
+	default:
+		break;
+	}
+}
+
+static const char *sms(const char *text)
+{
+	static char buf[512];
+	snprintf(buf, sizeof buf, "%s  $$<SMS_SITE_COMPONENT_MANAGER><11-22-2026 01:02:03.456+0><thread=1 (0x1)>\r\n",
+		 text);
+	return buf;
+}
+
+struct run {
+	struct session *s;
+	struct watcher *w;
+	struct events ev;
+};
+
+static void run_open(struct run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->s = sfx_open(&f);
+	struct st_error err = {0};
+	cr_assert_eq(watcher_new(r->s, &r->w, &err), ST_OK, "%s", err.msg);
+}
+
+static void run_process(struct run *r)
+{
+	struct st_error err = {0};
+	cr_assert_eq(watcher_process(r->w, on_event, &r->ev, &err), ST_OK, "%s", err.msg);
+}
+
+static void run_close(struct run *r)
+{
+	watcher_free(r->w);
+	session_close(r->s);
+}
+
+static long step_of(const struct session *s, const char *id) { return session_find_step(s, id); }
+
+Test(watch, lines_before_the_step_began_do_not_count)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 0);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.s->steps[first].status, STEP_ACTIVE);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("~Site shutdown complete~"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.ev.verified, 1);
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	cr_assert_eq(r.s->steps[first].completed_by, BY_MARKERS);
+	cr_assert_eq(r.s->steps[first].n_markers, 2);
+	cr_assert(util_has_suffix(r.s->steps[first].markers[1].file, "sitecomp.log"));
+	cr_assert(strstr(r.s->steps[first].markers[1].line, "$$<SMS_SITE_COMPONENT_MANAGER>"));
+	cr_assert_eq(r.s->active, step_of(r.s, "manual"));
+	run_close(&r);
+	sfx_assert_projection(&f);
+}
+
+Test(watch, markers_out_of_order_do_not_complete)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.ev.markers, 1);
+	cr_assert_eq(r.s->steps[first].status, STEP_ACTIVE);
+	cr_assert_eq(r.s->steps[first].matched[0], 1);
+	run_close(&r);
+}
+
+Test(watch, failure_signature_raises_its_hint)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Setup failed for site ABC: error 0x80004005"));
+	run_process(&r);
+	cr_assert_eq(r.ev.failures, 1);
+	cr_assert_str_eq(r.ev.last_hint, "Read the setup log of ABC.");
+	cr_assert(watcher_failure_seen(r.w));
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.s->steps[first].status, STEP_FAILED);
+	cr_assert_eq(r.s->steps[first].n_failures, 1);
+	/* a failed step no longer counts markers */
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 0);
+	run_close(&r);
+}
+
+Test(watch, rotation_while_closed_still_finds_the_marker)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	run_close(&r);
+	/* closed: the marker is written, then the log rolls over to .lo_ */
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	char *live = sfx_path(&f, "sitecomp.log"), *lo = sfx_path(&f, "sitecomp.lo_");
+	cr_assert_eq(rename(live, lo), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("after the rollover"));
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	cr_assert_eq(r.ev.rotated, 1);
+	cr_assert_str_eq(r.ev.last_file, lo);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	cr_assert_eq(r.s->steps[first].n_markers, 2);
+	run_close(&r);
+	/* resumed again: nothing is counted twice */
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 0);
+	run_close(&r);
+	free(live);
+	free(lo);
+	sfx_assert_projection(&f);
+}
+
+Test(watch, since_window_lines_already_read_are_rescanned)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_process(&r);
+	long manual = step_of(r.s, "manual"), second = step_of(r.s, "second");
+	cr_assert_eq(r.s->active, manual);
+	/* while the manual step is active, setup writes its success line; the watcher reads it */
+	sfx_append_log(&f, "sitecomp.log", sms("Installation successful"));
+	run_process(&r);
+	struct st_error err = {0};
+	cr_assert_eq(session_complete(r.s, (size_t)manual, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	watcher_session_changed(r.w);
+	run_process(&r);
+	cr_assert_eq(r.s->active, second);
+	cr_assert_eq(r.s->steps[second].matched[1], 1, "the since: line was not re-scanned");
+	cr_assert_eq(r.s->steps[second].matched[0], 0);
+	sfx_append_log(&f, "hman.log", sms("~Wait for site control changes for maximum 3600 seconds~"));
+	run_process(&r);
+	cr_assert_eq(r.s->steps[second].status, STEP_DONE);
+	run_close(&r);
+}
+
+Test(watch, resume_after_crash_between_marker_and_position_counts_once)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	/* get to the step that expects "Heartbeat" twice */
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_process(&r);
+	struct st_error err = {0};
+	cr_assert_eq(session_complete(r.s, (size_t)step_of(r.s, "manual"), NULL, NULL, &err), ST_OK);
+	long second = step_of(r.s, "second"), twice = step_of(r.s, "twice");
+	cr_assert_eq(session_override(r.s, (size_t)second, "checked by hand", &err), ST_OK, "%s", err.msg);
+	watcher_session_changed(r.w);
+	run_process(&r);
+	cr_assert_eq(r.s->active, twice);
+	struct log_position saved[2];
+	for (int l = 0; l < 2; l++)
+		saved[l] = r.s->logs[l];
+	saved[0].path = xstrdup(saved[0].path);
+	saved[1].path = xstrdup(saved[1].path);
+	sfx_append_log(&f, "sitecomp.log", sms("Heartbeat"));
+	run_process(&r);
+	cr_assert_eq(r.s->steps[twice].matched[0], 1);
+	/* as if the process died after the marker event but before the positions event */
+	cr_assert_eq(session_record_positions(r.s, saved, &err), ST_OK);
+	run_close(&r);
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.s->steps[twice].matched[0], 1, "the same line counted twice");
+	sfx_append_log(&f, "sitecomp.log", sms("Heartbeat"));
+	run_process(&r);
+	cr_assert_eq(r.s->steps[twice].status, STEP_DONE);
+	run_close(&r);
+	free(saved[0].path);
+	free(saved[1].path);
+}
+
+Test(watch, truncation_and_replacement_are_followed)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("noise"));
+	run_process(&r);
+	char *live = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(truncate(live, 0), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	cr_assert_eq(r.ev.rotated, 1);
+	cr_assert_eq(r.ev.markers, 1);
+	cr_assert_eq(unlink(live), 0);
+	run_process(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.ev.verified, 1);
+	run_close(&r);
+	free(live);
+}
+
+Test(watch, backlog_fast_path_without_line_events)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	watcher_set_line_events(r.w, false);
+	/* a few MB of noise, the markers in the middle and at the end */
+	char *p = sfx_path(&f, "sitecomp.log");
+	FILE *fp = fopen(p, "a");
+	for (int i = 0; i < 40000; i++) {
+		fputs(sms("Thread SMS_COMPONENT_MONITOR is busy"), fp);
+		if (i == 20000)
+			fputs(sms("Processing site shutdown transaction"), fp);
+	}
+	fputs(sms("Site shutdown complete"), fp);
+	fclose(fp);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.ev.lines, 0);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	run_close(&r);
+	free(p);
+}
