@@ -867,7 +867,9 @@ static void build_step(struct ctx *c, const struct yn *node, struct rb_step *st)
 	st->checklist = take_string_list(c, v = get(node, "checklist"), "checklist", what, false,
 					 &st->n_checklist);
 	check_refs_v(c, v, st->checklist, st->n_checklist, "checklist");
-	st->confirm = take_string(c, get(node, "confirm"), "confirm", what, false);
+	/* Not in the contract's list, but the session substitutes it: check it the same way. */
+	st->confirm = take_string(c, v = get(node, "confirm"), "confirm", what, false);
+	check_refs(c, v, st->confirm, "confirm");
 	take_duration(c, get(node, "wait"), "wait", what, &st->wait_s);
 	build_verify(c, get(node, "verify"), st, what);
 	build_fail(c, get(node, "fail"), st, what);

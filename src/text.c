@@ -175,6 +175,27 @@ static size_t skip_escape(const char *s, size_t len, size_t i)
 	return i; /* a lone ESC (or ESC + a control): only the ESC goes */
 }
 
+/* ASCII stand-ins for the punctuation steward itself uses; '?' for the rest. */
+static const char *ascii_fallback(uint32_t cp)
+{
+	switch (cp) {
+	case 0x00b7: return ".";   /* middle dot */
+	case 0x2013: return "-";   /* en dash */
+	case 0x2014: return "-";   /* em dash */
+	case 0x2018: case 0x2019: return "'";
+	case 0x201c: case 0x201d: return "\"";
+	case 0x2026: return "..."; /* ellipsis */
+	case 0x2190: return "<-";
+	case 0x2192: return "->";
+	case 0x2191: return "^";
+	case 0x2193: return "v";
+	case 0x2713: case 0x2714: return "+";
+	case 0x26a0: return "!";   /* warning sign */
+	case 0x00a0: return " ";
+	default: return "?";
+	}
+}
+
 static void put_control(struct strbuf *out, unsigned char c, bool ascii, int *col)
 {
 	if (ascii) {
@@ -249,8 +270,9 @@ void text_sanitize_sb(struct strbuf *out, const char *s, size_t len, unsigned fl
 		if ((cp >= 0x80 && cp <= 0x9f) || invisible_format(cp))
 			continue; /* other C1 controls */
 		if (ascii) {
-			sb_putc(out, '?');
-			col++;
+			const char *t = ascii_fallback(cp);
+			sb_puts(out, t);
+			col += (int)strlen(t);
 			continue;
 		}
 		put_utf8(out, cp);

@@ -25,7 +25,8 @@
 
 enum text_flags {
 	TEXT_NEWLINES = 1u << 0, /* keep '\n' (otherwise a newline becomes a space) */
-	TEXT_ASCII = 1u << 1,    /* non-UTF-8 terminal: non-ASCII -> '?', controls as ^X */
+	TEXT_ASCII = 1u << 1,    /* non-UTF-8 terminal: common punctuation transliterated
+	                            (— -> -, … -> ...), other non-ASCII -> '?', controls as ^X */
 };
 
 /* Sanitized copy of s[0..len) (NUL bytes inside are shown, not terminators). Caller frees. */

@@ -23,19 +23,6 @@
 #include "steward/watch.h"
 #include "ui.h"
 
-/*
- * TEMPORARY until src/watch.c is in main: weak references, so the program links
- * without the verification engine (the screen then says the logs are not
- * followed). Weak references never keep the real engine out of the link once
- * anything else pulls it in; remove these lines when watch.c lands.
- */
-#pragma weak watcher_new
-#pragma weak watcher_free
-#pragma weak watcher_fd
-#pragma weak watcher_timeout_ms
-#pragma weak watcher_process
-#pragma weak watcher_session_changed
-
 enum pane { PANE_STEPS, PANE_DETAIL, PANE_LOG, PANE_COUNT };
 
 enum prompt_tag {
@@ -521,12 +508,11 @@ int tui_session_run(struct ui *ui, struct session *s)
 	if (s->rb->n_steps == 0)
 		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
 	select_active(&v);
+	logpane_seed(&v.lp, ui->ascii, s);
 	if (s->active < 0)
 		v.sel = 0;
 	struct st_error err = {0};
-	if (!s->finished && s->rb->n_logs > 0 && !watcher_new) {
-		ui_message(ui, ROLE_ERROR, "The logs are not followed: this build has no log follower yet");
-	} else if (!s->finished && s->rb->n_logs > 0) {
+	if (!s->finished && s->rb->n_logs > 0) {
 		if (watcher_new(s, &v.w, &err) != ST_OK) {
 			v.w = NULL;
 			ui_message(ui, ROLE_ERROR, "The logs are not followed: %s", err.msg);

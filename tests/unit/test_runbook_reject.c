@@ -159,6 +159,7 @@ Test(reject, undeclared_variable_in_every_field)
 	expect_diag(HEAD STEP1 "        host: ${nope}\n", 18, 15, "'${nope}' in 'host'");
 	expect_diag(HEAD STEP1 "        command: [a, 'b ${nope}']\n", 18, 22, "'${nope}' in 'command'");
 	expect_diag(HEAD STEP1 "        caution: ${nope}\n", 18, 18, "'${nope}' in 'caution'");
+	expect_diag(HEAD STEP1 "        confirm: ${nope}\n", 18, 18, "'${nope}' in 'confirm'");
 	expect_diag(HEAD STEP1 "        checklist: ['${nope}']\n", 18, 21, "'${nope}' in 'checklist'");
 	expect_diag(HEAD "  - id: p\n    title: P\n    steps:\n      - id: s1\n        title: S ${nope}\n", 17, 16, "'${nope}' in 'title'");
 	expect_diag(HEAD STEP1 "        verify:\n          - log: sitecomp\n            expect: ['${nope}']\n", 20, 22, "'${nope}' in 'expect'");

@@ -14,11 +14,11 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <glob.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "steward/match.h"
 #include "steward/runbook.h"
 #include "steward/smslog.h"
 #include "steward/util.h"
@@ -494,40 +494,40 @@ static struct records parse_asset(const struct runbook *rb, const struct varmap 
 	return r;
 }
 
-/* One pattern of a runbook against one record's cleaned text. */
-static bool pattern_matches(const struct rb_pattern *p, const struct varmap *vm, const char *text)
+/* What the matcher (match.h) makes of one file of log `log` for step s: which verify blocks
+ * it completes and which failure signatures it triggers (everything inside the windows). */
+struct outcome {
+	bool block_done[16];
+	bool fail_hit[32];
+};
+
+static struct outcome run_matcher(const struct runbook *rb, const struct rb_step *s, const struct varmap *vm,
+				  const char *log, const struct records *r)
 {
-	if (!p->is_regex) {
-		char *s = vars_subst(p->text, vm);
-		bool hit = strstr(text, s) != NULL;
-		free(s);
-		return hit;
+	cr_assert_leq(s->n_verify, 16);
+	cr_assert_leq(s->n_fail, 32);
+	struct match_step *m = NULL;
+	struct st_error err = {0};
+	cr_assert_eq(match_step_compile(rb, s->index, vm, &m, &err), ST_OK, "%s: %s", s->id, err.msg);
+	cr_assert_eq(match_block_count(m), s->n_verify);
+	cr_assert_eq(match_fail_count(m), s->n_fail);
+	const struct rb_log *l = runbook_log(rb, log);
+	cr_assert_not_null(l);
+	size_t li = (size_t)(l - rb->logs);
+	struct outcome o = {0};
+	struct match_hit hits[64];
+	for (size_t i = 0; i < r->n; i++) {
+		size_t n = match_feed(m, li, r->v[i].text, NULL, true, hits, 64);
+		for (size_t k = 0; k < n; k++)
+			if (hits[k].kind == MATCH_FAIL)
+				o.fail_hit[hits[k].fail] = true;
 	}
-	char *re_src = vars_subst_regex(p->text, vm);
-	regex_t re;
-	cr_assert_eq(regcomp(&re, re_src, REG_EXTENDED | REG_NOSUB), 0, "regex %s", re_src);
-	bool hit = regexec(&re, text, 0, NULL, 0) == 0;
-	regfree(&re);
-	free(re_src);
-	return hit;
-}
-
-/* Every expectation, in order, each on a later record than the previous one. */
-static bool block_satisfied(const struct rb_verify *v, const struct varmap *vm, const struct records *r)
-{
-	size_t next = 0;
-	for (size_t i = 0; i < r->n && next < v->n_expect; i++)
-		if (pattern_matches(&v->expect[next], vm, r->v[i].text))
-			next++;
-	return next == v->n_expect;
-}
-
-static bool fail_triggered(const struct rb_fail *f, const struct varmap *vm, const struct records *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (pattern_matches(&f->match, vm, r->v[i].text))
-			return true;
-	return false;
+	for (size_t b = 0; b < s->n_verify; b++) {
+		cr_assert_eq(match_block_log(m, b), s->verify[b].log_index);
+		o.block_done[b] = match_progress(m, b) == s->verify[b].n_expect;
+	}
+	match_step_free(m);
+	return o;
 }
 
 static bool file_exists(const char *path)
@@ -607,30 +607,26 @@ static size_t check_step_assets(const struct runbook *rb, const struct rb_step *
 		char *good = xasprintf("%s/%s.log", dir, log), *noise = xasprintf("%s/%s.noise.log", dir, log);
 		cr_assert(file_exists(noise), "missing %s", noise);
 		struct records rn = parse_asset(rb, vm, noise);
+		struct outcome on = run_matcher(rb, s, vm, log, &rn);
 		files++;
 		for (size_t i = 0; i < s->n_verify; i++)
-			if (strcmp(s->verify[i].log, log) == 0)
-				cr_assert(!block_satisfied(&s->verify[i], vm, &rn), "%s alone satisfies %s's verify block",
-					  noise, s->id);
+			cr_assert(!on.block_done[i], "%s alone satisfies %s's verify block", noise, s->id);
 		for (size_t i = 0; i < s->n_fail; i++)
-			if (strcmp(s->fail[i].log, log) == 0)
-				cr_assert(!fail_triggered(&s->fail[i], vm, &rn), "%s triggers '%s'", noise,
-					  s->fail[i].match.text);
+			cr_assert(!on.fail_hit[i], "%s triggers '%s'", noise, s->fail[i].match.text);
 		records_free(&rn);
 
 		if (step_verifies(s, log)) {
 			cr_assert(file_exists(good), "missing %s", good);
 			assert_subsequence(noise, good);
 			struct records rg = parse_asset(rb, vm, good);
+			struct outcome og = run_matcher(rb, s, vm, log, &rg);
 			files++;
 			for (size_t i = 0; i < s->n_verify; i++)
 				if (strcmp(s->verify[i].log, log) == 0)
-					cr_assert(block_satisfied(&s->verify[i], vm, &rg),
-						  "%s does not satisfy %s's verify block on %s", good, s->id, log);
+					cr_assert(og.block_done[i], "%s does not satisfy %s's verify block on %s", good,
+						  s->id, log);
 			for (size_t i = 0; i < s->n_fail; i++)
-				if (strcmp(s->fail[i].log, log) == 0)
-					cr_assert(!fail_triggered(&s->fail[i], vm, &rg), "%s (a success) triggers '%s'",
-						  good, s->fail[i].match.text);
+				cr_assert(!og.fail_hit[i], "%s (a success) triggers '%s'", good, s->fail[i].match.text);
 			records_free(&rg);
 		} else {
 			cr_assert(!file_exists(good), "%s exists but %s verifies nothing on %s", good, s->id, log);
@@ -651,19 +647,18 @@ static size_t check_step_assets(const struct runbook *rb, const struct rb_step *
 		}
 		for (size_t k = 0; k < n_ff; k++) {
 			struct records rf = parse_asset(rb, vm, ff[k]);
+			struct outcome of = run_matcher(rb, s, vm, log, &rf);
 			files++;
 			bool any = false;
 			for (size_t i = 0; i < s->n_fail; i++) {
-				if (strcmp(s->fail[i].log, log) == 0 && fail_triggered(&s->fail[i], vm, &rf)) {
+				if (of.fail_hit[i]) {
 					any = true;
 					fail_seen[i] = true;
 				}
 			}
 			cr_assert(any, "%s triggers none of %s's failure signatures", ff[k], s->id);
 			for (size_t i = 0; i < s->n_verify; i++)
-				if (strcmp(s->verify[i].log, log) == 0)
-					cr_assert(!block_satisfied(&s->verify[i], vm, &rf), "%s (a failure) satisfies %s",
-						  ff[k], s->id);
+				cr_assert(!of.block_done[i], "%s (a failure) satisfies %s", ff[k], s->id);
 			records_free(&rf);
 		}
 		free_strv(ff, n_ff);

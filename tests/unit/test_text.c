@@ -125,6 +125,8 @@ Test(text, ascii_mode)
 {
 	expect_san("café 中", TEXT_ASCII, "caf? ?");
 	expect_san("\xff", TEXT_ASCII, "?");
+	expect_san("a — b · c…", TEXT_ASCII, "a - b . c...");
+	expect_san("← → ✓", TEXT_ASCII, "<- -> +");
 }
 
 Test(text, bidi_overrides_dropped)
