@@ -45,6 +45,5 @@ wait_json 'len(step("shutdown")["verification"]) >= 2'
 # The selection moved on to the next step.
 wait_for "Write the change record"
 wait_line "Write the change record" "▶"
-keys q
-wait_exit
+quit_ok
 echo "ok"
