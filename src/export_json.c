@@ -151,9 +151,20 @@ static void dump(struct strbuf *out, json_t *j)
 
 static void event_json(const struct export_doc *d, const struct export_event *e, struct strbuf *out)
 {
-	char at[32];
+	/* Hot loop (one call per event): plain appends rather than printf. */
+	char at[32], seq[24];
 	util_format_utc_ms(e->at_ms, at);
-	sb_printf(out, "{\"seq\":%lld,\"at\":\"%s\",\"operator\":", (long long)e->seq, at);
+	size_t n = sizeof seq;
+	unsigned long long v = (unsigned long long)e->seq;
+	do {
+		seq[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n);
+	sb_puts(out, "{\"seq\":");
+	sb_append(out, seq + n, sizeof seq - n);
+	sb_puts(out, ",\"at\":\"");
+	sb_puts(out, at);
+	sb_puts(out, "\",\"operator\":");
 	export_json_string(out, e->op);
 	sb_puts(out, ",\"host\":");
 	export_json_string(out, e->host);
@@ -174,7 +185,11 @@ static void event_json(const struct export_doc *d, const struct export_event *e,
 		json_decref(parsed);
 		export_json_string(out, e->data); /* not JSON any more: shown as text */
 	}
-	sb_printf(out, ",\"prev_hash\":\"%s\",\"hash\":\"%s\"}", e->prev_hash, e->hash);
+	sb_puts(out, ",\"prev_hash\":\"");
+	sb_puts(out, e->prev_hash);
+	sb_puts(out, "\",\"hash\":\"");
+	sb_puts(out, e->hash);
+	sb_puts(out, "\"}");
 }
 
 void export_json(const struct export_doc *d, struct strbuf *out)
