@@ -27,29 +27,31 @@ cp tests/e2e/fixtures/tui-basic.yaml "$T/runbooks/rb-00.yaml" # the sessions' ru
 
 echo "generating $N_SESSIONS sessions..."
 gen_start=$(date +%s)
-for i in $(seq 1 "$N_SESSIONS"); do
-	"$BIN" --runbooks "$T/runbooks" start tui-basic --detach --var site_code=B$((i % 10))X \
-		--label "bench $i" --logs "$T/logs" >/dev/null
-done
+gen() { "$BIN" --runbooks "$T/runbooks" start tui-basic --detach --var "site_code=B$(($1 % 10))X" \
+	--label "bench $1" --logs "$T/logs" >/dev/null; }
+export -f gen; export BIN T
+seq 1 "$N_SESSIONS" | xargs -P 2 -I{} bash -c 'gen {}'
+
 echo "  done in $(( $(date +%s) - gen_start ))s"
 
 QUERY="SELECT id, label, runbook_id, runbook_title, status, rehearsal, n_done, n_applicable,
   started_ms, last_activity_ms FROM sessions WHERE 0 OR status <> 'finished'
   ORDER BY last_activity_ms DESC, id DESC;"
 # Check the query really lists every session (the baseline must do the same work).
-got=$(sqlite3 "$STEWARD_DB" "$QUERY" | wc -l)
+printf '%s\n' "$QUERY" >"$T/home.sql"
+got=$(sqlite3 "$STEWARD_DB" ".read $T/home.sql" | wc -l)
 [ "$got" -eq "$N_SESSIONS" ] || { echo "baseline query lists $got rows, not $N_SESSIONS" >&2; exit 1; }
 
 tui_cmd="STEWARD_TUI_EXIT_AFTER_FIRST_FRAME=1 $BIN --runbooks $T/runbooks"
-sql_cmd="sqlite3 $STEWARD_DB \"$QUERY\""
+sql_cmd="sqlite3 $STEWARD_DB '.read $T/home.sql'"
 
 hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$T/h.json" \
 	-n steward "script -qec '$tui_cmd' /dev/null >/dev/null" \
-	-n sqlite3 "script -qec '$sql_cmd' /dev/null >/dev/null" >/dev/null
+	-n sqlite3 "script -qec \"$sql_cmd\" /dev/null >/dev/null" >/dev/null
 
 peak() { script -qec "/usr/bin/time -f %M -o $T/rss $1" /dev/null >/dev/null; cat "$T/rss"; }
 rss_tui=$(peak "env $tui_cmd")
-rss_sql=$(peak "$sql_cmd")
+rss_sql=$(peak "sqlite3 $STEWARD_DB .read\\ $T/home.sql")
 
 python3 - "$T/h.json" "$rss_tui" "$rss_sql" "$N_SESSIONS" <<'PY'
 import json, sys

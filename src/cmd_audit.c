@@ -33,7 +33,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 	struct st_error err = {0};
 	struct store_audit a;
 	if (store_resolve_id(st, argv[optind], &id, &err) != ST_OK ||
-	    store_audit(st, id, &a, &err) != ST_OK) {
+	    store_audit(st, id, &a, NULL, NULL, &err) != ST_OK) {
 		rc = sessutil_fail(&err);
 	} else if (a.intact) {
 		printf("session %s: hash chain intact — %lld events verify, head %s\n", id, (long long)a.n_events,

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "steward/session.h"
-#include "steward/store.h"
+#include "cmd_sessutil.h"
 #include "steward/watch.h"
 
 static volatile sig_atomic_t watch_stop;
@@ -94,9 +93,9 @@ static void on_event(void *ctx, const struct watch_event *ev)
 		json_object_set_new(o, "message", jstr_or_null(ev->message));
 		break;
 	case WEV_PROBLEM:
-		o = base(s, "problem");
+		o = base(s, ev->recovered ? "recovered" : "problem");
 		json_object_set_new(o, "log", jstr_or_null(log));
-		json_object_set_new(o, "message", jstr_or_null(ev->message));
+		json_object_set_new(o, ev->recovered ? "file" : "message", jstr_or_null(ev->message));
 		break;
 	default:
 		return;
@@ -129,16 +128,16 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(cli_usage_of("watch"));
 	struct st_error err = {0};
 	struct store *st = NULL;
-	enum st_code rc = store_open(ctx->db_path, STORE_WRITE, &st, &err);
-	if (rc != ST_OK)
-		return cli_error(rc, "watch: %s", err.msg);
+	int orc = sessutil_open_store(ctx, STORE_WRITE, &st);
+	if (orc != ST_OK)
+		return orc;
 	struct session *s = NULL;
-	rc = session_open(st, id, SESSION_WRITE, &s, &err);
-	if (rc != ST_OK) {
+	orc = sessutil_open(ctx, st, id, SESSION_WRITE, &s);
+	if (orc != ST_OK) {
 		store_close(st);
-		return cli_error(rc, "watch: %s", err.msg);
+		return orc;
 	}
-	session_set_actor(s, ctx->op, ctx->host);
+	enum st_code rc;
 	struct watcher *w = NULL;
 	rc = watcher_new(s, &w, &err);
 	if (rc != ST_OK) {
@@ -173,7 +172,9 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		}
 	}
-	bool failed = watcher_failure_seen(w);
+	/* a failure seen now, or the step left failed by an earlier run */
+	bool failed = watcher_failure_seen(w) ||
+		      (s->active >= 0 && s->steps[s->active].status == STEP_FAILED);
 	watcher_free(w);
 	session_close(s);
 	store_close(st);

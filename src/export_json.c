@@ -40,8 +40,13 @@ static json_t *notes_json(const struct session *s, long step)
 		const struct sess_note *n = &s->notes[i];
 		if (n->step != step)
 			continue;
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:s}", "at", jtime(n->at_ms), "operator",
-						     jtext(n->op), "text", jtext(n->text), "kind", n->kind));
+		/* (direct calls: json_pack would parse its format once per note) */
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "at", jtime(n->at_ms));
+		json_object_set_new_nocheck(o, "operator", jtext(n->op));
+		json_object_set_new_nocheck(o, "text", jtext(n->text));
+		json_object_set_new_nocheck(o, "kind", json_string_nocheck(n->kind));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -151,9 +156,20 @@ static void dump(struct strbuf *out, json_t *j)
 
 static void event_json(const struct export_doc *d, const struct export_event *e, struct strbuf *out)
 {
-	char at[32];
+	/* Hot loop (one call per event): plain appends rather than printf. */
+	char at[32], seq[24];
 	util_format_utc_ms(e->at_ms, at);
-	sb_printf(out, "{\"seq\":%lld,\"at\":\"%s\",\"operator\":", (long long)e->seq, at);
+	size_t n = sizeof seq;
+	unsigned long long v = (unsigned long long)e->seq;
+	do {
+		seq[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n);
+	sb_puts(out, "{\"seq\":");
+	sb_append(out, seq + n, sizeof seq - n);
+	sb_puts(out, ",\"at\":\"");
+	sb_puts(out, at);
+	sb_puts(out, "\",\"operator\":");
 	export_json_string(out, e->op);
 	sb_puts(out, ",\"host\":");
 	export_json_string(out, e->host);
@@ -174,7 +190,11 @@ static void event_json(const struct export_doc *d, const struct export_event *e,
 		json_decref(parsed);
 		export_json_string(out, e->data); /* not JSON any more: shown as text */
 	}
-	sb_printf(out, ",\"prev_hash\":\"%s\",\"hash\":\"%s\"}", e->prev_hash, e->hash);
+	sb_puts(out, ",\"prev_hash\":\"");
+	sb_puts(out, e->prev_hash);
+	sb_puts(out, "\",\"hash\":\"");
+	sb_puts(out, e->hash);
+	sb_puts(out, "\"}");
 }
 
 void export_json(const struct export_doc *d, struct strbuf *out)

@@ -320,8 +320,11 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 				const char *last = memrchr(r->buf + pos, '\n', r->len - pos);
 				if (last) {
 					size_t complete = (size_t)(last + 1 - (r->buf + pos));
-					size_t k = c->cbs->chunk(c->cbctx, c->idx, r->buf + pos, complete,
-								 r->off + pos, fsize);
+					struct logtail_chunk ch = {
+						.buf = r->buf + pos, .len = complete, .offset = r->off + pos,
+						.file_size = fsize, .file = r->path, .dev = r->dev, .ino = r->ino,
+					};
+					size_t k = c->cbs->chunk(c->cbctx, c->idx, &ch);
 					pos += k <= complete ? k : complete;
 					if (pos >= r->len)
 						break;

@@ -24,8 +24,17 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
+#define STORE_STMT_CACHE 48
+
 struct store {
 	sqlite3 *db;
+	/* Prepared statements, keyed by the address of their SQL text (every statement
+	 * is a literal in this file): prepared once, reset after each use. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_CACHE];
+	size_t n_cache;
 	char *path;
 	bool writable;
 	int schema; /* user_version as found (readers may see 0: no tables yet) */
@@ -57,14 +66,28 @@ static enum st_code db_error(struct store *st, struct st_error *err, const char 
 
 static sqlite3_stmt *prep(struct store *st, const char *sql, struct st_error *err, enum st_code *rc)
 {
+	*rc = ST_OK;
+	for (size_t i = 0; i < st->n_cache; i++)
+		if (st->cache[i].sql == sql)
+			return st->cache[i].stmt;
 	sqlite3_stmt *stmt = NULL;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		*rc = db_error(st, err, "preparing a statement");
 		sqlite3_finalize(stmt);
 		return NULL;
 	}
-	*rc = ST_OK;
+	if (st->n_cache == STORE_STMT_CACHE)
+		util_fatal("store.c: more than %d distinct statements", STORE_STMT_CACHE);
+	st->cache[st->n_cache].sql = sql;
+	st->cache[st->n_cache++].stmt = stmt;
 	return stmt;
+}
+
+/* Ends a use of a cached statement (never finalize one: store_close does). */
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -189,11 +212,11 @@ static enum st_code read_user_version(struct store *st, int *v, struct st_error 
 		return rc;
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		rc = db_error(st, err, "reading the schema version");
-		sqlite3_finalize(s);
+		done(s);
 		return rc;
 	}
 	*v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	done(s);
 	return ST_OK;
 }
 
@@ -395,6 +418,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	for (size_t i = 0; i < st->n_cache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	free(st->path);
@@ -416,16 +441,28 @@ static bool has_schema(const struct store *st) { return st->schema >= 1; }
 
 /* ---------- transactions ---------- */
 
+static enum st_code step_once(struct store *st, const char *sql, struct st_error *err, const char *what)
+{
+	enum st_code rc;
+	sqlite3_stmt *s = prep(st, sql, err, &rc);
+	if (!s)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, what);
+	done(s);
+	return rc;
+}
+
 enum st_code store_begin(struct store *st, struct st_error *err)
 {
 	if (!st->writable)
 		return st_set(err, ST_SOFTWARE, "database %s was opened read-only", st->path);
-	return exec(st, "BEGIN IMMEDIATE", err, "starting a transaction");
+	return step_once(st, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
 enum st_code store_commit(struct store *st, struct st_error *err)
 {
-	enum st_code rc = exec(st, "COMMIT", err, "committing");
+	enum st_code rc = step_once(st, "COMMIT", err, "committing");
 	if (rc != ST_OK)
 		store_rollback(st);
 	return rc;
@@ -484,7 +521,7 @@ enum st_code store_insert_session(struct store *st, const struct store_session *
 		rc = st_set(err, ST_TEMPFAIL, "session id %s is taken", r->id);
 	else if (step != SQLITE_DONE)
 		rc = db_error(st, err, "creating the session");
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -529,7 +566,7 @@ enum st_code store_read_session(struct store *st, const char *id, struct store_s
 	} else {
 		rc = db_error(st, err, "reading a session");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -569,7 +606,7 @@ enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_ou
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = db_error(st, err, "looking up a session");
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK) {
 		for (size_t i = 0; i < n; i++)
 			free(ids[i]);
@@ -610,9 +647,41 @@ static void put_field(struct strbuf *sb, const char *v)
 		return;
 	}
 	size_t n = strlen(v);
-	sb_printf(sb, "%zu:", n);
+	char len[24];
+	size_t i = sizeof len;
+	len[--i] = ':';
+	size_t k = n;
+	do {
+		len[--i] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k);
+	sb_append(sb, len + i, sizeof len - i);
 	sb_append(sb, v, n);
 	sb_putc(sb, '\n');
+}
+
+/* util_format_utc_ms, remembering the last second formatted: events come in bursts
+ * within one second, and the audit hashes every one of them. */
+struct at_cache {
+	int64_t sec; /* -1: empty */
+	char text[32];
+};
+
+static void format_at(struct at_cache *c, int64_t ms, char out[32])
+{
+	if (!c || ms < 0) {
+		util_format_utc_ms(ms, out);
+		return;
+	}
+	if (c->sec != ms / 1000) {
+		util_format_utc_ms(ms, c->text);
+		c->sec = ms / 1000;
+	}
+	memcpy(out, c->text, 32);
+	int frac = (int)(ms % 1000);
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
 }
 
 /*
@@ -620,23 +689,30 @@ static void put_field(struct strbuf *sb, const char *v)
  * (or "~\n" for NULL), so no choice of field contents can make two different events
  * encode alike. Time is written as ISO 8601 UTC with milliseconds.
  */
+static void event_hash(const char *session_id, const struct store_event *ev, struct at_cache *cache,
+		       struct strbuf *sb, char out[65])
+{
+	char at[32], seq[32];
+	format_at(cache, ev->at_ms, at);
+	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
+	sb_reset(sb);
+	sb_puts(sb, "steward-event/1\n");
+	put_field(sb, session_id);
+	put_field(sb, seq);
+	put_field(sb, at);
+	put_field(sb, ev->op);
+	put_field(sb, ev->host);
+	put_field(sb, ev->type);
+	put_field(sb, ev->step);
+	put_field(sb, ev->data);
+	put_field(sb, ev->prev_hash);
+	util_sha256_hex(sb->data, sb->len, out);
+}
+
 void store_event_hash(const char *session_id, const struct store_event *ev, char out[65])
 {
 	struct strbuf sb = STRBUF_INIT;
-	char at[32], seq[32];
-	util_format_utc_ms(ev->at_ms, at);
-	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
-	sb_puts(&sb, "steward-event/1\n");
-	put_field(&sb, session_id);
-	put_field(&sb, seq);
-	put_field(&sb, at);
-	put_field(&sb, ev->op);
-	put_field(&sb, ev->host);
-	put_field(&sb, ev->type);
-	put_field(&sb, ev->step);
-	put_field(&sb, ev->data);
-	put_field(&sb, ev->prev_hash);
-	util_sha256_hex(sb.data, sb.len, out);
+	event_hash(session_id, ev, NULL, &sb, out);
 	sb_free(&sb);
 }
 
@@ -660,7 +736,7 @@ static enum st_code read_head(struct store *st, const char *sid, int64_t *seq, c
 	} else {
 		rc = db_error(st, err, "reading the last event");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -697,7 +773,7 @@ enum st_code store_append(struct store *st, const char *sid, int64_t expect_seq,
 	bind_text(s, 10, ev->hash);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(st, err, "appending an event");
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -743,7 +819,7 @@ enum st_code store_read_events(struct store *st, const char *sid, int64_t after_
 	}
 	if (step != SQLITE_DONE)
 		rc = db_error(st, err, "reading events");
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -801,7 +877,7 @@ enum st_code store_put_state(struct store *st, const char *sid, const struct sto
 	sqlite3_bind_int64(s, 8, ss->head_seq);
 	bind_text(s, 9, ss->head_hash);
 	rc = run_done(st, s, err, "updating the session state");
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		return rc;
 
@@ -827,7 +903,7 @@ enum st_code store_put_state(struct store *st, const char *sid, const struct sto
 		bind_text(s, 8, r->op);
 		rc = run_done(st, s, err, "updating step states");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		return rc;
 
@@ -850,7 +926,7 @@ enum st_code store_put_state(struct store *st, const char *sid, const struct sto
 		sqlite3_bind_int64(s, 7, (sqlite3_int64)r->offset);
 		rc = run_done(st, s, err, "updating log positions");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -883,7 +959,7 @@ enum st_code store_read_state(struct store *st, const char *sid, struct store_st
 	} else {
 		rc = db_error(st, err, "reading the session state");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		return rc;
 
@@ -906,7 +982,7 @@ enum st_code store_read_state(struct store *st, const char *sid, struct store_st
 	}
 	if (step != SQLITE_DONE)
 		rc = db_error(st, err, "reading step states");
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		goto fail;
 
@@ -927,7 +1003,7 @@ enum st_code store_read_state(struct store *st, const char *sid, struct store_st
 	}
 	if (step != SQLITE_DONE)
 		rc = db_error(st, err, "reading log positions");
-	sqlite3_finalize(s);
+	done(s);
 	if (rc == ST_OK)
 		return ST_OK;
 fail:
@@ -968,7 +1044,7 @@ enum st_code store_list(struct store *st, bool include_finished, struct store_su
 	}
 	if (step != SQLITE_DONE)
 		rc = db_error(st, err, "listing sessions");
-	sqlite3_finalize(s);
+	done(s);
 	return rc;
 }
 
@@ -1017,7 +1093,7 @@ enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
 	} else if (step != SQLITE_DONE) {
 		rc = db_error(st, err, "reading the session lock");
 	}
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		goto fail;
 	if (held && !holder_gone(st, &h)) {
@@ -1045,7 +1121,7 @@ enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
 	sqlite3_bind_int64(s, 5, util_now_ms());
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(st, err, "taking the session lock");
-	sqlite3_finalize(s);
+	done(s);
 	if (rc != ST_OK)
 		goto fail;
 	return store_commit(st, err);
@@ -1077,43 +1153,56 @@ struct audit_ctx {
 	char prev[65];
 	int64_t expect_seq;
 	char *first_data; /* the start event's payload */
+	store_event_cb each;
+	void *each_ctx;
+	struct at_cache at;
+	struct strbuf buf; /* reused for every event's encoding */
 };
 
-static bool audit_cb(void *vctx, const struct store_event *ev)
+static void audit_check(struct audit_ctx *c, const struct store_event *ev)
 {
-	struct audit_ctx *c = vctx;
 	struct store_audit *a = c->a;
-	char at[32];
-	util_format_utc_ms(ev->at_ms, at);
+	char at[32] = "";
+	if (ev->seq != c->expect_seq || strcmp(ev->prev_hash, c->prev) != 0)
+		util_format_utc_ms(ev->at_ms, at);
 	if (ev->seq != c->expect_seq) {
 		a->bad_seq = c->expect_seq;
 		snprintf(a->problem, sizeof a->problem,
 			 "event %lld is missing (the next stored event is %lld, %s at %s)",
 			 (long long)c->expect_seq, (long long)ev->seq, ev->type, at);
-		return false;
+		return;
 	}
 	if (strcmp(ev->prev_hash, c->prev) != 0) {
 		a->bad_seq = ev->seq;
 		snprintf(a->problem, sizeof a->problem,
 			 "event %lld (%s at %s) does not follow the event before it (prev_hash differs)",
 			 (long long)ev->seq, ev->type, at);
-		return false;
+		return;
 	}
 	char h[65];
-	store_event_hash(c->sid, ev, h);
+	event_hash(c->sid, ev, &c->at, &c->buf, h);
 	if (strcmp(h, ev->hash) != 0) {
+		util_format_utc_ms(ev->at_ms, at);
 		a->bad_seq = ev->seq;
 		snprintf(a->problem, sizeof a->problem,
 			 "event %lld (%s at %s) was altered: its hash does not match its contents",
 			 (long long)ev->seq, ev->type, at);
-		return false;
+		return;
 	}
 	if (ev->seq == 1)
 		c->first_data = xstrdup(ev->data);
 	memcpy(c->prev, ev->hash, 65);
 	a->n_events = ev->seq;
 	c->expect_seq++;
-	return true;
+}
+
+/* Checks one event (until the first that does not verify), then hands it on. */
+static bool audit_cb(void *vctx, const struct store_event *ev)
+{
+	struct audit_ctx *c = vctx;
+	if (!c->a->bad_seq)
+		audit_check(c, ev);
+	return c->each ? c->each(c->each_ctx, ev) : !c->a->bad_seq;
 }
 
 /* The start event (seq 1) records {"runbook": {"sha256": ...}}. */
@@ -1128,7 +1217,8 @@ static bool start_names_runbook(const char *data, const char *sha)
 	return ok;
 }
 
-enum st_code store_audit(struct store *st, const char *sid, struct store_audit *a, struct st_error *err)
+enum st_code store_audit(struct store *st, const char *sid, struct store_audit *a, store_event_cb each,
+			 void *each_ctx, struct st_error *err)
 {
 	memset(a, 0, sizeof *a);
 	struct store_state ss;
@@ -1140,7 +1230,8 @@ enum st_code store_audit(struct store *st, const char *sid, struct store_audit *
 		store_state_free(&ss);
 		return rc;
 	}
-	struct audit_ctx c = {.sid = sid, .a = a, .expect_seq = 1};
+	struct audit_ctx c = {.sid = sid, .a = a, .expect_seq = 1, .each = each, .each_ctx = each_ctx,
+			      .at = {.sec = -1}, .buf = STRBUF_INIT};
 	memcpy(c.prev, GENESIS_HASH, 65);
 	a->intact = true;
 	rc = store_read_events(st, sid, 0, audit_cb, &c, err);
@@ -1174,6 +1265,7 @@ enum st_code store_audit(struct store *st, const char *sid, struct store_audit *
 		snprintf(a->head, sizeof a->head, "%s", a->n_events ? c.prev : "");
 	}
 	free(c.first_data);
+	sb_free(&c.buf);
 	store_session_free(&row);
 	store_state_free(&ss);
 	return rc;

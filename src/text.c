@@ -175,6 +175,27 @@ static size_t skip_escape(const char *s, size_t len, size_t i)
 	return i; /* a lone ESC (or ESC + a control): only the ESC goes */
 }
 
+/* ASCII stand-ins for the punctuation steward itself uses; '?' for the rest. */
+static const char *ascii_fallback(uint32_t cp)
+{
+	switch (cp) {
+	case 0x00b7: return ".";   /* middle dot */
+	case 0x2013: return "-";   /* en dash */
+	case 0x2014: return "-";   /* em dash */
+	case 0x2018: case 0x2019: return "'";
+	case 0x201c: case 0x201d: return "\"";
+	case 0x2026: return "..."; /* ellipsis */
+	case 0x2190: return "<-";
+	case 0x2192: return "->";
+	case 0x2191: return "^";
+	case 0x2193: return "v";
+	case 0x2713: case 0x2714: return "+";
+	case 0x26a0: return "!";   /* warning sign */
+	case 0x00a0: return " ";
+	default: return "?";
+	}
+}
+
 static void put_control(struct strbuf *out, unsigned char c, bool ascii, int *col)
 {
 	if (ascii) {
@@ -249,8 +270,9 @@ void text_sanitize_sb(struct strbuf *out, const char *s, size_t len, unsigned fl
 		if ((cp >= 0x80 && cp <= 0x9f) || invisible_format(cp))
 			continue; /* other C1 controls */
 		if (ascii) {
-			sb_putc(out, '?');
-			col++;
+			const char *t = ascii_fallback(cp);
+			sb_puts(out, t);
+			col += (int)strlen(t);
 			continue;
 		}
 		put_utf8(out, cp);
@@ -422,4 +444,51 @@ const char *text_find_ci(const char *hay, const char *needle)
 		if (!*p)
 			return NULL;
 	}
+}
+
+/* Does this line start a list item ("- ", "* ", "• ", "12. ", "3) ")? */
+static bool list_item(const char *l)
+{
+	if ((l[0] == '-' || l[0] == '*') && l[1] == ' ')
+		return true;
+	if (strncmp(l, "\xe2\x80\xa2 ", 4) == 0)
+		return true;
+	size_t d = 0;
+	while (l[d] >= '0' && l[d] <= '9')
+		d++;
+	return d > 0 && d < 4 && (l[d] == '.' || l[d] == ')') && l[d + 1] == ' ';
+}
+
+char *text_reflow(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_puts(&sb, "");
+	if (!s)
+		return sb_take(&sb);
+	const char *p = s;
+	bool prev_text = false; /* the previous line had text (not blank) */
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		bool blank = true;
+		for (size_t i = 0; i < len; i++)
+			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+				blank = false;
+		if (p != s) {
+			bool join = prev_text && !blank && p[0] != ' ' && p[0] != '\t' && !list_item(p);
+			sb_putc(&sb, join ? ' ' : '\n');
+		}
+		size_t l = len;
+		while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\r'))
+			l--; /* trailing spaces would double up when joined */
+		sb_append(&sb, p, l);
+		prev_text = !blank;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* No trailing newline: a block scalar's final break means nothing on screen. */
+	while (sb.len > 0 && sb.data[sb.len - 1] == '\n')
+		sb.data[--sb.len] = '\0';
+	return sb_take(&sb);
 }

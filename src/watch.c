@@ -213,6 +213,10 @@ static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *
 		current_pos(w, l, &cur);
 		const struct log_position *wp = &ws->window[l];
 		win_init(&w->blocks[b].win, wp, &cur, s->logs[l].path);
+		/* a marker was admitted already: the window was passed (what follows the saved
+		 * position is later still, even when the file identity was reused since) */
+		if (st->matched[b] > 0)
+			w->blocks[b].win.opened = true;
 		/* since: the reader may already be past lines of the window: scan them again */
 		if (v->since_index >= 0 && !(wp->dev == 0 && wp->ino == 0) && !(cur.dev == 0 && cur.ino == 0)) {
 			bool behind = same_file(cur.dev, cur.ino, wp->dev, wp->ino) ? cur.offset > wp->offset
@@ -240,6 +244,9 @@ static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *
 		struct logtail_pos cur;
 		current_pos(w, l, &cur);
 		win_init(&w->fail_win[l], &st->window[l], &cur, s->logs[l].path);
+		for (size_t b = 0; b < rs->n_verify; b++)
+			if (rs->verify[b].log_index == l && rs->verify[b].since_index < 0 && st->matched[b] > 0)
+				w->fail_win[l].opened = true;
 	}
 	return ST_OK;
 }
@@ -452,7 +459,7 @@ static void main_note(void *ctx, size_t idx, enum logtail_note what, const char 
 	case LTN_PROBLEM:
 	case LTN_RECOVERED: {
 		struct watch_event ev = {.type = WEV_PROBLEM, .log = idx, .step = w->step, .file = new_file,
-					 .message = msg};
+					 .message = msg, .recovered = what == LTN_RECOVERED};
 		emit_event(w, &ev);
 		break;
 	}
@@ -465,10 +472,12 @@ static void main_note(void *ctx, size_t idx, enum logtail_note what, const char 
  * shows (the last LINE_TAIL_KEEP bytes) and windows with a regex without a literal are
  * read normally.
  */
-static size_t main_chunk(void *ctx, size_t idx, const char *buf, size_t len, uint64_t offset,
-			 uint64_t file_size)
+static size_t main_chunk(void *ctx, size_t idx, const struct logtail_chunk *ch)
 {
 	struct watcher *w = ctx;
+	const char *buf = ch->buf;
+	size_t len = ch->len;
+	uint64_t offset = ch->offset, file_size = ch->file_size;
 	if (w->rc != ST_OK || w->changed)
 		return 0;
 	size_t limit = len;
@@ -492,6 +501,14 @@ static size_t main_chunk(void *ctx, size_t idx, const char *buf, size_t len, uin
 		return 0;
 	flush_log(w, idx, true); /* held lines come before the skipped ones */
 	smslog_asm_reset(w->logs[idx].asm_, 0);
+	/* the skipped lines were read from this file (its end opens windows on it) */
+	struct wlog *wl = &w->logs[idx];
+	if (!wl->cur_file || strcmp(wl->cur_file, ch->file) != 0) {
+		free(wl->cur_file);
+		wl->cur_file = xstrdup(ch->file);
+	}
+	wl->cur_dev = ch->dev;
+	wl->cur_ino = ch->ino;
 	return skip;
 }
 

@@ -46,6 +46,15 @@ struct logtail_line {
 	bool piece;           /* part of a line longer than LOGTAIL_MAX_LINE */
 };
 
+struct logtail_chunk {
+	const char *buf;      /* raw bytes (not decoded), complete lines only; borrowed */
+	size_t len;
+	uint64_t offset;      /* of buf[0] in `file` */
+	uint64_t file_size;   /* the file's size when reading began */
+	const char *file;     /* the path read */
+	uint64_t dev, ino;    /* its identity */
+};
+
 enum logtail_note {
 	LTN_ROTATED,   /* the old content was finished from old_file (.lo_); now reading new_file */
 	LTN_REPLACED,  /* a new file took the name; the old one could not be found to finish */
@@ -62,13 +71,12 @@ struct logtail_cbs {
 	void (*note)(void *ctx, size_t idx, enum logtail_note what, const char *old_file,
 		     const char *new_file, const char *message);
 	/*
-	 * Optional fast path for large backlogs (UTF-8 files only): buf holds complete
-	 * lines starting at file offset `offset`; return how many leading bytes the caller
+	 * Optional fast path for large backlogs (UTF-8 files only): ch->buf holds complete
+	 * lines starting at file offset ch->offset; return how many leading bytes the caller
 	 * has dealt with itself (0..len, ending just after a '\n'): they are skipped
-	 * without line callbacks. file_size is the file's current size.
+	 * without line callbacks.
 	 */
-	size_t (*chunk)(void *ctx, size_t idx, const char *buf, size_t len, uint64_t offset,
-			uint64_t file_size);
+	size_t (*chunk)(void *ctx, size_t idx, const struct logtail_chunk *ch);
 };
 
 struct logtail;

@@ -170,7 +170,10 @@ struct store_audit {
 	char head[65];         /* hash of the last event ("" when none) */
 	char problem[512];     /* what does not verify, one line ("" when intact) */
 };
+/* Recomputes the chain in one pass over the events; each (may be NULL) is called for
+ * every event in order, also after the first that does not verify (an export shows
+ * a damaged trail whole). */
 enum st_code store_audit(struct store *st, const char *session_id, struct store_audit *out,
-			 struct st_error *err);
+			 store_event_cb each, void *each_ctx, struct st_error *err);
 
 #endif

@@ -25,7 +25,8 @@
 
 enum text_flags {
 	TEXT_NEWLINES = 1u << 0, /* keep '\n' (otherwise a newline becomes a space) */
-	TEXT_ASCII = 1u << 1,    /* non-UTF-8 terminal: non-ASCII -> '?', controls as ^X */
+	TEXT_ASCII = 1u << 1,    /* non-UTF-8 terminal: common punctuation transliterated
+	                            (— -> -, … -> ...), other non-ASCII -> '?', controls as ^X */
 };
 
 /* Sanitized copy of s[0..len) (NUL bytes inside are shown, not terminators). Caller frees. */
@@ -73,6 +74,14 @@ struct text_span {
  * least one line. Returns the number of lines; *lines is malloc'd (caller frees).
  */
 size_t text_wrap(const char *s, int cols, struct text_span **lines);
+
+/*
+ * Reflows text written with hard line breaks (YAML block scalars) so that it can be
+ * wrapped to any width: a line break inside a paragraph becomes a space; blank lines,
+ * and breaks before an indented line or a list item ("- ", "* ", "1. ", "1) "), stay.
+ * Caller frees.
+ */
+char *text_reflow(const char *s);
 
 /* Case-insensitive (ASCII) substring search; NULL when absent. An empty needle matches. */
 const char *text_find_ci(const char *hay, const char *needle);

@@ -23,7 +23,8 @@ enum watch_event_type {
 	WEV_STEP_VERIFIED, /* every verify block of the step satisfied: step completed by markers */
 	WEV_FAILURE,       /* a failure signature seen while its step was active */
 	WEV_ROTATED,       /* the log rolled to .lo_ (or was replaced / truncated) */
-	WEV_PROBLEM,       /* a log missing, unreadable, ... (reported once per condition) */
+	WEV_PROBLEM,       /* a log missing, unreadable, ... (reported once per condition);
+	                      with `recovered`, the condition cleared */
 };
 
 struct watch_event {
@@ -39,6 +40,7 @@ struct watch_event {
 	bool expected;                  /* WEV_LINE: this line satisfied an expectation */
 	const char *old_file;           /* WEV_ROTATED: where the old lines were finished from */
 	const char *pattern;            /* WEV_MARKER: the expect entry (substituted) */
+	bool recovered;                 /* WEV_PROBLEM: the problem cleared (file found, readable) */
 };
 
 typedef void (*watch_cb)(void *ctx, const struct watch_event *ev);

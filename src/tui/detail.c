@@ -156,7 +156,8 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		if (left > 0) {
 			duration_format((long)((left + 999) / 1000), dur, sizeof dur);
 			ui_clock(now_ms + left, when);
-			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s", dur, when);
+			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s%s", dur, when,
+				 s->rehearsal ? " (rehearsal: s skips the wait, with a reason)" : "");
 			put(&c, 0, ROLE_ACTIVE, buf);
 		} else {
 			duration_format(st->wait_s, dur, sizeof dur);
@@ -168,11 +169,15 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		put_rb(&c, 0, ROLE_KEY, "On: ", st->host);
 	if (st->caution) {
 		blank(&c);
-		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", st->caution);
+		char *caution = text_reflow(st->caution);
+		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", caution);
+		free(caution);
 	}
 	if (st->body) {
 		blank(&c);
-		put_rb(&c, 0, ROLE_NORMAL, "", st->body);
+		char *body = text_reflow(st->body);
+		put_rb(&c, 0, ROLE_NORMAL, "", body);
+		free(body);
 	}
 	if (st->n_command) {
 		blank(&c);
@@ -232,7 +237,10 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		ui_clock(fl->at_ms, when);
 		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
 		put(&c, 0, ROLE_ERROR, buf);
-		put(&c, 2, ROLE_ERROR, fl->line);
+		struct log_record rec; /* the message without the SMS trailer */
+		smslog_parse(fl->line, strlen(fl->line), &rec);
+		put(&c, 2, ROLE_ERROR, rec.text ? rec.text : fl->line);
+		log_record_free(&rec);
 		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
 			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);
 	}

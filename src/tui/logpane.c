@@ -138,6 +138,56 @@ void logpane_event(struct logpane *lp, bool ascii, const struct watch_event *ev)
 	}
 }
 
+struct evidence {
+	int64_t at_ms;
+	size_t log;
+	const char *line;
+	bool failure;
+};
+
+static int evidence_cmp(const void *a, const void *b)
+{
+	const struct evidence *x = a, *y = b;
+	return (x->at_ms > y->at_ms) - (x->at_ms < y->at_ms);
+}
+
+void logpane_seed(struct logpane *lp, bool ascii, const struct session *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->rb->n_steps; i++)
+		n += s->steps[i].n_markers + s->steps[i].n_failures;
+	if (n == 0)
+		return;
+	struct evidence *ev = xcalloc(n, sizeof *ev);
+	size_t k = 0;
+	for (size_t i = 0; i < s->rb->n_steps; i++) {
+		const struct rb_step *st = &s->rb->steps[i];
+		const struct step_state *ss = &s->steps[i];
+		for (size_t m = 0; m < ss->n_markers; m++) {
+			const struct sess_marker *mk = &ss->markers[m];
+			size_t log = mk->verify < st->n_verify ? st->verify[mk->verify].log_index : 0;
+			ev[k++] = (struct evidence){mk->at_ms, log, mk->line, false};
+		}
+		for (size_t f = 0; f < ss->n_failures; f++) {
+			const struct sess_failure *fl = &ss->failures[f];
+			size_t log = fl->fail < st->n_fail ? st->fail[fl->fail].log_index : 0;
+			ev[k++] = (struct evidence){fl->at_ms, log, fl->line, true};
+		}
+	}
+	qsort(ev, n, sizeof *ev, evidence_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct log_record rec;
+		smslog_parse(ev[i].line ? ev[i].line : "", ev[i].line ? strlen(ev[i].line) : 0, &rec);
+		struct watch_event we = {.type = WEV_LINE, .log = ev[i].log, .step = -1, .rec = &rec,
+					 .expected = !ev[i].failure};
+		logpane_event(lp, ascii, &we);
+		if (ev[i].failure)
+			at(lp, lp->n - 1)->failure = true;
+		log_record_free(&rec);
+	}
+	free(ev);
+}
+
 /* Does the filter show lines of this log for the selected step? */
 static bool shows(const struct logpane *lp, const struct session *s, size_t sel, size_t log)
 {
@@ -279,7 +329,7 @@ void logpane_draw(struct ui *ui, struct logpane *lp, const struct session *s, si
 		 lp->search ? "" : "");
 	ui_text(ui, y, x, w, head, focused ? ROLE_SELECTED : ROLE_HEADING, UI_PAD | UI_ELLIPSIS);
 	bool wide = w >= 70;
-	int tw = 8, cw = wide ? 22 : 0, thw = wide ? 5 : 0;
+	int tw = 8, cw = w >= 100 ? 27 : (wide ? 20 : 0), thw = wide ? 5 : 0;
 	size_t *v;
 	size_t n = visible(lp, s, sel, &v);
 	int rows = h - 1;

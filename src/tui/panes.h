@@ -47,6 +47,9 @@ void logpane_free(struct logpane *lp);
 /* Adds a record (WEV_LINE), or flags the last line of that log (WEV_MARKER, WEV_FAILURE),
  * or a steward line (hint, rotation, problem). */
 void logpane_event(struct logpane *lp, bool ascii, const struct watch_event *ev);
+/* Fills an empty pane with the evidence recorded so far (expected lines and failures
+ * of every step, in the order steward saw them), so a resumed session shows it. */
+void logpane_seed(struct logpane *lp, bool ascii, const struct session *s);
 void logpane_draw(struct ui *ui, struct logpane *lp, const struct session *s, size_t sel, int y,
 		  int x, int h, int w, bool focused);
 /* Scrolls by rows (positive = older). */

@@ -259,7 +259,7 @@ void ui_draw_status(struct ui *ui, unsigned scope)
 	if (ui->prompt.open) {
 		struct ui_prompt *p = &ui->prompt;
 		ui_fill(ui, y, 0, ui->cols, ROLE_NORMAL);
-		int x = ui_text(ui, y, 0, ui->cols / 2, p->label, ROLE_MESSAGE, UI_ELLIPSIS);
+		int x = ui_text(ui, y, 0, ui->cols * 3 / 4, p->label, ROLE_MESSAGE, UI_ELLIPSIS);
 		x = ui_text(ui, y, x, 1, " ", ROLE_NORMAL, 0) + x;
 		char *t = prompt_text(p);
 		/* Show the end of what was typed when it is longer than the room left. */

@@ -12,7 +12,7 @@ LOGS="$TMP/logs"
 mkdir -p "$LOGS"
 SOCK="steward-tui-$$-$RANDOM"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 STEWARD_OPERATOR=tester TZ=UTC
-unset NO_COLOR STEWARD_CLOCK_OFFSET_MS
+unset NO_COLOR STEWARD_CLOCK_OFFSET_MS VISUAL EDITOR
 cat >"$TMP/tmux.conf" <<'CONF'
 set -g status off
 set -g remain-on-exit on
@@ -29,13 +29,17 @@ fail() { echo "FAIL: $*" >&2; echo "--- screen:" >&2; screen >&2 2>/dev/null; ex
 # sw ARGS... — steward on the test database (not in tmux).
 sw() { "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" "$@"; }
 
-# tui [ENV=VALUE...] -- ARGS... — runs steward in the tmux window "t" (100x35).
+# tui [ENV=VALUE...] -- ARGS... — runs steward in the tmux window "t" (100x35). A
+# shell around it records the exit status in $TMP/exit (tmux's own pane_dead_status
+# is not always filled in); steward_pid finds the program itself.
 tui() {
 	local envs=()
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
 	[ "${1:-}" = "--" ] && shift
+	rm -f "$TMP/exit"
 	local cmd
-	cmd=$(printf '%q ' exec env "TERM=xterm-256color" "${envs[@]}" "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" "$@")
+	cmd=$(printf '%q ' env "TERM=xterm-256color" "${envs[@]}" "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" "$@")
+	cmd="$cmd; echo \$? >$(printf '%q' "$TMP/exit.tmp") && mv $(printf '%q %q' "$TMP/exit.tmp" "$TMP/exit")"
 	if tm has-session -t t 2>/dev/null; then
 		tm respawn-pane -k -t t "$cmd"
 	else
@@ -47,9 +51,10 @@ screen() { tm capture-pane -p -t t; }
 keys() { tm send-keys -t t "$@"; }
 # type TEXT — literal text, no key names.
 type_text() { tm send-keys -t t -l -- "$1"; }
-pane_dead() { [ "$(tm display -p -t t '#{pane_dead}')" = 1 ]; }
-pane_status() { tm display -p -t t '#{pane_dead_status}'; }
-pane_pid() { tm display -p -t t '#{pane_pid}'; }
+pane_dead() { [ -e "$TMP/exit" ]; }
+# pane_status — the exit status of the program that ran in the window (after wait_exit).
+pane_status() { cat "$TMP/exit"; }
+steward_pid() { pgrep -P "$(tm display -p -t t '#{pane_pid}')" -x steward || pgrep -P "$(tm display -p -t t '#{pane_pid}')"; }
 
 # wait_for TEXT [SECONDS] — until the screen shows TEXT.
 wait_for() {
@@ -59,6 +64,16 @@ wait_for() {
 		sleep 0.1
 	done
 	fail "timed out waiting for '$1' on screen"
+}
+
+# wait_line TEXT ALSO [SECONDS] — until one screen line shows both TEXT and ALSO.
+wait_line() {
+	local deadline=$((SECONDS + ${3:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for a line with '$1' and '$2'"
 }
 
 # wait_gone TEXT [SECONDS] — until the screen no longer shows TEXT.
@@ -79,6 +94,13 @@ wait_exit() {
 		sleep 0.1
 	done
 	fail "the program did not exit"
+}
+
+# quit_ok — q, and the program exits with status 0 (a sanitizer report would not).
+quit_ok() {
+	keys q
+	wait_exit
+	[ "$(pane_status)" = 0 ] || fail "q exited with status $(pane_status)"
 }
 
 # wait_json PYEXPR [SECONDS] — until the export satisfies a Python expression over `e`.

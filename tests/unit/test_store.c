@@ -40,7 +40,7 @@ static struct store_audit audit_now(void)
 	struct store *ro = NULL;
 	cr_assert_eq(store_open(f.db, STORE_READ, &ro, &err), ST_OK, "%s", err.msg);
 	struct store_audit a;
-	cr_assert_eq(store_audit(ro, f.id, &a, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_audit(ro, f.id, &a, NULL, NULL, &err), ST_OK, "%s", err.msg);
 	store_close(ro);
 	return a;
 }
@@ -252,7 +252,7 @@ Test(store, read_only_database_still_reads)
 	struct store *r = NULL;
 	cr_assert_eq(store_open(f.db, STORE_READ, &r, &err), ST_OK, "%s", err.msg);
 	struct store_audit a;
-	cr_assert_eq(store_audit(r, f.id, &a, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_audit(r, f.id, &a, NULL, NULL, &err), ST_OK, "%s", err.msg);
 	cr_assert(a.intact, "%s", a.problem);
 	struct session *s = NULL;
 	cr_assert_eq(session_open(r, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);

@@ -300,3 +300,46 @@ Test(watch, backlog_fast_path_without_line_events)
 	run_close(&r);
 	free(p);
 }
+
+/* Regression: the fast path skipped the .lo_'s only (noise) line, so the end of that file
+ * carried no identity and the window never opened for the new file. */
+Test(watch, skipped_noise_in_lo_still_opens_the_window)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("before the session"));
+	sfx_start(&f, NULL);
+	sfx_append_log(&f, "sitecomp.log", sms("noise after the window"));
+	char *live = sfx_path(&f, "sitecomp.log"), *lo = sfx_path(&f, "sitecomp.lo_");
+	cr_assert_eq(rename(live, lo), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Setup failed for site ABC"));
+	struct run r;
+	run_open(&r);
+	watcher_set_line_events(r.w, false);
+	run_process(&r);
+	cr_assert_eq(r.ev.failures, 1);
+	run_close(&r);
+	free(live);
+	free(lo);
+}
+
+/* A file deleted and recreated may get the same inode number back: a window on the old
+ * file must not hide the new file's lines once a marker was admitted. */
+Test(watch, window_passed_once_a_marker_was_admitted)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("a long line from before the session began, padding padding"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	run_close(&r);
+	char *live = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(truncate(live, 0), 0); /* same inode, shorter than the window's offset */
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	cr_assert_eq(r.ev.verified, 1);
+	run_close(&r);
+	free(live);
+}

@@ -1,0 +1,171 @@
+/*
+ * session_gen.c — helper for bench_export.sh and bench_transition.sh, built by those
+ * scripts against build/default/libsteward.a.
+ *
+ *   session_gen events DB RUNBOOK N
+ *       creates a session of RUNBOOK with variables from their defaults (site_code=ABC
+ *       when it has no default) and appends N-ish events through the session engine
+ *       (notes, markers-free step transitions); prints the session id. Bulk only:
+ *       synchronous=OFF while generating (store_set_durable(false)).
+ *   session_gen transitions DB RUNBOOK N SCRATCH_DB
+ *       in one process: N durable step transitions through the engine (complete and
+ *       reopen the first step, alternately; synchronous=FULL) against N INSERTs into a
+ *       bare table of SCRATCH_DB through the SQLite C API with the same settings (WAL,
+ *       synchronous=FULL, one transaction each). Prints "engine_us N" and "sqlite_us N"
+ *       (median per operation, microseconds).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "steward/runbook.h"
+#include "steward/session.h"
+#include "steward/store.h"
+#include "steward/vars.h"
+
+static int die(const char *what, const struct st_error *err)
+{
+	fprintf(stderr, "session_gen: %s: %s\n", what, err ? err->msg : "");
+	return 1;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int64_t median(int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp64);
+	return v[n / 2];
+}
+
+static int create(struct store *st, const char *rb_path, char **id, struct runbook **rb_out)
+{
+	struct rb_diags d = {0};
+	if (runbook_load_file(rb_path, rb_out, &d) != 0) {
+		rb_diags_print(&d, stderr);
+		return 1;
+	}
+	rb_diags_free(&d);
+	struct varmap vm = {0};
+	for (size_t i = 0; i < (*rb_out)->n_variables; i++)
+		if (!(*rb_out)->variables[i].def)
+			varmap_set(&vm, (*rb_out)->variables[i].name, "ABC");
+	char **problems = NULL;
+	size_t np = 0;
+	vars_complete(*rb_out, &vm, &problems, &np);
+	for (size_t i = 0; i < np; i++)
+		free(problems[i]);
+	free(problems);
+	struct session_params p = {.vars = &vm, .label = "bench", .op = "bench"};
+	struct st_error err;
+	int rc = session_create(st, *rb_out, &p, id, &err) == ST_OK ? 0 : die("create", &err);
+	varmap_free(&vm);
+	return rc;
+}
+
+static int gen_events(const char *db, const char *rb_path, long n)
+{
+	struct store *st;
+	struct st_error err;
+	if (store_open(db, STORE_WRITE, &st, &err) != ST_OK)
+		return die("open", &err);
+	store_set_durable(st, false);
+	struct runbook *rb = NULL;
+	char *id = NULL;
+	if (create(st, rb_path, &id, &rb) != 0)
+		return 1;
+	struct session *s;
+	if (session_open(st, id, SESSION_WRITE, &s, &err) != ST_OK)
+		return die("open session", &err);
+	char text[160];
+	for (long i = 0; s->seq < n; i++) {
+		snprintf(text, sizeof text, "bench note %ld: checked the site server, all components running", i);
+		if (session_note(s, (i % 3 == 0 && s->active >= 0) ? s->active : -1, text, &err) != ST_OK)
+			return die("note", &err);
+	}
+	printf("%s\n", id);
+	session_close(s);
+	store_close(st);
+	runbook_free(rb);
+	free(id);
+	return 0;
+}
+
+static int transitions(const char *db, const char *rb_path, long n, const char *scratch)
+{
+	struct store *st;
+	struct st_error err;
+	if (store_open(db, STORE_WRITE, &st, &err) != ST_OK)
+		return die("open", &err);
+	struct runbook *rb = NULL;
+	char *id = NULL;
+	if (create(st, rb_path, &id, &rb) != 0)
+		return 1;
+	struct session *s;
+	if (session_open(st, id, SESSION_WRITE, &s, &err) != ST_OK)
+		return die("open session", &err);
+	long first = s->active;
+	if (first < 0 || rb->steps[first].n_verify || rb->steps[first].confirm || rb->steps[first].wait_s > 0) {
+		fprintf(stderr, "session_gen: the first step of %s must be a plain step\n", rb_path);
+		return 1;
+	}
+	int64_t *engine = calloc((size_t)n, sizeof *engine), *bare = calloc((size_t)n, sizeof *bare);
+	for (long i = 0; i < n; i++) {
+		int64_t t0 = now_us();
+		enum st_code rc = i % 2 == 0 ? session_complete(s, (size_t)first, NULL, NULL, &err)
+					     : session_reopen(s, (size_t)first, "bench", &err);
+		engine[i] = now_us() - t0;
+		if (rc != ST_OK)
+			return die("transition", &err);
+	}
+	session_close(s);
+	store_close(st);
+
+	sqlite3 *sq;
+	if (sqlite3_open(scratch, &sq) != SQLITE_OK)
+		return die("scratch db", NULL);
+	sqlite3_exec(sq, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, at INTEGER, type TEXT, data TEXT)",
+		     NULL, NULL, NULL);
+	sqlite3_stmt *ins;
+	sqlite3_prepare_v2(sq, "INSERT INTO t (at, type, data) VALUES (?1, 'step_completed', '{}')", -1, &ins, NULL);
+	for (long i = 0; i < n; i++) {
+		int64_t t0 = now_us();
+		sqlite3_bind_int64(ins, 1, t0);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			return die("insert", NULL);
+		sqlite3_reset(ins);
+		bare[i] = now_us() - t0;
+	}
+	sqlite3_finalize(ins);
+	sqlite3_close(sq);
+	printf("engine_us %lld\nsqlite_us %lld\n", (long long)median(engine, (size_t)n),
+	       (long long)median(bare, (size_t)n));
+	free(engine);
+	free(bare);
+	runbook_free(rb);
+	free(id);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[1], "events") == 0)
+		return gen_events(argv[2], argv[3], atol(argv[4]));
+	if (argc == 6 && strcmp(argv[1], "transitions") == 0)
+		return transitions(argv[2], argv[3], atol(argv[4]), argv[5]);
+	fprintf(stderr, "usage: session_gen events DB RUNBOOK N | transitions DB RUNBOOK N SCRATCH_DB\n");
+	return 64;
+}

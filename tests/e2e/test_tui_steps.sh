@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# test_tui_steps.sh — the operator's keys on the session screen: Space completes,
+# s skips with a reason, n adds a note, a confirm word is asked for (a wrong one
+# refused), a running wait refuses Space with the time left, q quits; resume shows
+# the same state, and so does a resume after the TUI was killed with SIGKILL.
+. "$(dirname "$0")/lib_tui.sh"
+
+start_session --rehearse --label "change 42"
+touch "$LOGS/sitecomp.log"
+tui -- resume "$SID"
+wait_for "REHEARSAL"
+wait_for "TUI test procedure"
+# The selection starts on the active step; its details are shown.
+wait_for "Back up site ABC"
+wait_for "On: SERVER-ABC"
+wait_line "Back up site ABC" "▶"
+
+# Space completes the plain first step; the selection follows to the next.
+keys Space
+wait_for "Step done."
+wait_json 'step("backup")["status"] == "done" and step("backup")["completed_by"] == "operator"'
+wait_for "Nothing depends on this step."
+
+# s skips with a reason.
+keys s
+wait_for "Reason for skipping:"
+type_text "not needed tonight"
+keys Enter
+wait_for "Step skipped."
+wait_json 'step("optional")["status"] == "skipped"'
+sw export "$SID" | grep -qF "not needed tonight" || fail "the skip reason is not in the export"
+
+# n adds a note to the selected step (now: detach).
+keys n
+wait_for "Note:"
+type_text "DBA on the bridge: Ünïcödé 中文"
+keys Enter
+wait_for "Note saved."
+wait_for "DBA on the bridge: Ünïcödé 中文"
+wait_json 'any(n["text"] == "DBA on the bridge: Ünïcödé 中文" and n["operator"] == "tester" for n in step("detach")["notes"])'
+
+# Esc cancels a prompt: nothing recorded.
+keys s
+wait_for "Reason for skipping:"
+type_text "oops"
+keys Escape
+wait_for "cancelled"
+json_check 'step("detach")["status"] == "active"' || fail "Esc did not cancel the skip"
+
+# Space on a confirm step asks for the word; a wrong word is refused.
+keys Space
+wait_for "Type DETACH to complete:"
+type_text "detach please"
+keys Enter
+wait_gone "Type DETACH to complete:"
+json_check 'step("detach")["status"] == "active"' || fail "a wrong confirm word completed the step"
+keys Space
+wait_for "Type DETACH to complete:"
+type_text "DETACH"
+keys Enter
+wait_for "Step done."
+wait_json 'step("detach")["status"] == "done"'
+
+# The wait step: Space is refused with the time left.
+wait_for "Let the site settle"
+wait_for "Wait: "
+keys Space
+wait_for "Not yet: the wait has"
+json_check 'step("settle")["status"] == "active"' || fail "Space completed a step whose wait runs"
+
+# q quits, exit 0.
+quit_ok
+
+# resume: the same state, the selection on the active step.
+tui -- resume "$SID"
+wait_for "Let the site settle"
+wait_for "Wait: "
+wait_line "Back up site ABC" "✓"
+wait_line "Optional tidy-up" "↷"
+wait_line "Let the site settle" "▶"
+
+# A second writer is refused with exit 75 naming the holder.
+out=$(sw step "$SID" settle done 2>&1); rc=$?
+[ $rc = 75 ] || fail "a second writer got exit $rc, not 75: $out"
+
+# SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
+kill -KILL "$(steward_pid)"
+wait_exit
+tui -- resume "$SID"
+wait_for "Let the site settle"
+wait_line "Detach the database" "✓"
+keys k
+wait_for "DBA on the bridge"
+json_check 'step("backup")["status"] == "done" and step("optional")["status"] == "skipped" and step("detach")["status"] == "done" and step("settle")["status"] == "active"' \
+	|| fail "state after SIGKILL differs"
+quit_ok
+sw audit "$SID" >/dev/null || fail "audit after the run failed"
+echo "ok"

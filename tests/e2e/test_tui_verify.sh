@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test_tui_verify.sh — a wait that has elapsed (clock shifted) lets Space complete;
+# a verify step completes itself from lines appended to its log, shown in the log
+# pane with "verified by sitecomp.log at HH:MM:SS"; a log line carrying terminal
+# escape sequences (OSC title, clear screen) is drawn harmlessly.
+. "$(dirname "$0")/lib_tui.sh"
+
+start_session
+touch "$LOGS/sitecomp.log"
+for st in backup optional; do sw step "$SID" "$st" done >/dev/null || fail "step $st"; done
+sw step "$SID" detach done --confirm DETACH >/dev/null || fail "step detach"
+
+# 11 minutes later the 10-minute wait has elapsed.
+tui STEWARD_CLOCK_OFFSET_MS=660000 -- resume "$SID"
+wait_for "Let the site settle"
+wait_for "Wait of 10m"
+keys Space
+wait_for "Step done."
+wait_json 'step("settle")["status"] == "done"'
+wait_for "Watch the site shut down"
+wait_for "Completes itself when the logs show"
+
+# A plain Space on a verify step asks about an override; n keeps it as is.
+keys Space
+wait_for "Override by hand?"
+keys n
+wait_gone "Override by hand?"
+json_check 'step("shutdown")["status"] == "active"' || fail "declining the override changed the step"
+
+# A hostile line: window title (OSC 0) and clear screen (CSI 2 J).
+printf 'before\033]0;pwned\007middle\033[2Jafter  $$<SMS_SITE_COMPONENT_MANAGER><%s+000><thread=1 (0x1)>\r\n' \
+	"$(date -u +%m-%d-%Y\ %H:%M:%S.000)" >>"$LOGS/sitecomp.log"
+wait_for "beforemiddleafter"
+screen | grep -qF "TUI test procedure" || fail "the header was cleared by an escape sequence"
+[ "$(tm display -p -t t '#{pane_title}')" != pwned ] || fail "a log line set the window title"
+
+# A failure signature: shown with its hint, in the status line and the details.
+sms_line "Site shutdown FAILED: access denied" >>"$LOGS/sitecomp.log"
+wait_for "Failure signature seen in sitecomp.log"
+wait_for "Hint: Check the SMS_SITE_COMPONENT_MANAGER"
+wait_for "FAILURE seen in sitecomp.log"
+wait_line "Watch the site shut down" "✗"
+wait_json 'step("shutdown")["status"] == "failed"'
+# u reopens it (with a reason): the step is active again, with a new window of lines.
+keys u
+wait_for "Reason for reopening:"
+type_text "retry the shutdown"
+keys Enter
+wait_for "Step reopened."
+wait_json 'step("shutdown")["status"] == "active"'
+sw export "$SID" | grep -qF "retry the shutdown" || fail "the reopen reason is not in the export"
+
+# Search and log filters in the log pane.
+keys /
+wait_for "Search the log pane:"
+type_text "no such words"
+keys Enter
+wait_for "Not found in the log pane: no such words"
+keys /
+type_text "FAILED"
+keys Enter
+wait_gone "Search the log pane:"
+screen | grep -qF "Not found" && fail "a line on screen was not found by search"
+keys L
+wait_for "Log pane: all logs"
+keys L
+wait_for "Log pane: sitecomp.log only"
+keys L
+wait_for "Log pane: sitecomp.log"
+keys Tab # back to the step list (steps -> details -> log -> steps)
+
+# The expected lines arrive: the step completes itself.
+sms_line "Processing site shutdown transaction" >>"$LOGS/sitecomp.log"
+wait_for "Processing site shutdown transaction"
+json_check 'step("shutdown")["status"] == "active"' || fail "one of two expected lines completed the step"
+sms_line "Site shutdown complete" >>"$LOGS/sitecomp.log"
+wait_for "verified by sitecomp.log at"
+wait_json 'step("shutdown")["status"] == "done" and step("shutdown")["completed_by"] == "markers"'
+wait_json 'len(step("shutdown")["verification"]) >= 2'
+# The selection moved on to the next step.
+wait_for "Write the change record"
+wait_line "Write the change record" "▶"
+
+# f marks a step failed (with a note); u reopens one (with a reason).
+keys f
+wait_for "What went wrong (note):"
+type_text "change system down"
+keys Enter
+wait_for "Step marked failed."
+wait_json 'step("finish")["status"] == "failed"'
+keys k
+wait_for "Verified by sitecomp.log at"
+quit_ok
+
+# Resumed, the pane shows the evidence recorded so far.
+tui -- resume "$SID"
+wait_for "Write the change record"
+wait_for "Site shutdown complete"
+quit_ok
+echo "ok"
