@@ -2,6 +2,7 @@
 #include "cmd_sessutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -38,6 +39,11 @@ int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, e
 	if (rc != ST_OK)
 		return sessutil_fail(&err);
 	if (mode == SESSION_WRITE) {
+		if ((*s)->runbook_changed)
+			fprintf(stderr,
+				"steward: note: the runbook file %s changed or is gone since session %s started — "
+				"continuing on the stored version\n",
+				(*s)->runbook_path, (*s)->id);
 		session_set_actor(*s, ctx->op, ctx->host);
 		hold_for_tests();
 	}

@@ -1,12 +1,15 @@
 /*
  * export_csv.c — one row per event, RFC 4180: CRLF line ends, every cell quoted,
- * quotes doubled. A cell that a spreadsheet would run as a formula (it starts with
+ * quotes doubled. Besides the event's raw JSON payload, a `text` column carries what a
+ * person wrote or the log said (note, reason, matched line) for reading in a sheet. A cell that a spreadsheet would run as a formula (it starts with
  * =, +, -, @, a tab or a CR) is neutralised with a leading apostrophe. Every row
  * carries the session id and, for a rehearsal, the word REHEARSAL.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "export_priv.h"
 
@@ -26,10 +29,30 @@ static void cell(struct strbuf *out, const char *s, bool last)
 	sb_puts(out, last ? "\r\n" : ",");
 }
 
+/* The human part of an event's payload, or NULL. */
+static char *event_text(const struct export_event *e)
+{
+	static const char *const keys[] = {"text", "reason", "note", "line"};
+	json_t *d = json_loads(e->data, 0, NULL);
+	char *text = NULL;
+	for (size_t i = 0; !text && i < ARRAY_LEN(keys); i++) {
+		const char *v = json_string_value(json_object_get(d, keys[i]));
+		if (v)
+			text = xstrdup(v);
+	}
+	if (!text && strcmp(e->type, "log_rotated") == 0) {
+		const char *from = json_string_value(json_object_get(d, "old_file"));
+		const char *to = json_string_value(json_object_get(d, "new_file"));
+		text = xasprintf("%s -> %s", from ? from : "?", to ? to : "?");
+	}
+	json_decref(d);
+	return text;
+}
+
 void export_csv(const struct export_doc *d, struct strbuf *out)
 {
 	static const char *const header[] = {"session", "rehearsal", "seq", "at", "operator", "host",
-					     "type", "step", "step_title", "data", "prev_hash", "hash"};
+					     "type", "step", "step_title", "text", "data", "prev_hash", "hash"};
 	for (size_t i = 0; i < ARRAY_LEN(header); i++)
 		cell(out, header[i], i + 1 == ARRAY_LEN(header));
 	const char *mark = d->s->rehearsal ? "REHEARSAL" : "";
@@ -49,6 +72,9 @@ void export_csv(const struct export_doc *d, struct strbuf *out)
 		cell(out, e->type, false);
 		cell(out, e->step, false);
 		cell(out, title, false);
+		char *text = event_text(e);
+		cell(out, text, false);
+		free(text);
 		cell(out, e->data, false);
 		cell(out, e->prev_hash, false);
 		cell(out, e->hash, true);

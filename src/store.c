@@ -346,7 +346,7 @@ static bool readable_now(sqlite3 *db)
 	sqlite3_stmt *s = NULL;
 	bool ok = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) == SQLITE_OK &&
 		  sqlite3_step(s) == SQLITE_ROW;
-	done(s);
+	sqlite3_finalize(s);
 	return ok;
 }
 

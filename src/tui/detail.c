@@ -232,7 +232,10 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		ui_clock(fl->at_ms, when);
 		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
 		put(&c, 0, ROLE_ERROR, buf);
-		put(&c, 2, ROLE_ERROR, fl->line);
+		struct log_record rec; /* the message without the SMS trailer */
+		smslog_parse(fl->line, strlen(fl->line), &rec);
+		put(&c, 2, ROLE_ERROR, rec.text ? rec.text : fl->line);
+		log_record_free(&rec);
 		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
 			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);
 	}

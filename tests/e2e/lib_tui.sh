@@ -96,6 +96,13 @@ wait_exit() {
 	fail "the program did not exit"
 }
 
+# quit_ok — q, and the program exits with status 0 (a sanitizer report would not).
+quit_ok() {
+	keys q
+	wait_exit
+	[ "$(pane_status)" = 0 ] || fail "q exited with status $(pane_status)"
+}
+
 # wait_json PYEXPR [SECONDS] — until the export satisfies a Python expression over `e`.
 wait_json() {
 	local deadline=$((SECONDS + ${2:-10}))

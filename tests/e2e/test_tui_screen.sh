@@ -74,8 +74,7 @@ until [ "$(tm show-buffer 2>/dev/null)" = "net stop SMS_SITE_COMPONENT_MANAGER" 
 	[ $SECONDS -lt $deadline ] || fail "clipboard holds '$(tm show-buffer 2>/dev/null)'"
 	sleep 0.1
 done
-keys q
-wait_exit
+quit_ok
 
 # E writes a long note in $EDITOR (curses suspended meanwhile).
 printf '#!/bin/sh\nprintf "first line\\nsecond line from the editor\\n" >"$1"\n' >"$TMP/ed.sh"
@@ -87,8 +86,7 @@ wait_for "Note saved."
 wait_for "second line from the editor"
 json_check 'any("second line from the editor" in n["text"] for n in step("backup")["notes"])' \
 	|| fail "the editor's note is not in the export"
-keys q
-wait_exit
+quit_ok
 
 # The home screen: runbooks and resumable sessions; Enter resumes.
 tui -- 

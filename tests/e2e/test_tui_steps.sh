@@ -69,9 +69,7 @@ wait_for "Not yet: the wait has"
 json_check 'step("settle")["status"] == "active"' || fail "Space completed a step whose wait runs"
 
 # q quits, exit 0.
-keys q
-wait_exit
-[ "$(pane_status)" = 0 ] || fail "q exited with $(pane_status)"
+quit_ok
 
 # resume: the same state, the selection on the active step.
 tui -- resume "$SID"
@@ -95,7 +93,6 @@ keys k
 wait_for "DBA on the bridge"
 json_check 'step("backup")["status"] == "done" and step("optional")["status"] == "skipped" and step("detach")["status"] == "done" and step("settle")["status"] == "active"' \
 	|| fail "state after SIGKILL differs"
-keys q
-wait_exit
+quit_ok
 sw audit "$SID" >/dev/null || fail "audit after the run failed"
 echo "ok"

@@ -34,6 +34,41 @@ wait_for "beforemiddleafter"
 screen | grep -qF "TUI test procedure" || fail "the header was cleared by an escape sequence"
 [ "$(tm display -p -t t '#{pane_title}')" != pwned ] || fail "a log line set the window title"
 
+# A failure signature: shown with its hint, in the status line and the details.
+sms_line "Site shutdown FAILED: access denied" >>"$LOGS/sitecomp.log"
+wait_for "Failure signature seen in sitecomp.log"
+wait_for "Hint: Check the SMS_SITE_COMPONENT_MANAGER"
+wait_for "FAILURE seen in sitecomp.log"
+wait_line "Watch the site shut down" "✗"
+wait_json 'step("shutdown")["status"] == "failed"'
+# u reopens it (with a reason): the step is active again, with a new window of lines.
+keys u
+wait_for "Reason for reopening:"
+type_text "retry the shutdown"
+keys Enter
+wait_for "Step reopened."
+wait_json 'step("shutdown")["status"] == "active"'
+sw export "$SID" | grep -qF "retry the shutdown" || fail "the reopen reason is not in the export"
+
+# Search and log filters in the log pane.
+keys /
+wait_for "Search the log pane:"
+type_text "no such words"
+keys Enter
+wait_for "Not found in the log pane: no such words"
+keys /
+type_text "FAILED"
+keys Enter
+wait_gone "Search the log pane:"
+screen | grep -qF "Not found" && fail "a line on screen was not found by search"
+keys L
+wait_for "Log pane: all logs"
+keys L
+wait_for "Log pane: sitecomp.log only"
+keys L
+wait_for "Log pane: sitecomp.log"
+keys Tab # back to the step list (steps -> details -> log -> steps)
+
 # The expected lines arrive: the step completes itself.
 sms_line "Processing site shutdown transaction" >>"$LOGS/sitecomp.log"
 wait_for "Processing site shutdown transaction"
@@ -45,6 +80,21 @@ wait_json 'len(step("shutdown")["verification"]) >= 2'
 # The selection moved on to the next step.
 wait_for "Write the change record"
 wait_line "Write the change record" "▶"
-keys q
-wait_exit
+
+# f marks a step failed (with a note); u reopens one (with a reason).
+keys f
+wait_for "What went wrong (note):"
+type_text "change system down"
+keys Enter
+wait_for "Step marked failed."
+wait_json 'step("finish")["status"] == "failed"'
+keys k
+wait_for "Verified by sitecomp.log at"
+quit_ok
+
+# Resumed, the pane shows the evidence recorded so far.
+tui -- resume "$SID"
+wait_for "Write the change record"
+wait_for "Site shutdown complete"
+quit_ok
 echo "ok"
