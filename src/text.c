@@ -445,3 +445,50 @@ const char *text_find_ci(const char *hay, const char *needle)
 			return NULL;
 	}
 }
+
+/* Does this line start a list item ("- ", "* ", "• ", "12. ", "3) ")? */
+static bool list_item(const char *l)
+{
+	if ((l[0] == '-' || l[0] == '*') && l[1] == ' ')
+		return true;
+	if (strncmp(l, "\xe2\x80\xa2 ", 4) == 0)
+		return true;
+	size_t d = 0;
+	while (l[d] >= '0' && l[d] <= '9')
+		d++;
+	return d > 0 && d < 4 && (l[d] == '.' || l[d] == ')') && l[d + 1] == ' ';
+}
+
+char *text_reflow(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_puts(&sb, "");
+	if (!s)
+		return sb_take(&sb);
+	const char *p = s;
+	bool prev_text = false; /* the previous line had text (not blank) */
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		bool blank = true;
+		for (size_t i = 0; i < len; i++)
+			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+				blank = false;
+		if (p != s) {
+			bool join = prev_text && !blank && p[0] != ' ' && p[0] != '\t' && !list_item(p);
+			sb_putc(&sb, join ? ' ' : '\n');
+		}
+		size_t l = len;
+		while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\r'))
+			l--; /* trailing spaces would double up when joined */
+		sb_append(&sb, p, l);
+		prev_text = !blank;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* No trailing newline: a block scalar's final break means nothing on screen. */
+	while (sb.len > 0 && sb.data[sb.len - 1] == '\n')
+		sb.data[--sb.len] = '\0';
+	return sb_take(&sb);
+}

@@ -9,7 +9,7 @@
 # touched (your own database is not used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="$PWD/steward"
+BIN="${STEWARD_BIN:-$PWD/steward}"
 [ -x "$BIN" ] || { echo "demo: build steward first (make)" >&2; exit 1; }
 if [ ! -t 0 ] || [ ! -t 1 ]; then
 	echo "demo: run 'make demo' in a terminal (it opens steward's full-screen interface)" >&2

@@ -75,6 +75,14 @@ struct text_span {
  */
 size_t text_wrap(const char *s, int cols, struct text_span **lines);
 
+/*
+ * Reflows text written with hard line breaks (YAML block scalars) so that it can be
+ * wrapped to any width: a line break inside a paragraph becomes a space; blank lines,
+ * and breaks before an indented line or a list item ("- ", "* ", "1. ", "1) "), stay.
+ * Caller frees.
+ */
+char *text_reflow(const char *s);
+
 /* Case-insensitive (ASCII) substring search; NULL when absent. An empty needle matches. */
 const char *text_find_ci(const char *hay, const char *needle);
 

@@ -156,7 +156,8 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		if (left > 0) {
 			duration_format((long)((left + 999) / 1000), dur, sizeof dur);
 			ui_clock(now_ms + left, when);
-			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s", dur, when);
+			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s%s", dur, when,
+				 s->rehearsal ? " (rehearsal: s skips the wait, with a reason)" : "");
 			put(&c, 0, ROLE_ACTIVE, buf);
 		} else {
 			duration_format(st->wait_s, dur, sizeof dur);
@@ -168,11 +169,15 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		put_rb(&c, 0, ROLE_KEY, "On: ", st->host);
 	if (st->caution) {
 		blank(&c);
-		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", st->caution);
+		char *caution = text_reflow(st->caution);
+		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", caution);
+		free(caution);
 	}
 	if (st->body) {
 		blank(&c);
-		put_rb(&c, 0, ROLE_NORMAL, "", st->body);
+		char *body = text_reflow(st->body);
+		put_rb(&c, 0, ROLE_NORMAL, "", body);
+		free(body);
 	}
 	if (st->n_command) {
 		blank(&c);

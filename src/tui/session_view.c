@@ -69,12 +69,21 @@ static void draw_header(struct ui *ui, struct sview *v)
 	int x = 0;
 	if (s->rehearsal)
 		x += ui_text(ui, 0, x, ui->cols, " REHEARSAL ", ROLE_REHEARSAL, 0);
+	/* The session id stays visible at the right: it is what `resume`, `export` and a
+	 * colleague need; the title gives way first. */
+	char idbuf[96];
+	snprintf(idbuf, sizeof idbuf, " %s ", s->id);
+	int idw = text_width(idbuf);
+	int room = ui->cols - x - idw;
 	snprintf(buf, sizeof buf, " %s (%s)%s%s", s->rb->title, s->rb->version, s->label && *s->label ? " · " : "",
 		 s->label ? s->label : "");
-	x += ui_text(ui, 0, x, ui->cols - x, buf, ROLE_STATUS, UI_ELLIPSIS);
-	if (s->runbook_changed && x < ui->cols - 20)
-		ui_text(ui, 0, x, ui->cols - x, "  (runbook file changed since start: using the stored copy)",
-			ROLE_STATUS, UI_ELLIPSIS);
+	x += ui_text(ui, 0, x, room, buf, ROLE_STATUS, UI_ELLIPSIS);
+	int right = ui->cols - idw; /* where the id starts */
+	if (s->runbook_changed && right - x > 20)
+		ui_text(ui, 0, x, right - x, "  (runbook file changed since start: using the stored copy)", ROLE_STATUS,
+			UI_ELLIPSIS);
+	if (right > 0)
+		ui_text(ui, 0, right, idw, idbuf, ROLE_STATUS, 0);
 
 	int done, applicable;
 	session_progress(s, &done, &applicable);
@@ -98,7 +107,7 @@ static void draw_header(struct ui *ui, struct sview *v)
 		snprintf(buf, sizeof buf, "  phase: %s", phase);
 	}
 	x += ui_text(ui, 1, x, ui->cols - x, buf, s->finished ? ROLE_DONE : ROLE_NORMAL, UI_ELLIPSIS);
-	snprintf(buf, sizeof buf, "  %s@%s · %s", s->op ? s->op : "?", s->host ? s->host : "?", s->id);
+	snprintf(buf, sizeof buf, "  %s@%s", s->op ? s->op : "?", s->host ? s->host : "?");
 	ui_text(ui, 1, x, ui->cols - x, buf, ROLE_DIM, UI_ELLIPSIS);
 }
 
@@ -224,7 +233,8 @@ static unsigned do_complete(struct ui *ui, struct sview *v)
 		char dur[32], until[16];
 		duration_format((long)((left + 999) / 1000), dur, sizeof dur);
 		ui_clock(util_now_ms() + left, until);
-		ui_message(ui, ROLE_WARNING, "Not yet: the wait has %s left (until %s)", dur, until);
+		ui_message(ui, ROLE_WARNING, "Not yet: the wait has %s left (until %s)%s", dur, until,
+			   v->s->rehearsal ? " — in a rehearsal, s skips it (with a reason)" : "");
 		return UI_REDRAW;
 	}
 	if (st->n_verify && ss->status != STEP_NA) {
@@ -451,6 +461,10 @@ static void on_event(void *arg, const struct watch_event *ev)
 		free(title);
 		if (v->sel == (size_t)ev->step)
 			select_active(v);
+		if (c->ui->prompt.open && c->ui->prompt.step == (size_t)ev->step) {
+			/* The logs answered first: an override question or note is moot now. */
+			c->ui->prompt.open = false;
+		}
 	} else if (ev->type == WEV_FAILURE) {
 		ui_message(c->ui, ROLE_ERROR, "Failure signature seen in %s%s%s",
 			   v->s->rb->logs[ev->log].file, ev->hint ? " — " : "", ev->hint ? ev->hint : "");

@@ -270,3 +270,24 @@ Test(text, find_ci)
 	cr_expect_null(text_find_ci(h, "failed"));
 	cr_expect_eq(text_find_ci(h, ""), h);
 }
+
+static void expect_reflow(const char *in, const char *want)
+{
+	char *got = text_reflow(in);
+	cr_expect_str_eq(got, want, "reflow(%s)", in);
+	free(got);
+}
+
+Test(text, reflow_joins_hard_breaks_inside_paragraphs)
+{
+	expect_reflow("The changes in SP2 are\ndescribed in the document\n", "The changes in SP2 are described in the document");
+	expect_reflow("one\n\ntwo\nthree", "one\n\ntwo three");
+	expect_reflow("Steps:\n- stop\n- start\n1. first\n2) second", "Steps:\n- stop\n- start\n1. first\n2) second");
+	expect_reflow("code:\n  setup.exe /x\nafter", "code:\n  setup.exe /x after");
+	expect_reflow("trailing   \nspaces", "trailing spaces");
+	expect_reflow("crlf\r\nlines\r\n", "crlf lines");
+	expect_reflow("", "");
+	char *r = text_reflow(NULL);
+	cr_expect_str_eq(r, "");
+	free(r);
+}
