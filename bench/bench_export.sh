@@ -35,7 +35,7 @@ best_ms() { # best_ms CMD... — the fastest of $RUNS runs, in milliseconds (3 d
 	done
 	echo "$best"
 }
-run_steward() { "$bin" --db "$db" export "$id" --format json -o "$tmp/steward.json"; }
+run_steward() { "$bin" --db "$db" export "$id" --format json > "$tmp/steward.json"; } # like the baseline: no fsync
 run_sqlite() { sqlite3 -readonly "$db" "$baseline_sql" > "$tmp/sqlite.json"; }
 base=$(best_ms run_sqlite)
 ours=$(best_ms run_steward)

@@ -1,9 +1,12 @@
 /*
  * export_csv.c — one row per event, RFC 4180: CRLF line ends, every cell quoted,
- * quotes doubled. Besides the event's raw JSON payload, a `text` column carries what a
- * person wrote or the log said (note, reason, matched line) for reading in a sheet. A cell that a spreadsheet would run as a formula (it starts with
- * =, +, -, @, a tab or a CR) is neutralised with a leading apostrophe. Every row
- * carries the session id and, for a rehearsal, the word REHEARSAL.
+ * quotes doubled. Besides the event's raw JSON payload, a `text` column carries what
+ * a person wrote or the log said (note, reason, matched line) for reading in a sheet.
+ * A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab
+ * or a CR) is neutralised with a leading apostrophe (and so is one that starts with an
+ * apostrophe, which keeps the rule reversible). Every row carries the session id and,
+ * for a rehearsal, the word REHEARSAL. The columns hold everything needed to recompute
+ * the hash chain without steward (docs/audit-trail.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,9 @@ static void cell(struct strbuf *out, const char *s, bool last)
 	if (!s)
 		s = "";
 	sb_putc(out, '"');
-	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+	/* The apostrophe itself is prefixed too, so that a reader (docs/audit-trail.md)
+	 * gets the exact text back by dropping one leading apostrophe. */
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r' || *s == '\'')
 		sb_putc(out, '\'');
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')

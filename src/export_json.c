@@ -40,8 +40,13 @@ static json_t *notes_json(const struct session *s, long step)
 		const struct sess_note *n = &s->notes[i];
 		if (n->step != step)
 			continue;
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:s}", "at", jtime(n->at_ms), "operator",
-						     jtext(n->op), "text", jtext(n->text), "kind", n->kind));
+		/* (direct calls: json_pack would parse its format once per note) */
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "at", jtime(n->at_ms));
+		json_object_set_new_nocheck(o, "operator", jtext(n->op));
+		json_object_set_new_nocheck(o, "text", jtext(n->text));
+		json_object_set_new_nocheck(o, "kind", json_string_nocheck(n->kind));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

@@ -647,9 +647,41 @@ static void put_field(struct strbuf *sb, const char *v)
 		return;
 	}
 	size_t n = strlen(v);
-	sb_printf(sb, "%zu:", n);
+	char len[24];
+	size_t i = sizeof len;
+	len[--i] = ':';
+	size_t k = n;
+	do {
+		len[--i] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k);
+	sb_append(sb, len + i, sizeof len - i);
 	sb_append(sb, v, n);
 	sb_putc(sb, '\n');
+}
+
+/* util_format_utc_ms, remembering the last second formatted: events come in bursts
+ * within one second, and the audit hashes every one of them. */
+struct at_cache {
+	int64_t sec; /* -1: empty */
+	char text[32];
+};
+
+static void format_at(struct at_cache *c, int64_t ms, char out[32])
+{
+	if (!c || ms < 0) {
+		util_format_utc_ms(ms, out);
+		return;
+	}
+	if (c->sec != ms / 1000) {
+		util_format_utc_ms(ms, c->text);
+		c->sec = ms / 1000;
+	}
+	memcpy(out, c->text, 32);
+	int frac = (int)(ms % 1000);
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
 }
 
 /*
@@ -657,23 +689,30 @@ static void put_field(struct strbuf *sb, const char *v)
  * (or "~\n" for NULL), so no choice of field contents can make two different events
  * encode alike. Time is written as ISO 8601 UTC with milliseconds.
  */
+static void event_hash(const char *session_id, const struct store_event *ev, struct at_cache *cache,
+		       struct strbuf *sb, char out[65])
+{
+	char at[32], seq[32];
+	format_at(cache, ev->at_ms, at);
+	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
+	sb_reset(sb);
+	sb_puts(sb, "steward-event/1\n");
+	put_field(sb, session_id);
+	put_field(sb, seq);
+	put_field(sb, at);
+	put_field(sb, ev->op);
+	put_field(sb, ev->host);
+	put_field(sb, ev->type);
+	put_field(sb, ev->step);
+	put_field(sb, ev->data);
+	put_field(sb, ev->prev_hash);
+	util_sha256_hex(sb->data, sb->len, out);
+}
+
 void store_event_hash(const char *session_id, const struct store_event *ev, char out[65])
 {
 	struct strbuf sb = STRBUF_INIT;
-	char at[32], seq[32];
-	util_format_utc_ms(ev->at_ms, at);
-	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
-	sb_puts(&sb, "steward-event/1\n");
-	put_field(&sb, session_id);
-	put_field(&sb, seq);
-	put_field(&sb, at);
-	put_field(&sb, ev->op);
-	put_field(&sb, ev->host);
-	put_field(&sb, ev->type);
-	put_field(&sb, ev->step);
-	put_field(&sb, ev->data);
-	put_field(&sb, ev->prev_hash);
-	util_sha256_hex(sb.data, sb.len, out);
+	event_hash(session_id, ev, NULL, &sb, out);
 	sb_free(&sb);
 }
 
@@ -1116,6 +1155,8 @@ struct audit_ctx {
 	char *first_data; /* the start event's payload */
 	store_event_cb each;
 	void *each_ctx;
+	struct at_cache at;
+	struct strbuf buf; /* reused for every event's encoding */
 };
 
 static void audit_check(struct audit_ctx *c, const struct store_event *ev)
@@ -1139,7 +1180,7 @@ static void audit_check(struct audit_ctx *c, const struct store_event *ev)
 		return;
 	}
 	char h[65];
-	store_event_hash(c->sid, ev, h);
+	event_hash(c->sid, ev, &c->at, &c->buf, h);
 	if (strcmp(h, ev->hash) != 0) {
 		util_format_utc_ms(ev->at_ms, at);
 		a->bad_seq = ev->seq;
@@ -1189,7 +1230,8 @@ enum st_code store_audit(struct store *st, const char *sid, struct store_audit *
 		store_state_free(&ss);
 		return rc;
 	}
-	struct audit_ctx c = {.sid = sid, .a = a, .expect_seq = 1, .each = each, .each_ctx = each_ctx};
+	struct audit_ctx c = {.sid = sid, .a = a, .expect_seq = 1, .each = each, .each_ctx = each_ctx,
+			      .at = {.sec = -1}, .buf = STRBUF_INIT};
 	memcpy(c.prev, GENESIS_HASH, 65);
 	a->intact = true;
 	rc = store_read_events(st, sid, 0, audit_cb, &c, err);
@@ -1223,6 +1265,7 @@ enum st_code store_audit(struct store *st, const char *sid, struct store_audit *
 		snprintf(a->head, sizeof a->head, "%s", a->n_events ? c.prev : "");
 	}
 	free(c.first_data);
+	sb_free(&c.buf);
 	store_session_free(&row);
 	store_state_free(&ss);
 	return rc;
