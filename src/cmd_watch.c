@@ -2,7 +2,8 @@
  * cmd_watch.c — `steward watch SESSION`: headless verification. Holds the session lock,
  * runs the watch engine (watch.h, the same one the TUI uses) and prints one JSON object
  * per event, line-buffered (CLI.md): marker, step_verified, failure, rotated, plus
- * problem, step_active and session_finished. Exits 0 when the session finishes or on
+ * following (inotify or polling, per log), problem, recovered, step_active and
+ * session_finished. Exits 0 when the session finishes or on
  * SIGINT/SIGTERM, 1 when a failure signature was seen, else the engine's error code.
  */
 #include "steward/cli.h"
@@ -153,10 +154,21 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	long active = -2;
+	bool told_mode = false;
 	while (!watch_stop) {
 		rc = watcher_process(w, on_event, s, &err);
 		if (rc != ST_OK)
 			break;
+		if (!told_mode) { /* say how each log is followed (network mounts are polled) */
+			told_mode = true;
+			for (size_t l = 0; l < s->rb->n_logs; l++) {
+				json_t *o = base(s, "following");
+				json_object_set_new(o, "log", json_string(s->rb->logs[l].name));
+				json_object_set_new(o, "file", jstr_or_null(s->logs[l].path));
+				json_object_set_new(o, "mode", json_string(watcher_is_polling(w, l) ? "polling" : "inotify"));
+				print_obj(o);
+			}
+		}
 		if (s->active != active) {
 			active = s->active;
 			if (!s->finished)

@@ -62,6 +62,7 @@ id=$(S start watch-e2e --logs "$d/logs" --detach --var site_code=ABC)
 
 bg_watch "$id" w1
 wait_for "$d/w1.out" '"step_active"'
+grep -q '"log":"sitecomp","file":[^,]*,"mode":"inotify"' "$d/w1.out" || fail "local logs are not followed with inotify"
 # out of order first: complete before processing does not count
 sms "Site shutdown complete" >>"$d/logs/SiteComp.log"
 sms "noise line" >>"$d/logs/SiteComp.log"
@@ -118,9 +119,11 @@ steps = {s["id"]: s for s in x["steps"]}
 assert steps["stop-site"]["completed_by"] == "markers"
 PY
 
-# A failure signature: watch reports it with the hint and exits 1.
+# A failure signature: watch reports it with the hint and exits 1 — this time with the
+# logs polled, as on a network mount (STEWARD_POLL=1 forces it).
 id2=$(S start watch-e2e --logs "$d/logs" --detach --var site_code=ABC)
-bg_watch "$id2" w3
+STEWARD_POLL=1 bg_watch "$id2" w3
+wait_for "$d/w3.out" '"mode":"polling"'
 wait_for "$d/w3.out" '"step_active"'
 sms "Setup failed for site ABC (0x80004005)" >>"$d/logs/SiteComp.log"
 wait_for "$d/w3.out" '"type":"failure"'

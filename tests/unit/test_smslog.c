@@ -332,3 +332,24 @@ Test(smslog, names)
 	cr_assert_str_eq(log_format_name(LOGFMT_PLAIN), "plain");
 	cr_assert_str_eq(log_severity_name(SEV_WARNING), "warning");
 }
+
+/* Seed 003 quotes SMSTS.log / PkgMgr.log as copied from CMTrace's display (text, then the
+ * component): no trailer survives, so they are plain text judged by their words. */
+Test(smslog, seed003_copied_display_lines_are_plain)
+{
+	struct log_record r = parse("Windows setup failed, code 3221225478 OSDSetupWindows");
+	cr_assert_eq(r.format, LOGFMT_PLAIN);
+	cr_assert_eq(r.severity, SEV_ERROR);
+	cr_assert_null(r.component);
+	log_record_free(&r);
+	r = parse("Process completed with exit code 0 OSDSetupWindows");
+	cr_assert_eq(r.severity, SEV_INFO);
+	log_record_free(&r);
+	r = parse("<Date> <Time>, Info CBS Pkgmgr: called with: \"\"X:\\windows\\Pkgmgr\\pkgmgr.exe\"");
+	cr_assert_eq(r.format, LOGFMT_PLAIN);
+	cr_assert_not(r.has_time);
+	log_record_free(&r);
+	r = parse("Unspecified error (Error: 80004005; Source: Windows) TSManager");
+	cr_assert_eq(r.severity, SEV_ERROR);
+	log_record_free(&r);
+}

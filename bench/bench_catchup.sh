@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench_catchup.sh — catch-up throughput: `steward watch` scanning a backlog (default
+# 1 GiB, BENCH_CATCHUP_MB to change) written while it was closed, for a step that expects
+# three markers in order, side by side with `grep -c -F -e M1 -e M2 -e M3` on the same
+# file (page cache warm for both). Target: steward >= 2x grep's throughput.
+# The backlog lives under /tmp and is deleted afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEWARD_BIN=${STEWARD_BIN:-$PWD/steward}
+MB=${BENCH_CATCHUP_MB:-1024}
+RUNS=${BENCH_RUNS:-3}
+d=$(mktemp -d /tmp/steward-bench-catchup.XXXXXX)
+trap 'rm -rf "$d"' EXIT
+M1="Processing site shutdown transaction"
+M2="Site shutdown complete"
+M3="Installation successful"
+mkdir -p "$d/rb" "$d/logs"
+cat >"$d/rb/bench-catchup.yaml" <<YAML
+runbook: 1
+id: bench-catchup
+title: Catch-up benchmark
+version: "1"
+logs:
+  sitecomp: sitecomp.log
+phases:
+  - id: p
+    title: Phase
+    steps:
+      - id: upgrade
+        title: Site upgrade completes
+        verify:
+          - log: sitecomp
+            expect: ["$M1", "$M2", "$M3"]
+YAML
+echo "generating a ${MB} MiB SMS backlog in $d ..."
+python3 bench/gen_sms_backlog.py "$d/backlog.log" "$MB" "$M1" "$M2" "$M3"
+bytes=$(stat -c %s "$d/backlog.log")
+cat "$d/backlog.log" >/dev/null
+python3 - "$STEWARD_BIN" "$d" "$bytes" "$RUNS" "$M1" "$M2" "$M3" <<'PY'
+import os, subprocess, sys, time
+steward, d, size, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+m = sys.argv[5:]
+backlog = os.path.join(d, "backlog.log")
+def best(fn):
+    return min(fn() for _ in range(runs))
+def grep():
+    t = time.perf_counter()
+    out = subprocess.run(["grep", "-c", "-F", "-e", m[0], "-e", m[1], "-e", m[2], backlog],
+                         capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    assert out.stdout.strip() == "3", out
+    return dt
+def watch():
+    S = [steward, "--db", os.path.join(d, "db"), "--runbooks", os.path.join(d, "rb")]
+    k = len(os.listdir(os.path.join(d, "logs")))
+    log = os.path.join(d, "logs", "run%d.log" % k)
+    sid = subprocess.run(S + ["start", "bench-catchup", "--logs", os.path.join(d, "logs"), "--log",
+                              "sitecomp=" + log, "--detach"], capture_output=True, text=True, check=True).stdout.strip()
+    os.link(backlog, log)  # the backlog appears while steward is closed (same inode: no copy)
+    t = time.perf_counter()
+    out = subprocess.run(S + ["watch", sid], capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    assert out.returncode == 0 and out.stdout.count('"type":"marker"') == 3 and "session_finished" in out.stdout, out
+    return dt
+g, w = best(grep), best(watch)
+mib = size / 1048576
+print("catch-up over %.0f MiB, 3 markers in order (best of %d):" % (mib, runs))
+print("  grep -c -F -e -e -e : %7.3f s  %8.0f MiB/s" % (g, mib / g))
+print("  steward watch       : %7.3f s  %8.0f MiB/s" % (w, mib / w))
+print("  ratio (steward throughput / grep throughput): %.2fx  (target >= 2x)" % (g / w))
+PY
