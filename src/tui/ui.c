@@ -495,6 +495,10 @@ void ui_run(struct ui *ui, const struct ui_view_ops *ops, void *self)
 		}
 		if (bits & UI_QUIT)
 			break;
+		/* The terminal went away (SSH dropped, SIGHUP ignored): nothing is unsaved, leave
+		 * rather than spin on a descriptor that is always "ready". */
+		if (pr > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(pfd[0].revents & POLLIN))
+			break;
 		bool ready = nfd == 2 && pr > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
 		bool due = vt >= 0 && (pr == 0 || util_now_ms() - now >= vt);
 		if (ops->process && (ready || due))

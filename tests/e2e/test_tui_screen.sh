@@ -63,6 +63,22 @@ keys Escape
 wait_gone "closes this help"
 wait_for "Back up site ABC"
 
+# G / g jump to the last / first step; Tab moves the focus to the details, where
+# PgDn scrolls; . selects the active step again.
+keys G
+wait_for "step 6 of 6"
+keys g
+wait_for "step 1 of 6"
+keys j j
+wait_for "step 3 of 6"
+keys .
+wait_for "step 1 of 6"
+keys Tab
+keys PgDn
+keys PgUp
+keys Tab Tab
+wait_for "Back up site ABC"
+
 # Checklist ticking.
 keys 1
 wait_for "Item 1 ticked."
