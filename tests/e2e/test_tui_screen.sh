@@ -118,4 +118,16 @@ wait_for "Resumable sessions"
 keys q
 wait_exit
 [ "$(pane_status)" = 0 ] || fail "home exited $(pane_status)"
+
+# The terminal goes away while SIGHUP is ignored (nohup, some SSH setups): steward
+# leaves instead of spinning on a dead terminal.
+tm respawn-pane -k -t t "trap '' HUP; exec $(printf '%q ' env TERM=xterm-256color "$STEWARD_BIN" --db "$DB" resume "$SID")"
+wait_for "Back up site ABC"
+pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" || tm display -p -t t '#{pane_pid}')
+tm kill-server
+deadline=$((SECONDS + 5))
+while kill -0 "$pid" 2>/dev/null; do
+	[ $SECONDS -lt $deadline ] || { kill "$pid"; echo "FAIL: steward kept running after its terminal hung up" >&2; exit 1; }
+	sleep 0.1
+done
 echo "ok"
