@@ -47,7 +47,8 @@ sql_cmd="sqlite3 $STEWARD_DB '.read $T/home.sql'"
 
 hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$T/h.json" \
 	-n steward "script -qec '$tui_cmd' /dev/null >/dev/null" \
-	-n sqlite3 "script -qec \"$sql_cmd\" /dev/null >/dev/null" >/dev/null
+	-n sqlite3 "script -qec \"$sql_cmd\" /dev/null >/dev/null" \
+	-n list "script -qec '$BIN --runbooks $T/runbooks list' /dev/null >/dev/null" >/dev/null
 
 peak() { script -qec "/usr/bin/time -f %M -o $T/rss $1" /dev/null >/dev/null; cat "$T/rss"; }
 rss_tui=$(peak "env $tui_cmd")
@@ -62,4 +63,6 @@ print(f"TUI home, first complete frame, 50 runbooks + {sys.argv[4]} sessions ({l
 print(f"  steward : mean {s['mean']*1000:7.1f} ms  (median {s['median']*1000:.1f}, sd {s['stddev']*1000:.1f})  peak RSS {int(sys.argv[2])/1024:.1f} MiB")
 print(f"  sqlite3 : mean {q['mean']*1000:7.1f} ms  (median {q['median']*1000:.1f}, sd {q['stddev']*1000:.1f})  peak RSS {int(sys.argv[3])/1024:.1f} MiB")
 print(f"  ratio steward/sqlite3: time {s['mean']/q['mean']:.2f}x, peak memory {int(sys.argv[2])/int(sys.argv[3]):.2f}x")
+l = m["list"]
+print(f"  (for scale: 'steward list', loading and validating the same 50 runbooks without the TUI: mean {l['mean']*1000:.1f} ms)")
 PY

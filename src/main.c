@@ -14,12 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef STEWARD_VERSION
-#define STEWARD_VERSION "0.0.0-dev"
-#endif
-#ifndef STEWARD_RUNBOOK_DIR
-#define STEWARD_RUNBOOK_DIR "/usr/local/share/steward/runbooks"
-#endif
+#include "steward_config.h" /* STEWARD_VERSION, STEWARD_RUNBOOK_DIR (generated) */
 
 struct verb {
 	const char *name;
@@ -133,13 +128,14 @@ static void add_dir(struct cli_ctx *ctx, char *dir)
 	ctx->runbook_dirs[ctx->n_runbook_dirs++] = dir;
 }
 
-/* Default search path: ./runbooks when run from the source tree, the installed
- * folder, then $XDG_CONFIG_HOME/steward/runbooks; folders that do not exist are skipped. */
+/* Default search path: the installed folder — or, when run from the source tree,
+ * ./runbooks in its place (both would hold the same ids, and a duplicate id is an
+ * error) — then $XDG_CONFIG_HOME/steward/runbooks; missing folders are skipped. */
 static void default_runbook_dirs(struct cli_ctx *ctx)
 {
 	if (is_dir("runbooks") && access("src/main.c", F_OK) == 0)
 		add_dir(ctx, xstrdup("runbooks"));
-	if (is_dir(STEWARD_RUNBOOK_DIR))
+	else if (is_dir(STEWARD_RUNBOOK_DIR))
 		add_dir(ctx, xstrdup(STEWARD_RUNBOOK_DIR));
 	const char *cfg = getenv("XDG_CONFIG_HOME");
 	char *user = (cfg && *cfg == '/') ? xasprintf("%s/steward/runbooks", cfg) : NULL;

@@ -48,6 +48,11 @@ tui() {
 }
 
 screen() { tm capture-pane -p -t t; }
+# screen_sgr — the screen with its attributes as SGR escape sequences.
+screen_sgr() { tm capture-pane -e -p -t t; }
+# Any foreground or background colour (30-37, 40-47, 90-97, 100-107, 38;5, 48;5).
+COLOUR_SGR=$'\e\\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9;]*)?m'
+
 keys() { tm send-keys -t t "$@"; }
 # type TEXT — literal text, no key names.
 type_text() { tm send-keys -t t -l -- "$1"; }

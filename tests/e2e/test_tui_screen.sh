@@ -33,6 +33,8 @@ sw sessions | grep -qF "form start" || fail "the form did not create the session
 
 tui NO_COLOR=1 -- resume "$SID"
 wait_for "Back up site ABC"
+# NO_COLOR: attributes only, no colour at all.
+screen_sgr | grep -qE "$COLOUR_SGR" && fail "colours drawn although NO_COLOR is set"
 
 # Resize to 30x10 and back.
 tm resize-window -t t -x 30 -y 10

@@ -14,6 +14,7 @@ wait_for "TUI test procedure"
 wait_for "Back up site ABC"
 wait_for "On: SERVER-ABC"
 wait_line "Back up site ABC" "▶"
+screen_sgr | grep -qE "$COLOUR_SGR" || fail "no colours without NO_COLOR"
 
 # Space completes the plain first step; the selection follows to the next.
 keys Space

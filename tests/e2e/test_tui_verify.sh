@@ -77,6 +77,19 @@ sms_line "Site shutdown complete" >>"$LOGS/sitecomp.log"
 wait_for "verified by sitecomp.log at"
 wait_json 'step("shutdown")["status"] == "done" and step("shutdown")["completed_by"] == "markers"'
 wait_json 'len(step("shutdown")["verification"]) >= 2'
+# The expected lines are highlighted (green background) in the log pane: the last
+# colour set before the text (tmux carries attributes across lines) has background 42.
+screen_sgr | python3 -c '
+import re, sys
+t = sys.stdin.read()
+i = t.index("Site shutdown complete")
+sgr = re.findall(r"\x1b\[([0-9;]*)m", t[:i])
+bg = None
+for s in sgr:
+    for p in (s or "0").split(";"):
+        if p in ("0", "49"): bg = None
+        elif p.startswith("4") and len(p) == 2: bg = p
+sys.exit(0 if bg == "42" else 1)' || fail "the expected line is not highlighted"
 # The selection moved on to the next step.
 wait_for "Write the change record"
 wait_line "Write the change record" "▶"

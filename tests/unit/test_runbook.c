@@ -175,3 +175,29 @@ Test(runbook, unreadable_file_is_minus_two_with_a_diagnostic)
 	cr_assert(strstr(d.items[0].msg, "cannot read"));
 	rb_diags_free(&d);
 }
+
+/* Runbooks edited on Windows: CRLF line ends and a UTF-8 byte-order mark load the same. */
+Test(runbook, crlf_and_bom_load_like_lf)
+{
+	size_t len = 0;
+	char *text = util_read_file(FIXTURE("valid-all-keys.yaml"), &len);
+	struct strbuf sb = STRBUF_INIT;
+	sb_puts(&sb, "\xEF\xBB\xBF");
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			sb_putc(&sb, '\r');
+		sb_putc(&sb, text[i]);
+	}
+	struct rb_diags d = {0};
+	struct runbook *rb = NULL;
+	int rc = runbook_load_text(sb.data, sb.len, "crlf.yaml", &rb, &d);
+	rb_diags_print(&d, stderr);
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(rb->steps[0].body, "Open Enterprise Manager on ${site_code}.\nThen stop.\n");
+	cr_assert_str_eq(rb->title, "Every key for ${site_code}");
+	cr_assert_eq(rb->id_pos.line, 3);
+	runbook_free(rb);
+	rb_diags_free(&d);
+	sb_free(&sb);
+	free(text);
+}
