@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# run-unit.sh BIN... — runs each Criterion test binary; prints a closing "N passed, N failed" line.
+# run-unit.sh BIN... — runs each Criterion test binary and closes with the total of
+# their tests as "unit: N passed, N failed" (a failing binary's output is shown whole).
 set -u
-pass=0; fail=0; failed=()
+tests_pass=0; tests_fail=0; failed=()
 for t in "$@"; do
-	if out=$("$t" --jobs 2 2>&1); then
-		pass=$((pass+1))
-		printf '%s\n' "$out" | tail -n 1
-	else
-		fail=$((fail+1)); failed+=("$t")
+	out=$("$t" --jobs 2 2>&1); rc=$?
+	synth=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
+	p=$(printf '%s\n' "$synth" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+	f=$(printf '%s\n' "$synth" | sed -n 's/.*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p')
+	tests_pass=$((tests_pass + ${p:-0}))
+	for n in $f; do tests_fail=$((tests_fail + n)); done
+	if [ "$rc" -ne 0 ] || [ -z "$synth" ]; then
+		failed+=("$t")
+		[ -n "$synth" ] || tests_fail=$((tests_fail + 1))
 		printf '%s\n' "$out"
+	else
+		printf '%-40s %s\n' "$(basename "$t")" "${synth#*Synthesis: }"
 	fi
 done
-echo "unit test binaries: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
+echo "unit: $tests_pass passed, $tests_fail failed"
+[ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
