@@ -436,6 +436,8 @@ void store_set_durable(struct store *st, bool durable)
 		     NULL, NULL);
 }
 
+void store_set_busy_timeout(struct store *st, int ms) { sqlite3_busy_timeout(st->db, ms); }
+
 /* Readers of a database that never had a session see no tables. */
 static bool has_schema(const struct store *st) { return st->schema >= 1; }
 

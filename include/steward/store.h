@@ -40,6 +40,8 @@ const char *store_path(const struct store *st);
 bool store_writable(const struct store *st);
 /* Benchmarks' bulk generators only: synchronous=OFF (never used by the program). */
 void store_set_durable(struct store *st, bool durable);
+/* How long to wait for another process's write to finish (default 5000 ms). */
+void store_set_busy_timeout(struct store *st, int ms);
 
 /* Transactions: BEGIN IMMEDIATE ... COMMIT. Appends and projection writes go inside one. */
 enum st_code store_begin(struct store *st, struct st_error *err);

@@ -463,3 +463,42 @@ Test(session, readers_work_while_a_writer_holds_the_lock)
 	store_close(ro);
 	session_close(w);
 }
+
+Test(session, log_paths_resolve_overrides_and_the_log_folder)
+{
+	char *other = sfx_path(&f, "elsewhere");
+	cr_assert_eq(mkdir(other, 0700), 0);
+	cr_assert_eq(chdir(other), 0);
+	struct varmap vm = {0};
+	varmap_set(&vm, "site_code", "ABC");
+	char **problems = NULL;
+	size_t np = 0;
+	cr_assert(vars_complete(f.rb, &vm, &problems, &np));
+	const char *names[] = {"hman"}, *paths[] = {"relative/hman.log"};
+	struct session_params p = {.vars = &vm, .log_dir = NULL, .log_override_names = names,
+				   .log_override_paths = paths, .n_log_overrides = 1, .op = "carol"};
+	char *id = NULL;
+	cr_assert_eq(session_create(f.st, f.rb, &p, &id, &err), ST_OK, "%s", err.msg);
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, id, SESSION_READ, &s, &err), ST_OK);
+	char *sc = xasprintf("%s/sitecomp.log", other), *hm = xasprintf("%s/relative/hman.log", other);
+	cr_assert_str_eq(s->logs[0].path, sc, "default log folder: the current folder, made absolute");
+	cr_assert_str_eq(s->logs[1].path, hm, "--log override, made absolute");
+	cr_assert_str_eq(s->log_dir, other);
+	session_close(s);
+	const char *bad[] = {"nosuch"};
+	p.log_override_names = bad;
+	char *id2 = NULL;
+	cr_assert_eq(session_create(f.st, f.rb, &p, &id2, &err), ST_USAGE);
+	cr_assert(strstr(err.msg, "sitecomp, hman"), "lists the logs: %s", err.msg);
+	p.n_log_overrides = 0;
+	p.log_dir = "missing-folder";
+	cr_assert_eq(session_create(f.st, f.rb, &p, &id2, &err), ST_NOTFOUND);
+	cr_assert_eq(chdir("/"), 0);
+	free(problems);
+	free(sc);
+	free(hm);
+	free(id);
+	free(other);
+	varmap_free(&vm);
+}

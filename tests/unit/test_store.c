@@ -286,3 +286,22 @@ Test(store, unwritable_folder_is_a_clear_error)
 	free(p);
 	free(dir);
 }
+
+Test(store, locked_database_is_a_clear_temporary_refusal)
+{
+	struct session *s = sfx_open(&f);
+	store_set_busy_timeout(f.st, 50);
+	sqlite3 *other;
+	cr_assert_eq(sqlite3_open(f.db, &other), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	int64_t seq = s->seq;
+	cr_assert_eq(session_note(s, -1, "while another process writes", &err), ST_TEMPFAIL);
+	cr_assert(strstr(err.msg, "locked"), "%s", err.msg);
+	cr_assert(strstr(err.msg, f.db), "names the database: %s", err.msg);
+	cr_assert_eq(s->seq, seq);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	cr_assert_eq(session_note(s, -1, "after it finished", &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	sfx_assert_projection(&f);
+}
