@@ -453,6 +453,7 @@ void ui_run(struct ui *ui, const struct ui_view_ops *ops, void *self)
 {
 	unsigned bits = UI_REDRAW;
 	int64_t last_tick = util_now_ms() / 1000;
+	int empty_reads = 0; /* stdin readable but no key, in a row */
 	ui->help_open = false;
 	ui->prompt.open = false;
 	/* Benchmark hook (bench/bench_tui.sh): leave once the first frame is on the terminal. */
@@ -484,16 +485,26 @@ void ui_run(struct ui *ui, const struct ui_view_ops *ops, void *self)
 			bits |= UI_REDRAW;
 		}
 		/* Keys: drain everything curses has (SIGWINCH interrupts poll: KEY_RESIZE). */
+		int n_keys = 0;
 		for (;;) {
 			wint_t key;
 			int kr = get_wch(&key);
 			if (kr == ERR)
 				break;
+			n_keys++;
 			bits |= handle_key(ui, ops, self, key, kr == KEY_CODE_YES);
 			if (bits & UI_QUIT)
 				break;
 		}
 		if (bits & UI_QUIT)
+			break;
+		/* The terminal went away (SSH dropped, SIGHUP ignored): nothing is unsaved, leave
+		 * rather than spin on a descriptor that is always "ready". */
+		if (pr > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			break;
+		/* A terminal at end of file polls readable forever and yields no key. */
+		empty_reads = (pr > 0 && (pfd[0].revents & POLLIN) && n_keys == 0) ? empty_reads + 1 : 0;
+		if (empty_reads > 100)
 			break;
 		bool ready = nfd == 2 && pr > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
 		bool due = vt >= 0 && (pr == 0 || util_now_ms() - now >= vt);

@@ -63,6 +63,22 @@ keys Escape
 wait_gone "closes this help"
 wait_for "Back up site ABC"
 
+# G / g jump to the last / first step; Tab moves the focus to the details, where
+# PgDn scrolls; . selects the active step again.
+keys G
+wait_for "step 6 of 6"
+keys g
+wait_for "step 1 of 6"
+keys j j
+wait_for "step 3 of 6"
+keys .
+wait_for "step 1 of 6"
+keys Tab
+keys PgDn
+keys PgUp
+keys Tab Tab
+wait_for "Back up site ABC"
+
 # Checklist ticking.
 keys 1
 wait_for "Item 1 ticked."
@@ -102,4 +118,16 @@ wait_for "Resumable sessions"
 keys q
 wait_exit
 [ "$(pane_status)" = 0 ] || fail "home exited $(pane_status)"
+
+# The terminal goes away while SIGHUP is ignored (nohup, some SSH setups): steward
+# leaves instead of spinning on a dead terminal.
+tm respawn-pane -k -t t "trap '' HUP; exec $(printf '%q ' env TERM=xterm-256color "$STEWARD_BIN" --db "$DB" resume "$SID")"
+wait_for "Back up site ABC"
+pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" || tm display -p -t t '#{pane_pid}')
+tm kill-server
+deadline=$((SECONDS + 5))
+while kill -0 "$pid" 2>/dev/null; do
+	[ $SECONDS -lt $deadline ] || { kill "$pid"; echo "FAIL: steward kept running after its terminal hung up" >&2; exit 1; }
+	sleep 0.1
+done
 echo "ok"

@@ -84,6 +84,11 @@ wait_line "Let the site settle" "▶"
 out=$(sw step "$SID" settle done 2>&1); rc=$?
 [ $rc = 75 ] || fail "a second writer got exit $rc, not 75: $out"
 
+# So is a second `resume` (it has a terminal here, through script(1)).
+out=$(script -qec "$(printf '%q ' "$STEWARD_BIN" --db "$DB" resume "$SID")" /dev/null 2>&1); rc=$?
+[ $rc = 75 ] || fail "a second resume got exit $rc, not 75: $out"
+echo "$out" | grep -qF "$(steward_pid)" || fail "the refusal does not name the holder's pid: $out"
+
 # SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
 kill -KILL "$(steward_pid)"
 wait_exit
