@@ -555,6 +555,61 @@ void session_projection(const struct session *s, struct store_state *out)
 			.ino = s->logs[l].ino, .offset = s->logs[l].offset};
 }
 
+static bool differ_str(const char *a, const char *b) { return !util_streq(a, b); }
+
+/* The first difference between a replay (r) and the cache (c), or NULL. */
+static char *cache_difference(const struct store_state *r, const struct store_state *c)
+{
+	if (differ_str(r->status, c->status))
+		return xasprintf("status is '%s', the events say '%s'", c->status, r->status);
+	if (r->n_done != c->n_done || r->n_applicable != c->n_applicable)
+		return xasprintf("progress is %d/%d, the events say %d/%d", c->n_done, c->n_applicable, r->n_done,
+				 r->n_applicable);
+	if (differ_str(r->active_step, c->active_step))
+		return xasprintf("the active step is '%s', the events say '%s'",
+				 c->active_step ? c->active_step : "none", r->active_step ? r->active_step : "none");
+	if (r->head_seq != c->head_seq || strcmp(r->head_hash, c->head_hash) != 0)
+		return xasprintf("the last event is %lld, the events end at %lld", (long long)c->head_seq,
+				 (long long)r->head_seq);
+	if (r->finished_ms != c->finished_ms || r->last_activity_ms != c->last_activity_ms)
+		return xasprintf("the finish or last-activity time differs from the events");
+	if (r->n_steps != c->n_steps)
+		return xasprintf("%zu step rows, the runbook has %zu steps", c->n_steps, r->n_steps);
+	for (size_t i = 0; i < r->n_steps; i++) {
+		const struct store_step_row *a = &r->steps[i], *b = &c->steps[i];
+		if (differ_str(a->step_id, b->step_id) || differ_str(a->status, b->status) ||
+		    differ_str(a->completed_by, b->completed_by) || differ_str(a->op, b->op) ||
+		    a->activated_ms != b->activated_ms || a->completed_ms != b->completed_ms)
+			return xasprintf("step '%s' is cached as %s, the events say %s", a->step_id,
+					 b->status ? b->status : "?", a->status);
+	}
+	if (r->n_logs != c->n_logs)
+		return xasprintf("%zu log rows, the runbook has %zu logs", c->n_logs, r->n_logs);
+	for (size_t l = 0; l < r->n_logs; l++) {
+		const struct store_log_row *a = &r->logs[l], *b = &c->logs[l];
+		if (differ_str(a->name, b->name) || differ_str(a->path, b->path) || a->dev != b->dev ||
+		    a->ino != b->ino || a->offset != b->offset)
+			return xasprintf("the read position of log '%s' differs from the events", a->name);
+	}
+	return NULL;
+}
+
+enum st_code session_verify_cache(const struct session *s, struct st_error *err)
+{
+	struct store_state replay, cached;
+	enum st_code rc = store_read_state(s->store, s->id, &cached, err);
+	if (rc != ST_OK)
+		return rc;
+	session_projection(s, &replay);
+	char *diff = cache_difference(&replay, &cached);
+	if (diff)
+		rc = st_set(err, ST_FAILED, "session %s: the cached state was altered: %s", s->id, diff);
+	free(diff);
+	store_state_free(&replay);
+	store_state_free(&cached);
+	return rc;
+}
+
 static enum st_code tx_begin(struct session *s, struct st_error *err)
 {
 	enum st_code rc = must_write(s, err);

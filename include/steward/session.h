@@ -188,6 +188,9 @@ long session_find_step(const struct session *s, const char *id_or_number);
  * every transaction writes it; the two must be equal. Caller frees with store_state_free. */
 struct store_state;
 void session_projection(const struct session *s, struct store_state *out);
+/* Compares the store's cached state with this replay: ST_OK when equal, ST_FAILED
+ * naming the first difference (the cache was edited behind steward's back). */
+enum st_code session_verify_cache(const struct session *s, struct st_error *err);
 
 /* Operator transitions. step is an index into s->rb->steps; note/reason may be NULL. */
 enum st_code session_complete(struct session *s, size_t step, const char *confirm_word,

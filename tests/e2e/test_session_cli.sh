@@ -135,6 +135,12 @@ S export "$id" >tampered.json 2>err; check "export of a tampered session" 0 $?
 python3 -c 'import json,sys; d=json.load(open("tampered.json")); assert d["audit"]["intact"] is False and d["audit"]["first_bad_event"] == 5' \
 	|| { echo "FAIL: tampered export"; fails=$((fails+1)); }
 
+# the cached state (what `sessions` lists) must equal the events
+S audit "$id2" >out 2>err; check "audit of an untouched session" 0 $?
+sqlite3 "$STEWARD_DB" "UPDATE sessions SET n_done = 5 WHERE id = '$id2';"
+S audit "$id2" >out 2>err; check "audit after the cache was edited" 1 $?
+has "says what differs" err "cached state was altered"
+
 # database errors
 S --db /proc/steward/x.db start "$rb" --detach --var site_code=ABC >out 2>err; check "uncreatable database" 73 $?
 has "names the path" err "/proc/steward"

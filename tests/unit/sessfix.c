@@ -124,6 +124,7 @@ void sfx_assert_projection(struct sfx *f)
 	}
 	store_state_free(&replay);
 	store_state_free(&cached);
+	cr_assert_eq(session_verify_cache(s, &err), ST_OK, "%s", err.msg);
 	session_close(s);
 }
 

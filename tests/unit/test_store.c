@@ -305,3 +305,18 @@ Test(store, locked_database_is_a_clear_temporary_refusal)
 	session_close(s);
 	sfx_assert_projection(&f);
 }
+
+Test(store, an_edited_cache_is_noticed)
+{
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK);
+	cr_assert_eq(session_verify_cache(s, &err), ST_OK, "%s", err.msg);
+	sfx_sql(&f, "UPDATE step_states SET status = 'done' WHERE step_id = 'run-setup';");
+	cr_assert_eq(session_verify_cache(s, &err), ST_FAILED);
+	cr_assert(strstr(err.msg, "run-setup"), "%s", err.msg);
+	sfx_sql(&f, "UPDATE step_states SET status = 'active' WHERE step_id = 'run-setup';"
+		    "UPDATE sessions SET n_done = 5;");
+	cr_assert_eq(session_verify_cache(s, &err), ST_FAILED);
+	cr_assert(strstr(err.msg, "progress"), "%s", err.msg);
+	session_close(s);
+}
