@@ -502,3 +502,52 @@ Test(session, log_paths_resolve_overrides_and_the_log_folder)
 	free(other);
 	varmap_free(&vm);
 }
+
+Test(session, every_other_refusal)
+{
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	int64_t seq = s->seq;
+	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_TEMPFAIL, "already done");
+	cr_assert(strstr(err.msg, "already done"), "%s", err.msg);
+	cr_assert_eq(session_skip(s, BACKUP, "r", &err), ST_TEMPFAIL, "done: reopen before skipping");
+	cr_assert_eq(session_fail(s, BACKUP, "n", &err), ST_TEMPFAIL, "done: reopen before failing");
+	cr_assert_eq(session_activate(s, BACKUP, &err), ST_TEMPFAIL, "done steps are not started");
+	cr_assert_eq(session_complete(s, 99, NULL, NULL, &err), ST_USAGE, "no such step");
+	cr_assert_eq(session_note(s, 99, "x", &err), ST_USAGE);
+	cr_assert_eq(session_record_rotation(s, 7, "a", "b", &err), ST_SOFTWARE);
+	cr_assert_eq(session_record_marker(s, CHECK_LOGS, 5, 0, "f", 0, "l", &err), ST_SOFTWARE);
+	cr_assert_eq(session_tick(s, BACKUP, 9, true, &err), ST_USAGE);
+	cr_assert_eq(s->seq, seq, "no refusal writes anything");
+	cr_assert_eq(session_fail(s, STOP_SITE, "it would not stop", &err), ST_OK);
+	cr_assert_eq(session_activate(s, STOP_SITE, &err), ST_TEMPFAIL, "failed: reopen first");
+	cr_assert_eq(session_override(s, STOP_SITE, "n", &err), ST_TEMPFAIL);
+	cr_assert_eq(session_skip(s, STOP_SITE, "stopped by hand in the console", &err), ST_OK,
+		     "a failed step may be skipped with a reason");
+	cr_assert_eq(s->active, RUN_SETUP);
+	session_close(s);
+	sfx_assert_projection(&f);
+}
+
+Test(session, an_override_waits_too_but_markers_do_not)
+{
+	sfx_fini(&f);
+	sfx_init(&f, "wait-verify.yaml");
+	struct varmap vm = {0};
+	struct session_params p = {.vars = &vm, .log_dir = f.dir, .op = "dave"};
+	cr_assert_eq(session_create(f.st, f.rb, &p, &f.id, &err), ST_OK, "%s", err.msg);
+	struct session *s = sfx_open(&f);
+	sfx_advance(&f, 60 * 1000);
+	cr_assert_eq(session_override(s, 0, "looked at the console", &err), ST_TEMPFAIL);
+	cr_assert(strstr(err.msg, "wait 9m more"), "%s", err.msg);
+	sfx_advance(&f, 9 * 60 * 1000);
+	cr_assert_eq(session_override(s, 0, "looked at the console", &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_reopen(s, 0, "redo it with the log", &err), ST_OK);
+	cr_assert_eq(session_wait_remaining_ms(s, 0, f.now), 10 * 60 * 1000, "the wait restarts on activation");
+	cr_assert_eq(session_record_marker(s, 0, 0, 0, "setup.log", 0, "Setup completed", &err), ST_OK);
+	cr_assert_eq(s->steps[0].completed_by, BY_MARKERS, "log evidence is not held back by the wait");
+	cr_assert_eq(s->active, 1);
+	session_close(s);
+	varmap_free(&vm);
+	sfx_assert_projection(&f);
+}
