@@ -371,8 +371,13 @@ static void events(const struct export_doc *d, struct strbuf *out)
 		     "<span class=\"mono\">steward audit</span> recomputes the chain.</p>\n");
 	sb_puts(out, "<h2>Event log</h2>\n<table>\n<tr><th>Seq</th><th>Time (UTC)</th><th>Operator</th>"
 		     "<th>Host</th><th>Event</th><th>Step</th><th>Data</th><th>Hash</th></tr>\n");
+	size_t checkpoints = 0;
 	for (size_t i = 0; i < d->n_ev; i++) {
 		const struct export_event *e = &d->ev[i];
+		if (strcmp(e->type, "positions_saved") == 0) { /* bookkeeping, not actions */
+			checkpoints++;
+			continue;
+		}
 		sb_printf(out, "<tr><td>%lld</td><td>", (long long)e->seq);
 		tm(out, e->at_ms);
 		sb_puts(out, "</td><td>");
@@ -388,6 +393,10 @@ static void events(const struct export_doc *d, struct strbuf *out)
 		sb_printf(out, "</td><td class=\"mono\" title=\"%s\">%.12s…</td></tr>\n", e->hash, e->hash);
 	}
 	sb_puts(out, "</table>\n");
+	if (checkpoints)
+		sb_printf(out, "<p>%zu log-position checkpoints (positions_saved) are not listed here; the JSON "
+			       "and CSV exports hold every event.</p>\n",
+			  checkpoints);
 }
 
 void export_html(const struct export_doc *d, struct strbuf *out)

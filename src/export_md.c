@@ -208,8 +208,13 @@ static void event_log(const struct export_doc *d, struct strbuf *out)
 {
 	sb_puts(out, "## Event log\n\n| Seq | Time (UTC) | Operator | Host | Event | Step | Data | Hash |\n"
 		     "|---|---|---|---|---|---|---|---|\n");
+	size_t checkpoints = 0;
 	for (size_t i = 0; i < d->n_ev; i++) {
 		const struct export_event *e = &d->ev[i];
+		if (strcmp(e->type, "positions_saved") == 0) { /* bookkeeping, not actions */
+			checkpoints++;
+			continue;
+		}
 		sb_printf(out, "| %lld | ", (long long)e->seq);
 		md_time(out, e->at_ms);
 		sb_puts(out, " | ");
@@ -224,6 +229,10 @@ static void event_log(const struct export_doc *d, struct strbuf *out)
 		md(out, e->data);
 		sb_printf(out, " | %.12s… |\n", e->hash);
 	}
+	if (checkpoints)
+		sb_printf(out, "\n%zu log-position checkpoints (positions\\_saved) are not listed here; the JSON "
+			       "and CSV exports hold every event.\n",
+			  checkpoints);
 	sb_puts(out, "\nEach event's hash is the SHA-256 of its contents and of the previous event's hash; "
 		     "`steward audit` recomputes the chain.\n");
 }

@@ -296,3 +296,28 @@ Test(export, tampered_session_still_exports_and_says_so)
 	cr_assert(strstr(md, "NOT INTACT"));
 	free(md);
 }
+
+Test(export, position_checkpoints_are_summarised_in_the_readable_formats)
+{
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_OK, "%s", err.msg);
+	char p0[] = "/logs/sitecomp.log", p1[] = "/logs/hman.log";
+	struct log_position pos[2] = {{.path = p0, .dev = 1, .ino = 2, .offset = 10},
+				      {.path = p1, .dev = 1, .ino = 3, .offset = 20}};
+	for (int i = 0; i < 3; i++) {
+		pos[0].offset += 10;
+		cr_assert_eq(session_record_positions(s, pos, &err), ST_OK, "%s", err.msg);
+	}
+	session_close(s);
+	char *md = render(EXPORT_MD), *html = render(EXPORT_HTML), *json = render(EXPORT_JSON);
+	cr_assert(strstr(md, "3 log-position checkpoints"), "md");
+	cr_assert(strstr(html, "3 log-position checkpoints"), "html");
+	cr_assert_null(strstr(md, "| positions\\_saved |"));
+	size_t n = 0;
+	for (const char *p = json; (p = strstr(p, "\"positions_saved\"")) != NULL; p++)
+		n++;
+	cr_assert_eq(n, 3, "the JSON export keeps every event");
+	free(md);
+	free(html);
+	free(json);
+}
