@@ -213,7 +213,14 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 				snprintf(buf, sizeof buf, "%s %s", seen ? ui->g.done : ui->g.pending,
 					 vb->expect[e].is_regex ? "/" : "");
 				char *pat = vars_subst(vb->expect[e].text, &s->vars);
-				char *line = xasprintf("%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "");
+				char at[32] = "";
+				for (size_t m = 0; seen && m < ss->n_markers; m++)
+					if (ss->markers[m].verify == v && ss->markers[m].expect == e) {
+						char clock[16];
+						ui_clock(ss->markers[m].at_ms, clock);
+						snprintf(at, sizeof at, "  (seen %s)", clock);
+					}
+				char *line = xasprintf("%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "", at);
 				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
 				free(line);
 				free(pat);
