@@ -53,6 +53,14 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
+/* Lines are parsed for display on every frame: a hostile 10 MB line is parsed by its
+ * first 64 KiB only (its trailer is then lost, which only changes what is shown). */
+static size_t bounded(const char *line)
+{
+	size_t n = strnlen(line, 65536);
+	return n;
+}
+
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
 {
 	out[0] = '\0';
@@ -63,7 +71,7 @@ void detail_verified_by(const struct session *s, size_t step, char *out, size_t 
 	/* The time the site wrote the line, as written in it; else when steward saw it. */
 	char clock[16];
 	struct log_record rec;
-	smslog_parse(m->line, strlen(m->line), &rec);
+	smslog_parse(m->line, bounded(m->line), &rec);
 	if (rec.has_time && strlen(rec.local_time) >= 19)
 		snprintf(clock, sizeof clock, "%.8s", rec.local_time + 11);
 	else
@@ -245,8 +253,11 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
 		put(&c, 0, ROLE_ERROR, buf);
 		struct log_record rec; /* the message without the SMS trailer */
-		smslog_parse(fl->line, strlen(fl->line), &rec);
-		put(&c, 2, ROLE_ERROR, rec.text ? rec.text : fl->line);
+		smslog_parse(fl->line, bounded(fl->line), &rec);
+		/* A hostile 10 MB line is shown by its first screenfuls only. */
+		char *shown = text_ellipsize(rec.text ? rec.text : fl->line, 4 * w, text_ellipsis(ui->ascii));
+		put(&c, 2, ROLE_ERROR, shown);
+		free(shown);
 		log_record_free(&rec);
 		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
 			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);

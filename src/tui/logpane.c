@@ -58,9 +58,26 @@ static struct logline *push(struct logpane *lp)
 	return l;
 }
 
+/* Longest text kept per line, in columns: a 10 MB log line costs at most this much,
+ * and no screen shows more of it. */
+#define LINE_MAX_COLS 2000
+
 static char *clean(const char *s, bool ascii)
 {
-	return text_sanitize(s ? s : "", s ? strlen(s) : 0, ascii ? TEXT_ASCII : 0);
+	size_t len = s ? strlen(s) : 0;
+	/* Sanitize a bounded prefix only: columns never exceed bytes, so 4x covers it. */
+	size_t take = len > (size_t)LINE_MAX_COLS * 4 ? (size_t)LINE_MAX_COLS * 4 : len;
+	char *t = text_sanitize(s ? s : "", take, ascii ? TEXT_ASCII : 0);
+	if (take < len || text_width(t) > LINE_MAX_COLS) {
+		char *e = text_ellipsize(t, LINE_MAX_COLS, text_ellipsis(ascii));
+		if (take < len && strcmp(e, t) == 0) { /* cut by bytes: say so */
+			free(e);
+			e = xasprintf("%s%s", t, text_ellipsis(ascii));
+		}
+		free(t);
+		t = e;
+	}
+	return t;
 }
 
 static void add_note(struct logpane *lp, size_t log, enum log_severity sev, const char *text, bool ascii)
@@ -177,7 +194,7 @@ void logpane_seed(struct logpane *lp, bool ascii, const struct session *s)
 	qsort(ev, n, sizeof *ev, evidence_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct log_record rec;
-		smslog_parse(ev[i].line ? ev[i].line : "", ev[i].line ? strlen(ev[i].line) : 0, &rec);
+		smslog_parse(ev[i].line ? ev[i].line : "", ev[i].line ? strnlen(ev[i].line, 65536) : 0, &rec);
 		struct watch_event we = {.type = WEV_LINE, .log = ev[i].log, .step = -1, .rec = &rec,
 					 .expected = !ev[i].failure};
 		logpane_event(lp, ascii, &we);
