@@ -36,6 +36,7 @@ void logpane_free(struct logpane *lp)
 		line_free(at(lp, i));
 	free(lp->lines);
 	free(lp->search);
+	free(lp->polled);
 	memset(lp, 0, sizeof *lp);
 }
 
@@ -340,10 +341,14 @@ void logpane_draw(struct ui *ui, struct logpane *lp, const struct session *s, si
 {
 	if (h < 2 || w < 10)
 		return;
-	char filt[256], head[320];
+	char filt[256], head[400];
 	logpane_filter_name(lp, s, sel, filt, sizeof filt);
-	snprintf(head, sizeof head, " Log: %s%s%s", filt, lp->scroll ? " (scrolled: G follows)" : "",
-		 lp->search ? "" : "");
+	bool polled = false; /* is any log shown here followed by polling? */
+	for (size_t i = 0; lp->polled && i < s->rb->n_logs; i++)
+		polled |= lp->polled[i] && shows(lp, s, sel, i);
+	snprintf(head, sizeof head, " Log: %s%s%s", filt,
+		 polled ? " · polled every few seconds (network mount: no inotify)" : "",
+		 lp->scroll ? " · scrolled (G follows)" : "");
 	ui_text(ui, y, x, w, head, focused ? ROLE_SELECTED : ROLE_HEADING, UI_PAD | UI_ELLIPSIS);
 	bool wide = w >= 70;
 	int tw = 8, cw = w >= 100 ? 27 : (wide ? 20 : 0), thw = wide ? 5 : 0;

@@ -533,6 +533,9 @@ int tui_session_run(struct ui *ui, struct session *s)
 		}
 	}
 	if (v.w) {
+		v.lp.polled = xcalloc(s->rb->n_logs, sizeof *v.lp.polled);
+		for (size_t i = 0; i < s->rb->n_logs; i++)
+			v.lp.polled[i] = watcher_is_polling(v.w, i);
 		/* What was written while steward was closed counts now (and fills the pane). */
 		unsigned bits = process(ui, &v);
 		(void)bits;
