@@ -185,6 +185,8 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	/* a failure seen now, or the step left failed by an earlier run */
+	if (rc == ST_OK)
+		rc = watcher_save_positions(w, &err);
 	bool failed = watcher_failure_seen(w) ||
 		      (s->active >= 0 && s->steps[s->active].status == STEP_FAILED);
 	watcher_free(w);

@@ -28,6 +28,7 @@
 #include "steward/util.h"
 
 #define LINE_TAIL_KEEP (64u * 1024u) /* a backlog's last bytes still delivered line by line */
+#define SAVE_EVERY_MS 5000           /* positions without a hit: at most one event per interval */
 #define MAX_HITS 32
 
 struct win {
@@ -64,6 +65,7 @@ struct watcher {
 	bool changed;             /* re-read the active step before the next record */
 	bool line_events;
 	bool failure_seen;
+	int64_t last_save_ms;     /* when positions were last recorded */
 	/* per watcher_process call */
 	watch_cb cb;
 	void *cbctx;
@@ -283,8 +285,10 @@ static enum st_code save_positions(struct watcher *w, size_t hit_log, const stru
 		}
 	}
 	enum st_code rc = ST_OK;
-	if (changed)
+	if (changed) {
 		rc = session_record_positions(s, pos, w->err);
+		w->last_save_ms = util_now_ms();
+	}
 	free(pos);
 	return rc;
 }
@@ -610,14 +614,25 @@ enum st_code watcher_new(struct session *s, struct watcher **out, struct st_erro
 		w->logs[l].resume = pos;
 	}
 	w->changed = true;
+	w->last_save_ms = util_now_ms(); /* the positions just loaded are the saved ones */
 	*out = w;
 	return ST_OK;
+}
+
+enum st_code watcher_save_positions(struct watcher *w, struct st_error *err)
+{
+	if (w->s->finished || !w->s->writable)
+		return ST_OK;
+	w->err = err;
+	return save_positions(w, (size_t)-1, NULL, NULL);
 }
 
 void watcher_free(struct watcher *w)
 {
 	if (!w)
 		return;
+	struct st_error ignored;
+	watcher_save_positions(w, &ignored); /* best effort: the caller may have saved already */
 	drop_step(w);
 	for (size_t l = 0; l < w->n_logs; l++) {
 		smslog_asm_free(w->logs[l].asm_);
@@ -658,7 +673,10 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 		rc = logtail_process(w->tail, &cbs, w, err);
 		if (rc == ST_OK)
 			rc = w->rc;
-		if (rc == ST_OK)
+		/* Positions after plain lines: at most every SAVE_EVERY_MS (a busy log must not
+		 * grow the audit trail by an event per line; a crash re-reads at most that much,
+		 * which the markers' order and the resume guard make harmless). */
+		if (rc == ST_OK && util_now_ms() - w->last_save_ms >= SAVE_EVERY_MS)
 			rc = save_positions(w, (size_t)-1, NULL, NULL);
 		/* a step change stopped the reading mid-way: go on with the new step's matching */
 		if (!w->changed || w->s->finished)

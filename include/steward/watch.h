@@ -56,6 +56,9 @@ int watcher_fd(const struct watcher *w);
 int watcher_timeout_ms(const struct watcher *w);
 /* Reads what was appended, matches, records, and calls cb for every event. */
 enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct st_error *err);
+/* Records the read positions now (watcher_process records them after every hit and
+ * otherwise at most every few seconds; watcher_free saves them too, ignoring errors). */
+enum st_code watcher_save_positions(struct watcher *w, struct st_error *err);
 /* Call after any transition made elsewhere (the active step may have changed). */
 void watcher_session_changed(struct watcher *w);
 /* True when this log is followed by polling (network mount, no inotify). */

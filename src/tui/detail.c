@@ -53,6 +53,26 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
+/* Lines are parsed for display on every frame: a hostile 10 MB line is parsed by its
+ * first 64 KiB only (its trailer is then lost, which only changes what is shown). */
+static size_t bounded(const char *line)
+{
+	size_t n = strnlen(line, 65536);
+	return n;
+}
+
+/* The time the site wrote the line, as written in it; else when steward saw it. */
+static void line_clock(const char *line, int64_t seen_ms, char out[16])
+{
+	struct log_record rec;
+	smslog_parse(line, bounded(line), &rec);
+	if (rec.has_time && strlen(rec.local_time) >= 19)
+		snprintf(out, 16, "%.8s", rec.local_time + 11);
+	else
+		ui_clock(seen_ms, out);
+	log_record_free(&rec);
+}
+
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
 {
 	out[0] = '\0';
@@ -60,15 +80,8 @@ void detail_verified_by(const struct session *s, size_t step, char *out, size_t 
 	if (ss->status != STEP_DONE || ss->completed_by != BY_MARKERS || ss->n_markers == 0)
 		return;
 	const struct sess_marker *m = &ss->markers[ss->n_markers - 1];
-	/* The time the site wrote the line, as written in it; else when steward saw it. */
 	char clock[16];
-	struct log_record rec;
-	smslog_parse(m->line, strlen(m->line), &rec);
-	if (rec.has_time && strlen(rec.local_time) >= 19)
-		snprintf(clock, sizeof clock, "%.8s", rec.local_time + 11);
-	else
-		ui_clock(m->at_ms, clock);
-	log_record_free(&rec);
+	line_clock(m->line, m->at_ms, clock);
 	snprintf(out, outlen, "verified by %s at %s", base_name(m->file), clock);
 }
 
@@ -213,7 +226,14 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 				snprintf(buf, sizeof buf, "%s %s", seen ? ui->g.done : ui->g.pending,
 					 vb->expect[e].is_regex ? "/" : "");
 				char *pat = vars_subst(vb->expect[e].text, &s->vars);
-				char *line = xasprintf("%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "");
+				char at[32] = "";
+				for (size_t m = 0; seen && m < ss->n_markers; m++)
+					if (ss->markers[m].verify == v && ss->markers[m].expect == e) {
+						char clock[16];
+						line_clock(ss->markers[m].line, ss->markers[m].at_ms, clock);
+						snprintf(at, sizeof at, "  (%s)", clock);
+					}
+				char *line = xasprintf("%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "", at);
 				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
 				free(line);
 				free(pat);
@@ -238,8 +258,11 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
 		put(&c, 0, ROLE_ERROR, buf);
 		struct log_record rec; /* the message without the SMS trailer */
-		smslog_parse(fl->line, strlen(fl->line), &rec);
-		put(&c, 2, ROLE_ERROR, rec.text ? rec.text : fl->line);
+		smslog_parse(fl->line, bounded(fl->line), &rec);
+		/* A hostile 10 MB line is shown by its first screenfuls only. */
+		char *shown = text_ellipsize(rec.text ? rec.text : fl->line, 4 * w, text_ellipsis(ui->ascii));
+		put(&c, 2, ROLE_ERROR, shown);
+		free(shown);
 		log_record_free(&rec);
 		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
 			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);

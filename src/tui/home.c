@@ -77,29 +77,48 @@ static void draw_rows(struct ui *ui, struct home *h, enum home_list which, int y
 	char buf[1024];
 	for (int r = 0; r < hgt && (size_t)(*top + r) < n; r++) {
 		size_t i = (size_t)(*top + r);
-		enum ui_role role = ROLE_NORMAL;
+		bool selected = i == sel && which == h->focus;
+		int yy = y + r;
+		/* Columns by display width (titles may hold any script): each cell is fitted. */
 		if (which == LIST_RUNBOOKS) {
 			const struct catalog_entry *e = &h->cat.items[i];
+			enum ui_role role = selected ? ROLE_SELECTED : (e->rb ? ROLE_NORMAL : ROLE_ERROR);
+			ui_fill(ui, yy, 0, ui->cols, role);
 			if (e->rb) {
-				snprintf(buf, sizeof buf, " %-28s %-44s %-10s %3zu steps", e->rb->id, e->rb->title,
-					 e->rb->version, e->rb->n_steps);
+				struct { int w; const char *t; } cols[4];
+				snprintf(buf, sizeof buf, "%zu steps", e->rb->n_steps);
+				cols[0].w = 30; cols[0].t = e->rb->id;
+				cols[1].w = 12; cols[1].t = e->rb->version;
+				cols[2].w = 10; cols[2].t = buf;
+				cols[3].w = ui->cols; cols[3].t = e->rb->title;
+				int x = 1;
+				for (size_t c = 0; c < 4 && x < ui->cols; c++)
+					x += ui_text(ui, yy, x, c == 3 ? ui->cols - x : cols[c].w - 1, cols[c].t, role,
+						     UI_PAD | UI_ELLIPSIS) + 1;
 			} else {
-				snprintf(buf, sizeof buf, " %-28s invalid: %s", e->claimed_id ? e->claimed_id : e->path,
+				snprintf(buf, sizeof buf, " %s  invalid: %s", e->claimed_id ? e->claimed_id : e->path,
 					 e->diags.n ? e->diags.items[0].msg : "cannot be read");
-				role = ROLE_ERROR;
+				ui_text(ui, yy, 0, ui->cols, buf, role, UI_PAD | UI_ELLIPSIS);
 			}
-		} else {
-			const struct session_summary *s = &h->rows[i];
-			char when[32];
-			ago(s->last_activity_ms, when, sizeof when);
-			snprintf(buf, sizeof buf, " %-22s %-28s %3d/%-3d %-9s %-8s %s%s", s->id,
-				 s->label && *s->label ? s->label : "-", s->done, s->applicable, when, s->status,
-				 s->runbook_title ? s->runbook_title : s->runbook_id, s->rehearsal ? "  [rehearsal]" : "");
-			if (strcmp(s->status, "finished") == 0)
-				role = ROLE_DIM;
+			continue;
 		}
-		bool selected = i == sel && which == h->focus;
-		ui_text(ui, y + r, 0, ui->cols, buf, selected ? ROLE_SELECTED : role, UI_PAD | UI_ELLIPSIS);
+		const struct session_summary *s = &h->rows[i];
+		bool finished = strcmp(s->status, "finished") == 0;
+		enum ui_role role = selected ? ROLE_SELECTED : (finished ? ROLE_DIM : ROLE_NORMAL);
+		ui_fill(ui, yy, 0, ui->cols, role);
+		char when[32], prog[32];
+		ago(s->last_activity_ms, when, sizeof when);
+		snprintf(prog, sizeof prog, "%d/%d", s->done, s->applicable);
+		snprintf(buf, sizeof buf, "%s%s", s->runbook_title ? s->runbook_title : s->runbook_id,
+			 s->rehearsal ? "  [rehearsal]" : "");
+		struct { int w; const char *t; } cols[6] = {
+			{22, s->id}, {26, s->label && *s->label ? s->label : "-"}, {8, prog},
+			{10, when}, {9, s->status}, {ui->cols, buf},
+		};
+		int x = 1;
+		for (size_t c = 0; c < 6 && x < ui->cols; c++)
+			x += ui_text(ui, yy, x, c == 5 ? ui->cols - x : cols[c].w - 1, cols[c].t, role,
+				     UI_PAD | UI_ELLIPSIS) + 1;
 	}
 	if (n == 0)
 		ui_text(ui, y, 2, ui->cols - 2,

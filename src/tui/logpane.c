@@ -36,6 +36,7 @@ void logpane_free(struct logpane *lp)
 		line_free(at(lp, i));
 	free(lp->lines);
 	free(lp->search);
+	free(lp->polled);
 	memset(lp, 0, sizeof *lp);
 }
 
@@ -58,9 +59,26 @@ static struct logline *push(struct logpane *lp)
 	return l;
 }
 
+/* Longest text kept per line, in columns: a 10 MB log line costs at most this much,
+ * and no screen shows more of it. */
+#define LINE_MAX_COLS 2000
+
 static char *clean(const char *s, bool ascii)
 {
-	return text_sanitize(s ? s : "", s ? strlen(s) : 0, ascii ? TEXT_ASCII : 0);
+	size_t len = s ? strlen(s) : 0;
+	/* Sanitize a bounded prefix only: columns never exceed bytes, so 4x covers it. */
+	size_t take = len > (size_t)LINE_MAX_COLS * 4 ? (size_t)LINE_MAX_COLS * 4 : len;
+	char *t = text_sanitize(s ? s : "", take, ascii ? TEXT_ASCII : 0);
+	if (take < len || text_width(t) > LINE_MAX_COLS) {
+		char *e = text_ellipsize(t, LINE_MAX_COLS, text_ellipsis(ascii));
+		if (take < len && strcmp(e, t) == 0) { /* cut by bytes: say so */
+			free(e);
+			e = xasprintf("%s%s", t, text_ellipsis(ascii));
+		}
+		free(t);
+		t = e;
+	}
+	return t;
 }
 
 static void add_note(struct logpane *lp, size_t log, enum log_severity sev, const char *text, bool ascii)
@@ -177,7 +195,7 @@ void logpane_seed(struct logpane *lp, bool ascii, const struct session *s)
 	qsort(ev, n, sizeof *ev, evidence_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct log_record rec;
-		smslog_parse(ev[i].line ? ev[i].line : "", ev[i].line ? strlen(ev[i].line) : 0, &rec);
+		smslog_parse(ev[i].line ? ev[i].line : "", ev[i].line ? strnlen(ev[i].line, 65536) : 0, &rec);
 		struct watch_event we = {.type = WEV_LINE, .log = ev[i].log, .step = -1, .rec = &rec,
 					 .expected = !ev[i].failure};
 		logpane_event(lp, ascii, &we);
@@ -323,10 +341,14 @@ void logpane_draw(struct ui *ui, struct logpane *lp, const struct session *s, si
 {
 	if (h < 2 || w < 10)
 		return;
-	char filt[256], head[320];
+	char filt[256], head[400];
 	logpane_filter_name(lp, s, sel, filt, sizeof filt);
-	snprintf(head, sizeof head, " Log: %s%s%s", filt, lp->scroll ? " (scrolled: G follows)" : "",
-		 lp->search ? "" : "");
+	bool polled = false; /* is any log shown here followed by polling? */
+	for (size_t i = 0; lp->polled && i < s->rb->n_logs; i++)
+		polled |= lp->polled[i] && shows(lp, s, sel, i);
+	snprintf(head, sizeof head, " Log: %s%s%s", filt,
+		 polled ? " · polled every few seconds (network mount: no inotify)" : "",
+		 lp->scroll ? " · scrolled (G follows)" : "");
 	ui_text(ui, y, x, w, head, focused ? ROLE_SELECTED : ROLE_HEADING, UI_PAD | UI_ELLIPSIS);
 	bool wide = w >= 70;
 	int tw = 8, cw = w >= 100 ? 27 : (wide ? 20 : 0), thw = wide ? 5 : 0;

@@ -41,6 +41,7 @@ struct logpane {
 	int scroll;             /* rows up from the bottom; 0 = follow */
 	char *search;           /* last search, or NULL */
 	long match;             /* ring position (0 = oldest) of the current match, -1 none */
+	bool *polled;           /* per runbook log: followed by polling (network mount); may be NULL */
 };
 
 void logpane_free(struct logpane *lp);

@@ -106,6 +106,11 @@ json_check 'any("second line from the editor" in n["text"] for n in step("backup
 	|| fail "the editor's note is not in the export"
 quit_ok
 
+# Logs followed by polling (network mounts; forced here) are marked in the log pane.
+tui STEWARD_POLL=1 -- resume "$SID"
+wait_for "polled every few seconds"
+quit_ok
+
 # The home screen: runbooks and resumable sessions; Enter resumes.
 tui -- 
 wait_for "Runbooks (1)"

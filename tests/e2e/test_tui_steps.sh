@@ -5,6 +5,7 @@
 # the same state, and so does a resume after the TUI was killed with SIGKILL.
 . "$(dirname "$0")/lib_tui.sh"
 
+start_session --label "older session"
 start_session --rehearse --label "change 42"
 touch "$LOGS/sitecomp.log"
 tui -- resume "$SID"
@@ -92,8 +93,11 @@ echo "$out" | grep -qF "$(steward_pid)" || fail "the refusal does not name the h
 # SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
 kill -KILL "$(steward_pid)"
 wait_exit
-tui -- resume "$SID"
+# resume without an id: the most recently active unfinished session (this one, though
+# an older session exists).
+tui -- resume
 wait_for "Let the site settle"
+wait_for "change 42"
 wait_line "Detach the database" "✓"
 keys k
 wait_for "DBA on the bridge"

@@ -34,6 +34,18 @@ wait_for "beforemiddleafter"
 screen | grep -qF "TUI test procedure" || fail "the header was cleared by an escape sequence"
 [ "$(tm display -p -t t '#{pane_title}')" != pwned ] || fail "a log line set the window title"
 
+# A 10 MB line: the screen stays responsive and the lines after it still arrive.
+python3 -c 'import sys; sys.stdout.write("huge " + "x" * (10 * 1024 * 1024) + " end\r\n")' >>"$LOGS/sitecomp.log"
+# (an SMS record runs until its trailer: the next line closes the huge one)
+sms_line "closing the huge record" >>"$LOGS/sitecomp.log"
+sms_line "after the huge line" >>"$LOGS/sitecomp.log"
+wait_for "after the huge line" 20
+wait_for "xxxxxxxxxxxxxxxx"
+keys k
+wait_for "step 4 of 6"
+keys j
+wait_for "step 5 of 6"
+
 # A failure signature: shown with its hint, in the status line and the details.
 sms_line "Site shutdown FAILED: access denied" >>"$LOGS/sitecomp.log"
 wait_for "Failure signature seen in sitecomp.log"

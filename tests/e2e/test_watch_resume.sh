@@ -72,6 +72,12 @@ wait_for "$d/w1.out" '"index":0'
 : >"$d/logs/SiteComp.log"
 sms "after truncation" >>"$d/logs/SiteComp.log"
 wait_for "$d/w1.out" '"type":"rotated"'
+# a rollover while watch runs: SMS renames the log to .lo_ and starts a new one
+sms "last line before the rollover" >>"$d/logs/SiteComp.log"
+mv "$d/logs/SiteComp.log" "$d/logs/sitecomp.lo_"
+sms "first line after the rollover" >"$d/logs/SiteComp.log"
+for _ in $(seq 100); do [ "$(grep -c '"type":"rotated"' "$d/w1.out")" -ge 2 ] && break; sleep 0.05; done
+grep -q '"message":"rotated"' "$d/w1.out" || fail "live rollover not followed"
 # delete and recreate
 rm "$d/logs/SiteComp.log"
 sleep 0.2

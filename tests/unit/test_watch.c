@@ -239,9 +239,11 @@ Test(watch, resume_after_crash_between_marker_and_position_counts_once)
 	sfx_append_log(&f, "sitecomp.log", sms("Heartbeat"));
 	run_process(&r);
 	cr_assert_eq(r.s->steps[twice].matched[0], 1);
-	/* as if the process died after the marker event but before the positions event */
-	cr_assert_eq(session_record_positions(r.s, saved, &err), ST_OK);
 	run_close(&r);
+	/* as if the process died after the marker event but before the positions event */
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_record_positions(s, saved, &err), ST_OK);
+	session_close(s);
 	run_open(&r);
 	run_process(&r);
 	cr_assert_eq(r.s->steps[twice].matched[0], 1, "the same line counted twice");
@@ -342,4 +344,25 @@ Test(watch, window_passed_once_a_marker_was_admitted)
 	cr_assert_eq(r.ev.verified, 1);
 	run_close(&r);
 	free(live);
+}
+
+/* A busy log must not add an event per line to the audit trail: read positions are
+ * recorded after a hit, and otherwise at most every few seconds. */
+Test(watch, noise_does_not_flood_the_event_log)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	int64_t seq = r.s->seq;
+	for (int i = 0; i < 20; i++) {
+		sfx_append_log(&f, "sitecomp.log", sms("noise"));
+		run_process(&r);
+	}
+	cr_assert_eq(r.s->seq, seq, "%lld events for 20 noise lines", (long long)(r.s->seq - seq));
+	sfx_advance(&f, 6000);
+	sfx_append_log(&f, "sitecomp.log", sms("noise"));
+	run_process(&r);
+	cr_assert_eq(r.s->seq, seq + 1); /* one positions event once the interval passed */
+	run_close(&r);
 }
