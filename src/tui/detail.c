@@ -61,6 +61,18 @@ static size_t bounded(const char *line)
 	return n;
 }
 
+/* The time the site wrote the line, as written in it; else when steward saw it. */
+static void line_clock(const char *line, int64_t seen_ms, char out[16])
+{
+	struct log_record rec;
+	smslog_parse(line, bounded(line), &rec);
+	if (rec.has_time && strlen(rec.local_time) >= 19)
+		snprintf(out, 16, "%.8s", rec.local_time + 11);
+	else
+		ui_clock(seen_ms, out);
+	log_record_free(&rec);
+}
+
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
 {
 	out[0] = '\0';
@@ -68,15 +80,8 @@ void detail_verified_by(const struct session *s, size_t step, char *out, size_t 
 	if (ss->status != STEP_DONE || ss->completed_by != BY_MARKERS || ss->n_markers == 0)
 		return;
 	const struct sess_marker *m = &ss->markers[ss->n_markers - 1];
-	/* The time the site wrote the line, as written in it; else when steward saw it. */
 	char clock[16];
-	struct log_record rec;
-	smslog_parse(m->line, bounded(m->line), &rec);
-	if (rec.has_time && strlen(rec.local_time) >= 19)
-		snprintf(clock, sizeof clock, "%.8s", rec.local_time + 11);
-	else
-		ui_clock(m->at_ms, clock);
-	log_record_free(&rec);
+	line_clock(m->line, m->at_ms, clock);
 	snprintf(out, outlen, "verified by %s at %s", base_name(m->file), clock);
 }
 
@@ -225,8 +230,8 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 				for (size_t m = 0; seen && m < ss->n_markers; m++)
 					if (ss->markers[m].verify == v && ss->markers[m].expect == e) {
 						char clock[16];
-						ui_clock(ss->markers[m].at_ms, clock);
-						snprintf(at, sizeof at, "  (seen %s)", clock);
+						line_clock(ss->markers[m].line, ss->markers[m].at_ms, clock);
+						snprintf(at, sizeof at, "  (%s)", clock);
 					}
 				char *line = xasprintf("%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "", at);
 				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);

@@ -168,7 +168,7 @@ size_t keymap_help_lines(unsigned scope, bool ascii, char ***lines_out)
 const char *keymap_hints(unsigned scope)
 {
 	if (scope & SCOPE_SESSION)
-		return " Space done  s skip  f fail  n note  u reopen  Tab pane  / search  L logs  ? help  q quit";
+		return " Space done  s skip  f fail  n note  u reopen  ? help  q quit  Tab pane  / search  L logs";
 	if (scope & SCOPE_FORM)
 		return " Up/Down/Tab field  Left/Right choice  Enter next/start  Esc cancel  F1 help";
 	return " j/k select  Tab runbooks/sessions  Enter start/resume  a all  ? help  q quit";
