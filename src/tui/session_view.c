@@ -459,8 +459,7 @@ static void on_event(void *arg, const struct watch_event *ev)
 		char *title = vars_subst(v->s->rb->steps[ev->step].title, &v->s->vars);
 		ui_message(c->ui, ROLE_DONE, "%s %s: %s", c->ui->g.done, title, by[0] ? by : "verified");
 		free(title);
-		if (v->sel == (size_t)ev->step)
-			select_active(v);
+		select_active(v); /* CLI.md: after every completion, the active step is selected */
 		if (c->ui->prompt.open && c->ui->prompt.step == (size_t)ev->step) {
 			/* The logs answered first: an override question or note is moot now. */
 			c->ui->prompt.open = false;
