@@ -163,4 +163,5 @@ void logenc_append_utf8(struct strbuf *out, enum logenc enc, const char *p, size
 		append_utf16le(out, (const unsigned char *)p, n);
 	else
 		append_utf8(out, (const unsigned char *)p, n);
+	sb_append(out, "", 0); /* terminated even when nothing was appended (an empty line) */
 }

@@ -479,3 +479,23 @@ Test(logtail, truncated_and_regrown_past_the_offset)
 	free(p);
 	seen_free(&s);
 }
+
+/* Found by fuzz_logtail: an empty UTF-16 line right after the BOM was handed on without
+ * its terminating NUL (a stale buffer read past its end). */
+Test(logtail, empty_utf16_line_is_terminated)
+{
+	static const char u16[] = "\xFF\xFE\n\0\x7F\x0C";
+	append("e16.log", u16, sizeof u16 - 1);
+	char *p = path_of("e16.log");
+	struct logtail *t = logtail_new();
+	logtail_set_oneshot(t, true);
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	struct seen s = {0};
+	process(t, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[0], "");
+	cr_assert_str_eq(s.lines[1], "\xE0\xB1\xBF"); /* U+0C7F */
+	logtail_free(t);
+	free(p);
+	seen_free(&s);
+}
