@@ -23,6 +23,31 @@ static void md(struct strbuf *out, const char *s)
 	free(c);
 }
 
+/* A code span (log lines, patterns): shown verbatim, so no backslashes needed; the
+ * fence is one backtick longer than the longest run inside (CommonMark). */
+static void md_code(struct strbuf *out, const char *s)
+{
+	char *c = export_clean(s, false);
+	size_t longest = 0, run = 0;
+	for (const char *p = c; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	size_t len = strlen(c);
+	bool pad = len == 0 || c[0] == '`' || c[len - 1] == '`' || c[0] == ' ' || c[len - 1] == ' ';
+	for (size_t i = 0; i <= longest; i++)
+		sb_putc(out, '`');
+	if (pad)
+		sb_putc(out, ' ');
+	sb_puts(out, c);
+	if (pad)
+		sb_putc(out, ' ');
+	for (size_t i = 0; i <= longest; i++)
+		sb_putc(out, '`');
+	free(c);
+}
+
 static void md_time(struct strbuf *out, int64_t ms)
 {
 	char t[32];
@@ -164,15 +189,15 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				const struct sess_marker *m = export_marker(d, i, vb, e);
 				sb_puts(out, "- **");
 				md(out, rs->verify[vb].log);
-				sb_puts(out, rs->verify[vb].expect[e].is_regex ? "** expects regex \"" : "** expects \"");
-				md(out, expect);
-				sb_puts(out, "\" — ");
+				sb_puts(out, rs->verify[vb].expect[e].is_regex ? "** expects regex " : "** expects ");
+				md_code(out, expect);
+				sb_puts(out, " — ");
 				if (m) {
 					sb_puts(out, "seen ");
 					md_time(out, m->at_ms);
-					sb_puts(out, ": \"");
-					md(out, m->line);
-					sb_puts(out, "\" (");
+					sb_puts(out, ": ");
+					md_code(out, m->line);
+					sb_puts(out, " (");
 					md(out, m->file);
 					sb_printf(out, ", offset %llu)\n", (unsigned long long)m->offset);
 				} else {
@@ -185,9 +210,9 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 			const struct sess_failure *fl = &st->failures[k];
 			sb_puts(out, "- **failure signature** seen ");
 			md_time(out, fl->at_ms);
-			sb_puts(out, ": \"");
-			md(out, fl->line);
-			sb_puts(out, "\" (");
+			sb_puts(out, ": ");
+			md_code(out, fl->line);
+			sb_puts(out, " (");
 			md(out, fl->file);
 			sb_puts(out, ")");
 			if (fl->fail < rs->n_fail && rs->fail[fl->fail].hint) {

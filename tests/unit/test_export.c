@@ -235,6 +235,7 @@ Test(export, markdown_is_a_readable_escaped_change_record)
 		  "notes are escaped and kept on one line");
 	cr_assert_null(strstr(text, "<script>"));
 	cr_assert(strstr(text, "Site shutdown complete"));
+	cr_assert(strstr(text, "`Hierarchy Manager <b>ran</b> for ABC`"), "log lines are code spans (shown, not run)");
 	free(text);
 }
 
