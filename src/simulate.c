@@ -34,14 +34,6 @@ char *simulate_asset_dir(void)
 		return is_dir(env) ? xstrdup(env) : NULL;
 	if (is_dir("assets") && access("src/main.c", F_OK) == 0)
 		return xstrdup("assets");
-#ifdef STEWARD_SOURCE_DIR
-	{
-		char *p = xasprintf("%s/assets", STEWARD_SOURCE_DIR);
-		if (is_dir(p))
-			return p;
-		free(p);
-	}
-#endif
 	if (is_dir(STEWARD_ASSET_DIR))
 		return xstrdup(STEWARD_ASSET_DIR);
 	return NULL;
