@@ -65,7 +65,7 @@ static void col(const char *s, int w)
 
 static void print_table(const struct session_summary *rows, size_t n)
 {
-	printf("%-20s  %-24s  %-20s  %-19s  %-7s  %s\n", "ID", "RUNBOOK", "LABEL", "STATUS", "DONE",
+	printf("%-20s  %-24s  %-24s  %-20s  %-7s  %s\n", "ID", "RUNBOOK", "LABEL", "STATUS", "DONE",
 	       "LAST ACTIVITY (UTC)");
 	for (size_t i = 0; i < n; i++) {
 		const struct session_summary *r = &rows[i];
@@ -77,8 +77,8 @@ static void print_table(const struct session_summary *rows, size_t n)
 		last[10] = ' ';
 		col(r->id, 20);
 		col(r->runbook_id, 24);
-		col(r->label ? r->label : "-", 20);
-		col(status, 19);
+		col(r->label ? r->label : "-", 24);
+		col(status, 20);
 		col(done, 7);
 		printf("%s\n", last);
 	}
