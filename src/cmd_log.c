@@ -36,6 +36,7 @@ struct log_view {
 	const char *cur_file;     /* the path of the last line read, per callback */
 	char **files;             /* path read, per file (updated per line) */
 	size_t base;              /* slot of the logtail's file 0 (after the .lo_ pass) */
+	bool problem;             /* a file could not be read */
 	struct strbuf out;
 };
 
@@ -139,9 +140,13 @@ static void on_note(void *ctx, size_t idx, enum logtail_note what, const char *o
 		smslog_asm_idle(v->asms[idx], on_record, &rc);
 		fflush(stdout);
 		break;
-	case LTN_PROBLEM:
-		fprintf(stderr, "steward: %s\n", msg);
+	case LTN_PROBLEM: {
+		char *m = text_sanitize(msg, strlen(msg), 0);
+		fprintf(stderr, "steward: log: %s\n", m);
+		free(m);
+		v->problem = true;
 		break;
+	}
 	case LTN_ROTATED:
 	case LTN_REPLACED:
 	case LTN_TRUNCATED:
@@ -285,5 +290,5 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	sb_free(&v.out);
 	if (rc != ST_OK)
 		return cli_error(rc, "log: %s", err.msg);
-	return ST_OK;
+	return v.problem ? ST_IOERR : ST_OK;
 }

@@ -43,6 +43,12 @@ set +e
 "$STEWARD_BIN" log --nope "$d/SiteComp.log" 2>/dev/null; rc2=$?
 set -e
 [ "$rc" -eq 66 ] || fail "missing file exit $rc"
+mkdir "$d/folder.log"
+set +e
+"$STEWARD_BIN" log "$d/folder.log" 2>"$d/unreadable.err"; rc3=$?
+set -e
+[ "$rc3" -eq 74 ] || fail "unreadable file exit $rc3"
+grep -q "folder.log: cannot be" "$d/unreadable.err" || fail "unreadable file message: $(cat "$d/unreadable.err")"
 [ "$rc2" -eq 64 ] || fail "bad option exit $rc2"
 
 # --follow: appended lines, then a rollover to .lo_ with a last line written just before it
