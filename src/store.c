@@ -52,6 +52,11 @@ static enum st_code db_error(struct store *st, struct st_error *err, const char 
 		return st_set(err, ST_TEMPFAIL,
 			      "database %s is locked by another process (%s): try again in a moment",
 			      st->path, what);
+	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT)
+		return st_set(err, ST_CANTCREATE,
+			      "database %s is damaged or not a steward database (%s: %s) — restore it from a "
+			      "backup, or choose another with --db PATH",
+			      st->path, what, sqlite3_errmsg(st->db));
 	if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_FULL ||
 	    prim == SQLITE_IOERR || prim == SQLITE_PERM)
 		return st_set(err, ST_CANTCREATE,
@@ -367,7 +372,9 @@ static enum st_code open_read(struct store *st, struct st_error *err)
 	int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc != SQLITE_OK || !readable_now(st->db))
-		return st_set(err, ST_CANTCREATE, "cannot read the database %s: %s — check its permissions",
+		return st_set(err, ST_CANTCREATE,
+			      "cannot read the database %s: %s — check that it is a steward database and "
+			      "that you may read it",
 			      st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	return ST_OK;
 }

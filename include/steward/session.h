@@ -29,6 +29,8 @@
  *    been active for that long;
  *  - after a reopen, the first applicable step not done or skipped becomes active when it
  *    comes before the active one (or nothing is active);
+ *  - an override waits like a completion; log evidence (record_marker) completes a
+ *    step whatever its wait, and counts while the step is active or pending;
  *  - a failure signature (session_record_failure) marks its step failed;
  *  - a finished session refuses every transition (ST_INVALID) but still takes notes;
  *  - a not-applicable step refuses everything, notes included (ST_INVALID).

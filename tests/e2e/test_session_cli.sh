@@ -146,6 +146,10 @@ S --db /proc/steward/x.db start "$rb" --detach --var site_code=ABC >out 2>err; c
 has "names the path" err "/proc/steward"
 S --db "$tmp/none/x.db" sessions >out 2>err; check "sessions without a database" 0 $?
 S --db "$tmp/none/x.db" export "$id" >out 2>err; check "export without a database" 66 $?
+head -c 4096 /dev/urandom > garbage.db
+S --db garbage.db sessions >out 2>err; check "sessions on a file that is no database" 73 $?
+S --db garbage.db note "$id" x >out 2>err; check "a writer on a file that is no database" 73 $?
+has "says it is not a steward database" err "not a steward database"
 
 [ "$fails" = 0 ] && echo "session cli: all checks passed"
 exit $((fails > 0))
