@@ -440,6 +440,13 @@ static void main_note(void *ctx, size_t idx, enum logtail_note what, const char 
 	case LTN_FILE_END:
 		flush_log(w, idx, true);
 		smslog_asm_reset(wl->asm_, 0);
+		/* whatever comes next is newer than any marker: the resume guard has done its job
+		 * (a truncated file keeps its identity, so the guard must not outlive this) */
+		memset(&wl->resume, 0, sizeof wl->resume);
+		if (w->m)
+			for (size_t b = 0; b < match_block_count(w->m); b++)
+				if (match_block_log(w->m, b) == idx)
+					w->blocks[b].guard = false;
 		if (w->m) {
 			for (size_t b = 0; b < match_block_count(w->m); b++)
 				if (match_block_log(w->m, b) == idx)

@@ -366,3 +366,43 @@ Test(watch, noise_does_not_flood_the_event_log)
 	cr_assert_eq(r.s->seq, seq + 1); /* one positions event once the interval passed */
 	run_close(&r);
 }
+
+/* The resume guard (markers recorded past the saved position) must not hide lines of the
+ * same file once it was truncated: after that, offsets start again from 0. */
+Test(watch, guard_ends_when_the_file_is_truncated)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("before"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	struct log_position saved[2];
+	for (int l = 0; l < 2; l++) {
+		saved[l] = r.s->logs[l];
+		saved[l].path = xstrdup(saved[l].path);
+	}
+	sfx_append_log(&f, "sitecomp.log", sms("noise noise noise noise noise noise noise noise"));
+	sfx_append_log(&f, "sitecomp.log", sms("noise noise noise noise noise noise noise noise"));
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	run_close(&r);
+	/* a crash between the marker and its positions event: resume from before the marker */
+	struct st_error err = {0};
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_record_positions(s, saved, &err), ST_OK);
+	session_close(s);
+	free(saved[0].path);
+	free(saved[1].path);
+	run_open(&r); /* the guard now covers offsets up to that marker in this file */
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 0);
+	char *live = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(truncate(live, 0), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1, "a line of the truncated file was hidden by the guard");
+	cr_assert_eq(r.ev.verified, 1);
+	run_close(&r);
+	free(live);
+}
