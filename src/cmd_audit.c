@@ -50,7 +50,8 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 	char *id = NULL;
 	struct st_error err = {0};
 	struct store_audit a;
-	if (store_resolve_id(st, argv[optind], &id, &err) != ST_OK ||
+	/* One snapshot: a writer committing meanwhile must not look like tampering. */
+	if (store_snapshot_begin(st, &err) != ST_OK || store_resolve_id(st, argv[optind], &id, &err) != ST_OK ||
 	    store_audit(st, id, &a, NULL, NULL, &err) != ST_OK) {
 		rc = sessutil_fail(&err);
 	} else if (a.intact) {
@@ -61,6 +62,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		rc = cli_error(ST_FAILED, "session %s: tampering found — %s", id, a.problem);
 	}
+	store_snapshot_end(st);
 	free(id);
 	store_close(st);
 	return rc;

@@ -39,12 +39,18 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	struct store *st = NULL;
 	int rc = sessutil_open_store(ctx, STORE_READ, &st);
 	struct session *s = NULL;
-	if (rc == ST_OK)
-		rc = sessutil_open(ctx, st, argv[optind], SESSION_READ, &s);
 	struct strbuf out = STRBUF_INIT;
 	struct st_error err = {0};
+	/* One snapshot for the replay and the events: a writer committing meanwhile
+	 * cannot make the two disagree. */
+	if (rc == ST_OK && store_snapshot_begin(st, &err) != ST_OK)
+		rc = sessutil_fail(&err);
+	if (rc == ST_OK)
+		rc = sessutil_open(ctx, st, argv[optind], SESSION_READ, &s);
 	if (rc == ST_OK && export_session(s, fmt, &out, &err) != ST_OK)
 		rc = sessutil_fail(&err);
+	if (st)
+		store_snapshot_end(st);
 	if (rc == ST_OK && out_path) {
 		mode_t mask = umask(0);
 		umask(mask);

@@ -477,6 +477,13 @@ enum st_code store_commit(struct store *st, struct st_error *err)
 	return rc;
 }
 
+enum st_code store_snapshot_begin(struct store *st, struct st_error *err)
+{
+	return step_once(st, "BEGIN", err, "starting a read");
+}
+
+void store_snapshot_end(struct store *st) { store_rollback(st); }
+
 void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))

@@ -48,6 +48,11 @@ enum st_code store_begin(struct store *st, struct st_error *err);
 enum st_code store_commit(struct store *st, struct st_error *err);
 void store_rollback(struct store *st);
 
+/* A consistent view for readers: everything read between these two sees the database
+ * as it was at the first read, whatever writers commit meanwhile (WAL snapshot). */
+enum st_code store_snapshot_begin(struct store *st, struct st_error *err);
+void store_snapshot_end(struct store *st);
+
 /* The session's fixed identity, written once at start. */
 struct store_session {
 	char *id;
