@@ -652,7 +652,10 @@ void watcher_free(struct watcher *w)
 }
 
 int watcher_fd(const struct watcher *w) { return logtail_fd(w->tail); }
-int watcher_timeout_ms(const struct watcher *w) { return logtail_timeout_ms(w->tail); }
+int watcher_timeout_ms(const struct watcher *w)
+{
+	return w->changed ? 0 : logtail_timeout_ms(w->tail); /* a step change still to apply */
+}
 void watcher_session_changed(struct watcher *w) { w->changed = true; }
 bool watcher_is_polling(const struct watcher *w, size_t log) { return logtail_is_polling(w->tail, log); }
 void watcher_set_line_events(struct watcher *w, bool on) { w->line_events = on; }
