@@ -1,0 +1,137 @@
+/*
+ * store_lock.c — the session lock: one writer per session, recorded as (pid, host,
+ * process start time, since). A holder that is gone — no such pid on this host, or a
+ * pid now owned by a process that started at another time — is taken over.
+ */
+#include <signal.h>
+#include <unistd.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+/* ---------- the session lock ---------- */
+
+long long sq_proc_start_time(long pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Field 2 (comm) may hold spaces and ')'; fields resume after the last ')'.
+	 * starttime is field 22, i.e. the 20th field after it. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return 0;
+	}
+	return strtoll(p + 1, NULL, 10);
+}
+
+
+struct holder {
+	long pid;
+	char *host;
+	long long proc_start;
+	int64_t since_ms;
+};
+
+/* True when the holder is certainly gone: same host, and its pid is free or now
+ * belongs to a process that started at a different time (pid reuse). */
+static bool holder_gone(const struct store *st, const struct holder *h)
+{
+	if (!util_streq(h->host, st->lock_host))
+		return false; /* cannot see another machine's processes */
+	if (h->pid <= 0)
+		return true;
+	if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH)
+		return true;
+	long long start = sq_proc_start_time(h->pid);
+	return start != 0 && h->proc_start != 0 && start != h->proc_start;
+}
+
+enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
+{
+	enum st_code rc = store_begin(st, err);
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms FROM locks WHERE session_id = ?1",
+			       err, &rc);
+	if (!s)
+		goto fail;
+	sq_bind_text(s, 1, sid);
+	struct holder h = {0};
+	bool held = false;
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		held = true;
+		h.pid = (long)sqlite3_column_int64(s, 0);
+		h.host = sq_col_text(s, 1);
+		h.proc_start = sqlite3_column_int64(s, 2);
+		h.since_ms = sqlite3_column_int64(s, 3);
+	} else if (step != SQLITE_DONE) {
+		rc = sq_error(st, err, "reading the session lock");
+	}
+	sq_done(s);
+	if (rc != ST_OK)
+		goto fail;
+	if (held && !holder_gone(st, &h)) {
+		char since[32];
+		util_format_utc_ms(h.since_ms, since);
+		bool self = h.pid == (long)getpid() && util_streq(h.host, st->lock_host);
+		rc = st_set(err, ST_TEMPFAIL,
+			    "session %s is held by %s %ld on %s since %s — wait for it to finish or "
+			    "stop that process",
+			    sid, self ? "this process," : "process", h.pid, h.host ? h.host : "?", since);
+		free(h.host);
+		goto fail;
+	}
+	free(h.host);
+	s = sq_prep(st,
+		 "INSERT OR REPLACE INTO locks (session_id, pid, host, proc_start, since_ms)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5)",
+		 err, &rc);
+	if (!s)
+		goto fail;
+	sq_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
+	sq_bind_text(s, 3, st->lock_host);
+	sqlite3_bind_int64(s, 4, st->lock_start);
+	sqlite3_bind_int64(s, 5, util_now_ms());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_error(st, err, "taking the session lock");
+	sq_done(s);
+	if (rc != ST_OK)
+		goto fail;
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return rc;
+}
+
+void store_unlock(struct store *st, const char *sid)
+{
+	if (!st || !st->writable)
+		return;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM locks WHERE session_id = ?1 AND pid = ?2 AND host = ?3",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sq_bind_text(s, 1, sid);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
+		sq_bind_text(s, 3, st->lock_host);
+		sqlite3_step(s); /* best effort: a lock left behind is stale once we exit */
+	}
+	sqlite3_finalize(s);
+}
