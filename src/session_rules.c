@@ -1,0 +1,385 @@
+/*
+ * session_rules.c — every rule of session.h, in one place: the checks (not applicable,
+ * finished, wrong state, wait, confirm word, required text) and the transitions and
+ * observations built on them. A refusal writes nothing.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_priv.h"
+#include "steward/store.h"
+#include "steward/util.h"
+
+/* ---------- rules ---------- */
+
+static enum st_code check_step(const struct session *s, size_t i, struct st_error *err)
+{
+	if (i >= s->rb->n_steps)
+		return st_set(err, ST_USAGE, "no step number %zu in runbook %s (it has %zu)", i + 1,
+			      s->rb->id, s->rb->n_steps);
+	if (s->steps[i].status == STEP_NA)
+		return st_set(err, ST_INVALID,
+			      "step '%s' does not apply to this session (its `when:` is false) — nothing "
+			      "can be recorded on it", s->rb->steps[i].id);
+	return ST_OK;
+}
+
+static enum st_code check_open(const struct session *s, struct st_error *err)
+{
+	if (s->finished)
+		return st_set(err, ST_INVALID, "session %s is finished — its steps can no longer change", s->id);
+	return ST_OK;
+}
+
+/* The step may be completed (or skipped, failed) from its current status. */
+static enum st_code check_not_closed(const struct session *s, size_t i, const char *verb,
+				     struct st_error *err)
+{
+	const char *id = s->rb->steps[i].id;
+	switch (s->steps[i].status) {
+	case STEP_DONE:
+		return st_set(err, ST_TEMPFAIL, "step '%s' is already done — reopen it (with a reason) to %s it",
+			      id, verb);
+	case STEP_SKIPPED:
+		return st_set(err, ST_TEMPFAIL, "step '%s' was skipped — reopen it (with a reason) to %s it", id,
+			      verb);
+	default:
+		return ST_OK;
+	}
+}
+
+static enum st_code check_wait(const struct session *s, size_t i, int64_t now, struct st_error *err)
+{
+	const struct rb_step *step = &s->rb->steps[i];
+	if (step->wait_s <= 0)
+		return ST_OK;
+	char total[64];
+	duration_format(step->wait_s, total, sizeof total);
+	if (s->steps[i].activated_ms == 0)
+		return st_set(err, ST_TEMPFAIL,
+			      "step '%s' has not started: it needs %s after it becomes active — start it first",
+			      step->id, total);
+	int64_t left = session_wait_remaining_ms(s, i, now);
+	if (left <= 0)
+		return ST_OK;
+	char more[64], since[32];
+	duration_format((long)((left + 999) / 1000), more, sizeof more);
+	util_format_utc_ms(s->steps[i].activated_ms, since);
+	return st_set(err, ST_TEMPFAIL, "step '%s': wait %s more — it needs %s after it became active (%s)",
+		      step->id, more, total, since);
+}
+
+static enum st_code check_confirm(const struct session *s, size_t i, const char *word,
+				  struct st_error *err)
+{
+	const struct rb_step *step = &s->rb->steps[i];
+	if (!step->confirm)
+		return ST_OK;
+	if (sess_blank(word))
+		return st_set(err, ST_TEMPFAIL, "step '%s' needs the confirm word: type %s to complete it",
+			      step->id, step->confirm);
+	/* Surrounding blanks are forgiven; the word itself must match exactly. */
+	while (*word == ' ' || *word == '\t')
+		word++;
+	size_t n = strlen(word);
+	while (n && (word[n - 1] == ' ' || word[n - 1] == '\t' || word[n - 1] == '\n' || word[n - 1] == '\r'))
+		n--;
+	if (n != strlen(step->confirm) || strncmp(word, step->confirm, n) != 0)
+		return st_set(err, ST_TEMPFAIL, "step '%s': wrong confirm word — type %s exactly to complete it",
+			      step->id, step->confirm);
+	return ST_OK;
+}
+
+static enum st_code need_text(const char *text, const char *what, const struct session *s, size_t i,
+			      struct st_error *err)
+{
+	if (sess_blank(text))
+		return st_set(err, ST_USAGE, "%s step '%s' needs %s", what, s->rb->steps[i].id,
+			      strcmp(what, "to fail") == 0 || strcmp(what, "to override") == 0 ? "a note"
+											      : "a reason");
+	return ST_OK;
+}
+
+static enum st_code check_failed(const struct session *s, size_t i, const char *verb, struct st_error *err)
+{
+	if (s->steps[i].status == STEP_FAILED)
+		return st_set(err, ST_TEMPFAIL, "step '%s' failed — reopen it (with a reason) before you %s it",
+			      s->rb->steps[i].id, verb);
+	return ST_OK;
+}
+
+/* ---------- operator transitions ---------- */
+
+int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms)
+{
+	if (step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0)
+		return 0;
+	int64_t wait_ms = (int64_t)s->rb->steps[step].wait_s * 1000;
+	if (s->steps[step].activated_ms == 0)
+		return wait_ms;
+	int64_t left = s->steps[step].activated_ms + wait_ms - now_ms;
+	return left > 0 ? left : 0;
+}
+
+int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
+{
+	if (step >= s->rb->n_steps)
+		return 0;
+	const struct rb_step *st = &s->rb->steps[step];
+	if (vb < st->n_verify && st->verify[vb].since_index >= 0)
+		return s->steps[st->verify[vb].since_index].activated_ms;
+	return s->steps[step].activated_ms;
+}
+
+enum st_code session_complete(struct session *s, size_t step, const char *confirm_word, const char *note,
+			      struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
+		return rc;
+	if (s->rb->steps[step].n_verify > 0)
+		return st_set(err, ST_TEMPFAIL,
+			      "step '%s' completes itself when its log lines are seen — to complete it by "
+			      "hand, use override with a note", s->rb->steps[step].id);
+	if ((rc = check_wait(s, step, util_now_ms(), err)) || (rc = check_confirm(s, step, confirm_word, err)))
+		return rc;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	json_t *d = json_object();
+	if (s->rb->steps[step].confirm)
+		json_object_set_new(d, "confirmed", json_true());
+	if (!sess_blank(note))
+		json_object_set_new(d, "note", sess_jstr(note));
+	rc = sess_emit(s, "step_completed", (long)step, d, err);
+	if (rc == ST_OK)
+		rc = sess_advance(s, false, err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_override(struct session *s, size_t step, const char *note, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = need_text(note, "to override", s, step, err)) ||
+	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
+		return rc;
+	if (s->rb->steps[step].n_verify == 0)
+		return st_set(err, ST_USAGE, "step '%s' has no log verification to override — complete it instead",
+			      s->rb->steps[step].id);
+	if ((rc = check_wait(s, step, util_now_ms(), err)) != ST_OK)
+		return rc;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "step_overridden", (long)step, json_pack("{s:o}", "note", sess_jstr(note)), err);
+	if (rc == ST_OK)
+		rc = sess_advance(s, false, err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_skip(struct session *s, size_t step, const char *reason, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = need_text(reason, "to skip", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
+		return rc;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "step_skipped", (long)step, json_pack("{s:o}", "reason", sess_jstr(reason)), err);
+	if (rc == ST_OK)
+		rc = sess_advance(s, false, err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_fail(struct session *s, size_t step, const char *note, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = need_text(note, "to fail", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
+		return rc;
+	if (s->steps[step].status == STEP_FAILED)
+		return st_set(err, ST_TEMPFAIL, "step '%s' is already marked failed", s->rb->steps[step].id);
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "step_failed", (long)step, json_pack("{s:o}", "note", sess_jstr(note)), err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_reopen(struct session *s, size_t step, const char *reason, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = need_text(reason, "to reopen", s, step, err)))
+		return rc;
+	enum step_status st = s->steps[step].status;
+	if (st != STEP_DONE && st != STEP_SKIPPED && st != STEP_FAILED)
+		return st_set(err, ST_TEMPFAIL, "step '%s' is %s — only a done, skipped or failed step can be reopened",
+			      s->rb->steps[step].id, step_status_name(st));
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "step_reopened", (long)step, json_pack("{s:o}", "reason", sess_jstr(reason)), err);
+	if (rc == ST_OK)
+		rc = sess_advance(s, true, err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_activate(struct session *s, size_t step, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = check_not_closed(s, step, "start", err)) || (rc = check_failed(s, step, "start", err)))
+		return rc;
+	if (s->steps[step].status == STEP_ACTIVE)
+		return ST_OK;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_activate(s, step, "out-of-order", err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_note(struct session *s, long step, const char *text, struct st_error *err)
+{
+	enum st_code rc;
+	if (step >= 0 && (rc = check_step(s, (size_t)step, err)) != ST_OK)
+		return rc;
+	if (sess_blank(text))
+		return st_set(err, ST_USAGE, "a note needs some text");
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "note_added", step, json_pack("{s:o}", "text", sess_jstr(text)), err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_tick(struct session *s, size_t step, size_t item, bool ticked, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)))
+		return rc;
+	if (item >= s->rb->steps[step].n_checklist)
+		return st_set(err, ST_USAGE, "step '%s' has no checklist item %zu", s->rb->steps[step].id, item + 1);
+	if (s->steps[step].ticked[item] == ticked)
+		return ST_OK;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	rc = sess_emit(s, "checklist_ticked", (long)step,
+		  json_pack("{s:I, s:b, s:o}", "item", (json_int_t)item, "ticked", ticked, "text",
+			    sess_jstr(s->rb->steps[step].checklist[item])),
+		  err);
+	return sess_tx_end(s, rc, err);
+}
+
+/* ---------- observations (the watch engine) ---------- */
+
+static bool all_verified(const struct session *s, size_t i)
+{
+	const struct rb_step *step = &s->rb->steps[i];
+	for (size_t vb = 0; vb < step->n_verify; vb++)
+		if (s->steps[i].matched[vb] < step->verify[vb].n_expect)
+			return false;
+	return step->n_verify > 0;
+}
+
+static enum st_code check_observable(const struct session *s, size_t i, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, i, err)) || (rc = check_open(s, err)))
+		return rc;
+	enum step_status st = s->steps[i].status;
+	if (st != STEP_ACTIVE && st != STEP_PENDING)
+		return st_set(err, ST_TEMPFAIL, "step '%s' is %s: log lines no longer count for it",
+			      s->rb->steps[i].id, step_status_name(st));
+	return ST_OK;
+}
+
+enum st_code session_record_marker(struct session *s, size_t step, size_t verify, size_t expect,
+				   const char *file, uint64_t offset, const char *line, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_observable(s, step, err)) != ST_OK)
+		return rc;
+	const struct rb_step *rs = &s->rb->steps[step];
+	if (verify >= rs->n_verify || expect >= rs->verify[verify].n_expect)
+		return st_set(err, ST_SOFTWARE, "step '%s' has no expect %zu in verify block %zu", rs->id, expect,
+			      verify);
+	size_t matched = s->steps[step].matched[verify];
+	if (expect < matched)
+		return ST_OK; /* seen again after a restart: already recorded */
+	if (expect > matched)
+		return st_set(err, ST_SOFTWARE,
+			      "step '%s': expect %zu of verify block %zu recorded before expect %zu", rs->id,
+			      expect, verify, matched);
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	const struct rb_verify *vb = &rs->verify[verify];
+	char *expect_text = vars_subst(vb->expect[expect].text, &s->vars);
+	rc = sess_emit(s, "marker_seen", (long)step,
+		  json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:I}", "verify", (json_int_t)verify, "expect",
+			    (json_int_t)expect, "log", vb->log, "pattern", sess_jstr(expect_text), "line", sess_jstr(line),
+			    "file", sess_jstr(file), "offset", (json_int_t)offset),
+		  err);
+	free(expect_text);
+	if (rc == ST_OK && all_verified(s, step)) {
+		rc = sess_emit(s, "step_verified", (long)step, json_object(), err);
+		if (rc == ST_OK)
+			rc = sess_advance(s, false, err);
+	}
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_record_failure(struct session *s, size_t step, size_t fail, const char *file,
+				    uint64_t offset, const char *line, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)))
+		return rc;
+	const struct rb_step *rs = &s->rb->steps[step];
+	enum step_status st = s->steps[step].status;
+	if (st == STEP_DONE || st == STEP_SKIPPED)
+		return st_set(err, ST_TEMPFAIL, "step '%s' is %s: log lines no longer count for it", rs->id,
+			      step_status_name(st));
+	if (fail >= rs->n_fail)
+		return st_set(err, ST_SOFTWARE, "step '%s' has no failure signature %zu", rs->id, fail);
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	char *hint = vars_subst(rs->fail[fail].hint, &s->vars);
+	rc = sess_emit(s, "failure_seen", (long)step,
+		  json_pack("{s:I, s:s, s:o, s:o, s:o, s:I}", "fail", (json_int_t)fail, "log", rs->fail[fail].log,
+			    "hint", sess_jstr(hint), "line", sess_jstr(line), "file", sess_jstr(file), "offset",
+			    (json_int_t)offset),
+		  err);
+	free(hint);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_record_rotation(struct session *s, size_t log, const char *old_file,
+				     const char *new_file, struct st_error *err)
+{
+	if (log >= s->rb->n_logs)
+		return st_set(err, ST_SOFTWARE, "runbook %s has no log %zu", s->rb->id, log);
+	enum st_code rc = sess_tx_begin(s, err);
+	if (rc != ST_OK)
+		return rc;
+	rc = sess_emit(s, "log_rotated", -1,
+		  json_pack("{s:s, s:o, s:o}", "log", s->rb->logs[log].name, "old_file", sess_jstr(old_file),
+			    "new_file", sess_jstr(new_file)),
+		  err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_record_positions(struct session *s, const struct log_position *pos,
+				      struct st_error *err)
+{
+	enum st_code rc = sess_tx_begin(s, err);
+	if (rc != ST_OK)
+		return rc;
+	json_t *arr = json_array();
+	for (size_t l = 0; l < s->rb->n_logs; l++)
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
+						     "path", sess_jstr(pos[l].path), "dev", (json_int_t)pos[l].dev,
+						     "ino", (json_int_t)pos[l].ino, "offset",
+						     (json_int_t)pos[l].offset));
+	rc = sess_emit(s, "positions_saved", -1, json_pack("{s:o}", "logs", arr), err);
+	return sess_tx_end(s, rc, err);
+}
