@@ -37,6 +37,7 @@ struct log_view {
 	char **files;             /* path read, per file (updated per line) */
 	size_t base;              /* slot of the logtail's file 0 (after the .lo_ pass) */
 	bool problem;             /* a file could not be read */
+	bool color;               /* a terminal without NO_COLOR: errors red, warnings yellow (CMTrace) */
 	struct strbuf out;
 };
 
@@ -90,6 +91,13 @@ static void print_columns(struct log_view *v, const char *name, const struct log
 		sb_puts(o, "        ");
 	sb_puts(o, r->severity == SEV_ERROR ? "E " : r->severity == SEV_WARNING ? "W " : "  ");
 	text_sanitize_sb(o, r->text, strlen(r->text), 0);
+	if (v->color && r->severity != SEV_INFO) {
+		/* the line's own text is sanitized; only these SGR codes reach the terminal */
+		fputs(r->severity == SEV_ERROR ? "\033[1;31m" : "\033[33m", stdout);
+		fwrite(o->data, 1, o->len, stdout);
+		fputs("\033[0m\n", stdout);
+		return;
+	}
 	sb_putc(o, '\n');
 	fwrite(o->data, 1, o->len, stdout);
 }
@@ -228,6 +236,8 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	v.names = xcalloc(cap, sizeof *v.names);
 	v.files = xcalloc(cap, sizeof *v.files);
 	v.many = n_paths > 1;
+	const char *no_color = getenv("NO_COLOR");
+	v.color = !v.json && isatty(STDOUT_FILENO) && !(no_color && *no_color);
 	char **los = xcalloc(n_paths, sizeof *los);
 	struct logtail *pre = logtail_new();
 	logtail_set_oneshot(pre, true);
