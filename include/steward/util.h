@@ -74,7 +74,7 @@ int util_mkdir_p(const char *path, unsigned mode);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *in, size_t n, char *out);
-/* SHA-256 (libcrypto) of data, as 64 lowercase hex chars + NUL. */
+/* SHA-256 (libsodium) of data, as 64 lowercase hex chars + NUL. */
 void util_sha256_hex(const void *data, size_t n, char out[65]);
 
 bool util_streq(const char *a, const char *b); /* NULL-safe */
