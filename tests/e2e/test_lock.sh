@@ -4,7 +4,8 @@
 # the holder (pid, host, since); the readers (`sessions`, `export`, `audit`) still
 # work; once the holder is killed with SIGKILL its lock is stale and the next writer
 # succeeds. The holder is `steward note` kept inside its lock by the test hook
-# $STEWARD_TEST_HOLD_MS. Also: a read-only database still serves the readers.
+# $STEWARD_TEST_HOLD_MS, then `steward watch`. Also: a read-only database still serves
+# the readers.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,6 +54,21 @@ kill -9 "$holder"; wait "$holder" 2>/dev/null; holder=
 "$bin" export "$id" >out 2>err
 has "the note after takeover is recorded" out "after the holder died"
 if grep -qF "held for a while" out; then echo "FAIL: the killed holder's note was recorded"; fails=$((fails+1)); fi
+
+# The same with a real holder: `steward watch` keeps the session while it follows the logs.
+"$bin" watch "$id" >watch.out 2>watch.err &
+holder=$!
+held=no
+for _ in $(seq 1 200); do
+	"$bin" note "$id" probe >/dev/null 2>probe.err
+	if [ $? = 75 ]; then held=yes; break; fi
+	sleep 0.05
+done
+[ "$held" = yes ] || { echo "FAIL: watch never held the lock"; cat probe.err watch.err; fails=$((fails+1)); }
+has "names the watch process" probe.err "process $holder on"
+"$bin" export "$id" >out 2>err; check "export while watch holds it" 0 $?
+kill -9 "$holder"; wait "$holder" 2>/dev/null; holder=
+"$bin" note "$id" "after watch was killed" 2>err; check "stale watch lock taken over" 0 $?
 
 # A read-only database: readers work, writers get 73 naming the path.
 if [ "$(id -u)" != 0 ]; then

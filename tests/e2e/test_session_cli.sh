@@ -30,6 +30,9 @@ S start "$rb" --detach --var site_code=ABC --var nosuch=1 >out 2>err; check "sta
 S start "$rb" --detach --var site_code=ABC --log nosuch=/x >out 2>err; check "start with an unknown --log" 64 $?
 S start "$rb" --detach --var site_code=ABC --logs "$tmp/nowhere" >out 2>err; check "start with a missing --logs folder" 66 $?
 S start no-such-runbook --detach >out 2>err; check "start an unknown runbook" 66 $?
+printf 'runbook: 1\nid: bad\ntitle: x\nversion: "1"\nphases: []\n' > bad.yaml
+S start bad.yaml --detach >out 2>err; check "start an invalid runbook" 65 $?
+has "says what is wrong, where" err "bad.yaml:5:"
 mkdir logs
 id=$(S start "$rb" --detach --var site_code=ABC --logs logs --label "CHG-42 | night" --operator bob 2>err)
 check "start --detach" 0 $?
