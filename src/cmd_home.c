@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "cmd_sessutil.h"
 #include "steward/cli.h"
 #include "steward/store.h"
 #include "steward/tui.h"
@@ -16,10 +17,9 @@ int cmd_home(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != ST_OK)
 		return rc;
 	struct store *st = NULL;
-	struct st_error err = {0};
-	enum st_code sc = store_open(ctx->db_path, STORE_WRITE, &st, &err);
-	if (sc != ST_OK)
-		return cli_error(sc, "%s", err.msg);
+	rc = sessutil_open_store(ctx, STORE_WRITE, &st);
+	if (rc != ST_OK)
+		return rc;
 	rc = tui_home(ctx, st);
 	store_close(st);
 	return rc;

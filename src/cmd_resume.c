@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_sessutil.h"
 #include "steward/cli.h"
 #include "steward/session.h"
 #include "steward/store.h"
@@ -33,14 +34,14 @@ int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != ST_OK)
 		return rc;
 	struct store *st = NULL;
-	struct st_error err = {0};
-	enum st_code sc = store_open(ctx->db_path, STORE_WRITE, &st, &err);
-	if (sc != ST_OK)
-		return cli_error(sc, "%s", err.msg);
+	rc = sessutil_open_store(ctx, STORE_WRITE, &st);
+	if (rc != ST_OK)
+		return rc;
+	/* Same opening as every writer verb: the lock, the actor (operator, host), and a
+	 * note on stderr when the runbook file changed (the screen says so too). */
 	struct session *s = NULL;
-	sc = session_open(st, id, SESSION_WRITE, &s, &err);
-	if (sc != ST_OK) {
-		rc = cli_error(sc, "%s", err.msg);
+	rc = sessutil_open(ctx, st, id, SESSION_WRITE, &s);
+	if (rc != ST_OK) {
 		store_close(st);
 		return rc;
 	}

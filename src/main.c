@@ -150,27 +150,6 @@ static void default_runbook_dirs(struct cli_ctx *ctx)
 		free(user);
 }
 
-static char *default_operator(void)
-{
-	const char *env = getenv("STEWARD_OPERATOR");
-	if (env && *env)
-		return xstrdup(env);
-	struct passwd *pw = getpwuid(geteuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		return xstrdup(pw->pw_name);
-	const char *user = getenv("USER");
-	return xstrdup(user && *user ? user : "unknown");
-}
-
-static char *host_name(void)
-{
-	char buf[HOST_NAME_MAX + 1];
-	if (gethostname(buf, sizeof buf) != 0)
-		return xstrdup("unknown");
-	buf[sizeof buf - 1] = '\0';
-	return xstrdup(buf);
-}
-
 static void ctx_free(struct cli_ctx *ctx)
 {
 	free(ctx->db_path);
@@ -223,8 +202,8 @@ int main(int argc, char **argv)
 		ctx.db_path = default_db_path();
 	if (ctx.n_runbook_dirs == 0)
 		default_runbook_dirs(&ctx);
-	ctx.op = default_operator();
-	ctx.host = host_name();
+	ctx.op = util_default_operator();
+	ctx.host = util_host_name();
 
 	if (optind >= argc) {
 		rc = cmd_home(&ctx, 0, NULL);

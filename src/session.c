@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,28 +22,6 @@
 #include "steward/util.h"
 
 /* ---------- opening, creating, listing ---------- */
-
-static char *default_operator(void)
-{
-	const char *env = getenv("STEWARD_OPERATOR");
-	if (env && *env)
-		return xstrdup(env);
-	struct passwd *pw = getpwuid(geteuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		return xstrdup(pw->pw_name);
-	const char *user = getenv("USER");
-	return xstrdup(user && *user ? user : "unknown");
-}
-
-static char *default_host(void)
-{
-	char buf[HOST_NAME_MAX + 1];
-	if (gethostname(buf, sizeof buf) != 0)
-		return xstrdup("unknown");
-	buf[sizeof buf - 1] = '\0';
-	return xstrdup(buf);
-}
-
 
 void session_set_actor(struct session *s, const char *op, const char *host)
 {
@@ -91,8 +68,8 @@ static struct session *session_alloc(struct store *st, const char *id)
 	s->id = xstrdup(id);
 	s->store = st;
 	s->active = -1;
-	s->actor_op = default_operator();
-	s->actor_host = default_host();
+	s->actor_op = util_default_operator();
+	s->actor_host = util_host_name();
 	return s;
 }
 
@@ -263,8 +240,8 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 	char *rb_path = rb->path ? realpath(rb->path, NULL) : NULL;
 	if (!rb_path)
 		rb_path = xstrdup(rb->path ? rb->path : "");
-	char *op = p->op && *p->op ? sess_utf8_clean(p->op) : default_operator();
-	char *host = default_host();
+	char *op = p->op && *p->op ? sess_utf8_clean(p->op) : util_default_operator();
+	char *host = util_host_name();
 	struct store_session row = {
 		.label = p->label && *p->label ? sess_utf8_clean(p->label) : NULL, .op = op, .host = host,
 		.rehearsal = p->rehearsal, .runbook_id = rb->id, .runbook_title = rb->title,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,27 @@ void util_sha256_hex(const void *data, size_t n, char out[65])
 		util_fatal("libsodium could not initialise (needed for SHA-256)");
 	crypto_hash_sha256(md, data, (unsigned long long)n);
 	util_hex(md, sizeof md, out);
+}
+
+char *util_default_operator(void)
+{
+	const char *env = getenv("STEWARD_OPERATOR");
+	if (env && *env)
+		return xstrdup(env);
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		return xstrdup(pw->pw_name);
+	const char *user = getenv("USER");
+	return xstrdup(user && *user ? user : "unknown");
+}
+
+char *util_host_name(void)
+{
+	char buf[HOST_NAME_MAX + 1];
+	if (gethostname(buf, sizeof buf) != 0)
+		return xstrdup("unknown");
+	buf[sizeof buf - 1] = '\0';
+	return xstrdup(buf);
 }
 
 bool util_streq(const char *a, const char *b)

@@ -77,6 +77,12 @@ void util_hex(const unsigned char *in, size_t n, char *out);
 /* SHA-256 (libsodium) of data, as 64 lowercase hex chars + NUL. */
 void util_sha256_hex(const void *data, size_t n, char out[65]);
 
+/* The operator recorded on events when none is given: $STEWARD_OPERATOR, else the
+ * login name, else $USER, else "unknown" (CLI.md, Operator identity). Caller frees. */
+char *util_default_operator(void);
+/* This machine's host name ("unknown" when it cannot be read). Caller frees. */
+char *util_host_name(void);
+
 bool util_streq(const char *a, const char *b); /* NULL-safe */
 bool util_has_suffix(const char *s, const char *suffix);
 
