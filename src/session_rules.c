@@ -96,9 +96,10 @@ static enum st_code need_text(const char *text, const char *what, const struct s
 			      struct st_error *err)
 {
 	if (sess_blank(text))
-		return st_set(err, ST_USAGE, "%s step '%s' needs %s", what, s->rb->steps[i].id,
-			      strcmp(what, "to fail") == 0 || strcmp(what, "to override") == 0 ? "a note"
-											      : "a reason");
+		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, what,
+			      strcmp(what, "failing it") == 0 || strcmp(what, "overriding its verification") == 0
+				      ? "a note"
+				      : "a reason");
 	return ST_OK;
 }
 
@@ -163,7 +164,7 @@ enum st_code session_override(struct session *s, size_t step, const char *note, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "to override", s, step, err)) ||
+	    (rc = need_text(note, "overriding its verification", s, step, err)) ||
 	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
 		return rc;
 	if (s->rb->steps[step].n_verify == 0)
@@ -183,7 +184,7 @@ enum st_code session_skip(struct session *s, size_t step, const char *reason, st
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "to skip", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
+	    (rc = need_text(reason, "skipping it", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
 		return rc;
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
@@ -197,7 +198,7 @@ enum st_code session_fail(struct session *s, size_t step, const char *note, stru
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "to fail", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
+	    (rc = need_text(note, "failing it", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
 		return rc;
 	if (s->steps[step].status == STEP_FAILED)
 		return st_set(err, ST_TEMPFAIL, "step '%s' is already marked failed", s->rb->steps[step].id);
@@ -211,7 +212,7 @@ enum st_code session_reopen(struct session *s, size_t step, const char *reason, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "to reopen", s, step, err)))
+	    (rc = need_text(reason, "reopening it", s, step, err)))
 		return rc;
 	enum step_status st = s->steps[step].status;
 	if (st != STEP_DONE && st != STEP_SKIPPED && st != STEP_FAILED)

@@ -191,6 +191,7 @@ Test(session, skip_needs_a_reason)
 	struct session *s = sfx_open(&f);
 	cr_assert_eq(session_skip(s, BACKUP, NULL, &err), ST_USAGE);
 	cr_assert_eq(session_skip(s, BACKUP, "", &err), ST_USAGE);
+	cr_assert(strstr(err.msg, "skipping it needs a reason") != NULL, "message: %s", err.msg);
 	cr_assert_eq(session_skip(s, BACKUP, "backed up yesterday", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(s->steps[BACKUP].status, STEP_SKIPPED);
 	cr_assert_eq(s->active, STOP_SITE);
