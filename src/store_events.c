@@ -36,8 +36,8 @@ enum st_code store_insert_session(struct store *st, const struct store_session *
 	sqlite3_stmt *s = sq_prep(st,
 			       "INSERT INTO sessions (id, label, operator, host, rehearsal, started_ms,"
 			       " runbook_id, runbook_title, runbook_version, runbook_path, runbook_sha256,"
-			       " runbook_text, last_activity_ms)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6)",
+			       " last_activity_ms)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?6)",
 			       err, &rc);
 	if (!s)
 		return rc;
@@ -52,12 +52,22 @@ enum st_code store_insert_session(struct store *st, const struct store_session *
 	sq_bind_text(s, 9, r->runbook_version);
 	sq_bind_text(s, 10, r->runbook_path);
 	sq_bind_text(s, 11, r->runbook_sha256);
-	sqlite3_bind_blob(s, 12, r->runbook_text, (int)r->runbook_text_len, SQLITE_TRANSIENT);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_CONSTRAINT || (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CONSTRAINT)
 		rc = st_set(err, ST_TEMPFAIL, "session id %s is taken", r->id);
 	else if (step != SQLITE_DONE)
 		rc = sq_error(st, err, "creating the session");
+	sq_done(s);
+	if (rc != ST_OK)
+		return rc;
+	/* The caller's transaction makes the two rows one act. */
+	s = sq_prep(st, "INSERT INTO session_runbooks (session_id, text) VALUES (?1, ?2)", err, &rc);
+	if (!s)
+		return rc;
+	sq_bind_text(s, 1, r->id);
+	sqlite3_bind_blob(s, 2, r->runbook_text, (int)r->runbook_text_len, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_error(st, err, "storing the session's runbook");
 	sq_done(s);
 	return rc;
 }
@@ -71,8 +81,9 @@ enum st_code store_read_session(struct store *st, const char *id, struct store_s
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
 			       "SELECT id, label, operator, host, rehearsal, started_ms, runbook_id,"
-			       " runbook_title, runbook_version, runbook_path, runbook_sha256, runbook_text"
-			       " FROM sessions WHERE id = ?1",
+			       " runbook_title, runbook_version, runbook_path, runbook_sha256, r.text"
+			       " FROM sessions LEFT JOIN session_runbooks r ON r.session_id = sessions.id"
+			       " WHERE id = ?1",
 			       err, &rc);
 	if (!s)
 		return rc;

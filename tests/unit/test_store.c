@@ -99,7 +99,9 @@ Test(store, events_refuse_update_and_delete)
 	cr_assert(strstr(msg, "append-only"), "%s", msg);
 	sqlite3_free(msg);
 	cr_assert_neq(sqlite3_exec(db, "DELETE FROM events WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "UPDATE sessions SET runbook_text = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_neq(sqlite3_exec(db, "UPDATE sessions SET runbook_sha256 = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_neq(sqlite3_exec(db, "UPDATE session_runbooks SET text = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_neq(sqlite3_exec(db, "DELETE FROM session_runbooks", NULL, NULL, NULL), SQLITE_OK);
 	cr_assert_neq(sqlite3_exec(db, "DELETE FROM sessions", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
@@ -167,8 +169,8 @@ Test(store, reordered_events_break_the_chain)
 
 Test(store, swapped_runbook_text_is_noticed)
 {
-	sfx_sql(&f, "DROP TRIGGER sessions_identity_fixed;"
-		    "UPDATE sessions SET runbook_text = CAST(replace(CAST(runbook_text AS TEXT), 'Tidy up', 'Tidy') AS BLOB);");
+	sfx_sql(&f, "DROP TRIGGER session_runbooks_fixed;"
+		    "UPDATE session_runbooks SET text = CAST(replace(CAST(text AS TEXT), 'Tidy up', 'Tidy') AS BLOB);");
 	struct store_audit a = audit_now();
 	cr_assert_not(a.intact);
 	cr_assert_eq(a.bad_seq, 1);
