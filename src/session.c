@@ -340,3 +340,15 @@ enum st_code session_list(struct store *st, bool include_finished, struct sessio
 	*n = count;
 	return ST_OK;
 }
+
+void session_defer_checkpoints(struct session *s)
+{
+	if (s->writable)
+		store_defer_checkpoints(s->store);
+}
+
+void session_checkpoint_idle(struct session *s)
+{
+	if (s->writable)
+		store_checkpoint_idle(s->store);
+}

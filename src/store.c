@@ -340,6 +340,35 @@ static enum st_code open_read(struct store *st, struct st_error *err)
 	return ST_OK;
 }
 
+#define STORE_CHECKPOINT_FRAMES 1000 /* SQLite's own wal_autocheckpoint default */
+
+static int count_wal_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct store *)ctx)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+void store_defer_checkpoints(struct store *st)
+{
+	if (!st->writable || st->defer_checkpoints)
+		return;
+	/* Installing a WAL hook replaces SQLite's automatic checkpointer. */
+	sqlite3_wal_hook(st->db, count_wal_frames, st);
+	st->defer_checkpoints = true;
+}
+
+void store_checkpoint_idle(struct store *st)
+{
+	if (!st->defer_checkpoints || st->wal_frames < STORE_CHECKPOINT_FRAMES)
+		return;
+	/* PASSIVE never waits for readers; what it cannot copy now is copied next time. */
+	/* The count is refreshed by the next commit: a partial checkpoint is retried then. */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	st->wal_frames = 0;
+}
+
 static enum st_code open_write(struct store *st, struct st_error *err)
 {
 	enum st_code rc = prepare_file(st->path, err);

@@ -37,6 +37,8 @@ struct store {
 	int schema; /* user_version as found (readers may see 0: no tables yet) */
 	char *lock_host;
 	long long lock_start; /* this process's start time (Linux /proc), 0 unknown */
+	bool defer_checkpoints; /* store_defer_checkpoints(): no checkpoint inside COMMIT */
+	int wal_frames;         /* frames in the WAL after the last commit (deferred mode) */
 };
 
 /* statement helpers (store.c) */

@@ -622,6 +622,9 @@ enum st_code watcher_new(struct session *s, struct watcher **out, struct st_erro
 	}
 	w->changed = true;
 	w->last_save_ms = util_now_ms(); /* the positions just loaded are the saved ones */
+	/* A marker is reported after its durable commit; a WAL checkpoint inside that
+	 * commit would delay the report, so checkpoints run after reporting (below). */
+	session_defer_checkpoints(s);
 	*out = w;
 	return ST_OK;
 }
@@ -694,5 +697,6 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 	}
 	w->cb = NULL;
 	w->cbctx = NULL;
+	session_checkpoint_idle(w->s); /* every event of this round has been reported */
 	return rc;
 }

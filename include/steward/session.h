@@ -228,6 +228,11 @@ enum st_code session_record_rotation(struct session *s, size_t log, const char *
 enum st_code session_record_positions(struct session *s, const struct log_position *pos,
 				      struct st_error *err);
 
+/* For the watch engine: commits stop checkpointing the WAL (see store_defer_checkpoints);
+ * session_checkpoint_idle() does it once the caller's output is out. */
+void session_defer_checkpoints(struct session *s);
+void session_checkpoint_idle(struct session *s);
+
 /* Counts for progress bars: done-or-skipped and applicable steps. */
 void session_progress(const struct session *s, int *done, int *applicable);
 

@@ -44,6 +44,16 @@ void store_set_durable(struct store *st, bool durable);
 void store_set_busy_timeout(struct store *st, int ms);
 
 /* Transactions: BEGIN IMMEDIATE ... COMMIT. Appends and projection writes go inside one. */
+/*
+ * Latency-sensitive writers (watch): by default SQLite checkpoints the WAL inside the
+ * COMMIT that crosses 1,000 frames, which makes that one commit many times slower.
+ * After store_defer_checkpoints(), commits never checkpoint; the caller runs
+ * store_checkpoint_idle() once its output is out, which checkpoints (PASSIVE) when the
+ * WAL has grown past that size. Durability is the same either way.
+ */
+void store_defer_checkpoints(struct store *st);
+void store_checkpoint_idle(struct store *st);
+
 enum st_code store_begin(struct store *st, struct st_error *err);
 enum st_code store_commit(struct store *st, struct st_error *err);
 void store_rollback(struct store *st);
