@@ -8,6 +8,9 @@ rc=0
 for b in bench/bench_*.sh; do
 	[ -e "$b" ] || continue
 	echo "== $b"
+	# Flush what the previous benchmark wrote (1 GiB backlogs): its writeback would
+	# otherwise land in this one's fsyncs.
+	sync
 	if ! STEWARD_BIN="$PWD/steward" bash "$b" 2>&1 | tee "bench/out/$(basename "$b" .sh).txt"; then
 		rc=1
 	fi
