@@ -116,12 +116,6 @@ static char *default_db_path(void)
 	return xasprintf("%s/.local/state/steward/steward.db", home);
 }
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void add_dir(struct cli_ctx *ctx, char *dir)
 {
 	ctx->runbook_dirs = xreallocarray(ctx->runbook_dirs, ctx->n_runbook_dirs + 1, sizeof(char *));
@@ -133,9 +127,9 @@ static void add_dir(struct cli_ctx *ctx, char *dir)
  * error) — then $XDG_CONFIG_HOME/steward/runbooks; missing folders are skipped. */
 static void default_runbook_dirs(struct cli_ctx *ctx)
 {
-	if (is_dir("runbooks") && access("src/main.c", F_OK) == 0)
+	if (util_is_dir("runbooks") && access("src/main.c", F_OK) == 0)
 		add_dir(ctx, xstrdup("runbooks"));
-	else if (is_dir(STEWARD_RUNBOOK_DIR))
+	else if (util_is_dir(STEWARD_RUNBOOK_DIR))
 		add_dir(ctx, xstrdup(STEWARD_RUNBOOK_DIR));
 	const char *cfg = getenv("XDG_CONFIG_HOME");
 	char *user = (cfg && *cfg == '/') ? xasprintf("%s/steward/runbooks", cfg) : NULL;
@@ -144,7 +138,7 @@ static void default_runbook_dirs(struct cli_ctx *ctx)
 		if (home && *home)
 			user = xasprintf("%s/.config/steward/runbooks", home);
 	}
-	if (user && is_dir(user))
+	if (user && util_is_dir(user))
 		add_dir(ctx, user);
 	else
 		free(user);
@@ -180,7 +174,7 @@ int main(int argc, char **argv)
 			ctx.db_path = xstrdup(optarg);
 			break;
 		case 'r':
-			if (!is_dir(optarg)) {
+			if (!util_is_dir(optarg)) {
 				rc = cli_error(ST_NOTFOUND, "--runbooks %s: no such folder", optarg);
 				goto out;
 			}

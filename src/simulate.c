@@ -21,20 +21,14 @@
 
 #define BASE_DELAY_MS 150.0
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 char *simulate_asset_dir(void)
 {
 	const char *env = getenv("STEWARD_ASSETS");
 	if (env && *env)
-		return is_dir(env) ? xstrdup(env) : NULL;
-	if (is_dir("assets") && access("src/main.c", F_OK) == 0)
+		return util_is_dir(env) ? xstrdup(env) : NULL;
+	if (util_is_dir("assets") && access("src/main.c", F_OK) == 0)
 		return xstrdup("assets");
-	if (is_dir(STEWARD_ASSET_DIR))
+	if (util_is_dir(STEWARD_ASSET_DIR))
 		return xstrdup(STEWARD_ASSET_DIR);
 	return NULL;
 }

@@ -277,6 +277,12 @@ int util_write_file_atomic(const char *path, const char *data, size_t len, unsig
 	return rc;
 }
 
+bool util_is_dir(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int util_mkdir_p(const char *path, unsigned mode)
 {
 	char *p = xstrdup(path);

@@ -69,6 +69,8 @@ bool util_parse_utc_ms(const char *s, int64_t *ms);
 char *util_read_file(const char *path, size_t *len_out);
 /* Writes data atomically to path (mkstemp in the same folder + fsync + rename). 0 or -1/errno. */
 int util_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
+/* True when path names a folder (following links); NULL-safe. */
+bool util_is_dir(const char *path);
 /* mkdir -p with the given mode for each created component. 0 or -1/errno. */
 int util_mkdir_p(const char *path, unsigned mode);
 
