@@ -281,10 +281,22 @@ static size_t piece_len(const struct reader *r, size_t pos)
 			n -= 2;
 		return n;
 	}
-	for (size_t k = 0; k < 3; k++) { /* back up to a character start */
+	if (pos + n < r->len) {
+		for (size_t k = 0; k < 3; k++) { /* back up to a character start */
+			unsigned char b = (unsigned char)r->buf[pos + n - k];
+			if ((b & 0xC0) != 0x80)
+				return n - k;
+		}
+		return n;
+	}
+	/* The cut is at the end of what was read: the byte after it is not known (and
+	 * lies past the buffer), so judge by the last character's lead byte instead. */
+	for (size_t k = 1; k <= 3; k++) {
 		unsigned char b = (unsigned char)r->buf[pos + n - k];
-		if ((b & 0xC0) != 0x80)
-			return n - k;
+		if ((b & 0xC0) == 0x80)
+			continue;
+		size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		return need > k ? n - k : n;
 	}
 	return n;
 }

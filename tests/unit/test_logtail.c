@@ -414,6 +414,56 @@ Test(logtail, long_line_split_in_pieces)
 	seen_free(&s);
 }
 
+/* Regression: a piece ending exactly at the end of the 256 KiB read buffer looked at the
+ * byte after it (heap overflow, seen by ASan in the TUI's "huge line" e2e test). Two-byte
+ * characters make every cut also check that no character is split. */
+Test(logtail, line_longer_than_the_read_buffer_in_whole_characters)
+{
+	size_t chars = 2 * 1024 * 1024 / 2 + 1; /* 2 MiB of "é" plus one: 32 pieces and a bit */
+	size_t n = chars * 2;
+	char *big = malloc(n + 1);
+	for (size_t i = 0; i < chars; i++) {
+		big[2 * i] = (char)0xC3;
+		big[2 * i + 1] = (char)0xA9;
+	}
+	big[n] = '\n';
+	append("huge.log", big, n + 1);
+	appends("huge.log", "after\n");
+	char *p = path_of("huge.log");
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_BEGIN, NULL, 0);
+	size_t total = 0, pieces = 0;
+	bool done = false;
+	for (int round = 0; round < 64 && !done; round++) {
+		struct seen s = {0};
+		process(t, &s);
+		for (size_t i = 0; i < s.n; i++) {
+			if (strcmp(s.lines[i], "after") == 0) {
+				done = true;
+				continue;
+			}
+			size_t len = strlen(s.lines[i]);
+			cr_assert_leq(len, LOGTAIL_MAX_LINE);
+			cr_assert_eq(len % 2, 0, "piece %zu cuts a character (%zu bytes)", pieces, len);
+			for (size_t k = 0; k < len; k += 2)
+				cr_assert(s.lines[i][k] == (char)0xC3 && s.lines[i][k + 1] == (char)0xA9,
+					  "piece %zu byte %zu", pieces, k);
+			total += len;
+			pieces++;
+		}
+		size_t got = s.n;
+		seen_free(&s);
+		if (got == 0)
+			break;
+	}
+	cr_assert(done, "the line after the huge one arrives");
+	cr_assert_eq(total, n, "every byte delivered once");
+	cr_assert_gt(pieces, 16);
+	logtail_free(t);
+	free(p);
+	free(big);
+}
+
 Test(logtail, stop_keeps_position_after_the_line)
 {
 	appends("a.log", "1\n2\n3\n");
