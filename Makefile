@@ -4,7 +4,7 @@
 #   make check           build and run every test (unit, e2e); SANITIZE=1 for ASan+UBSan
 #   make demo            a rehearsal of sms2003-sp2-upgrade with simulated site logs
 #   make bench           every benchmark, each beside its baseline
-#   make fuzz FUZZ=NAME FUZZ_SECONDS=N   run one libFuzzer target (clang)
+#   make fuzz FUZZ=NAME FUZZ_SECONDS=N [FUZZ_MAX_LEN=N FUZZ_ARGS=...]   one libFuzzer target (clang)
 #   make install / uninstall   (PREFIX, DESTDIR)
 #   make deps            install the Debian packages the build and tests need
 
@@ -122,6 +122,9 @@ bench: deps-check steward
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources.
 FUZZ         ?= runbook
 FUZZ_SECONDS ?= 60
+# logtail needs inputs past its 256 KiB read buffer: FUZZ_MAX_LEN=700000 -len_control=0
+FUZZ_MAX_LEN ?= 65536
+FUZZ_ARGS    ?=
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build/fuzz
 fuzz-build: $(FUZZ_BUILD)/fuzz_$(FUZZ)
@@ -132,7 +135,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(CONFIG_H)
 		-o $@ $< $(CORE_SRC) $(CORE_LIBS)
 fuzz: deps-check $(FUZZ_BUILD)/fuzz_$(FUZZ)
 	@mkdir -p build/fuzz/corpus-$(FUZZ)
-	$(FUZZ_BUILD)/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	$(FUZZ_BUILD)/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) $(FUZZ_ARGS) \
 		build/fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
 cppcheck:
