@@ -3,6 +3,7 @@
  * Invariant: logenc_append_utf8 always appends valid UTF-8 with no NUL byte.
  */
 #include "steward/logenc.h"
+#include "steward/text.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -83,29 +84,11 @@ bool logenc_is_clean_utf8(const char *s, size_t n)
 	return true;
 }
 
+/* UTF-8 encoding is text.c's (text_encode): one encoder for the project. */
 static void put_cp(struct strbuf *out, uint32_t cp)
 {
 	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp, n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	sb_append(out, b, n);
+	sb_append(out, b, text_encode(cp, b));
 }
 
 static void append_utf8(struct strbuf *out, const unsigned char *p, size_t n)

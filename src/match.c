@@ -45,6 +45,20 @@ struct match_step {
 
 /* ---- literal extraction from an ERE (conservative: NULL when unsure) ------------ */
 
+/* p points at '[': returns the bracket expression's closing ']' (a ']' right after '['
+ * or "[^" is a member, not the end), or the terminating NUL when it is unclosed. */
+static const char *skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']')
+		p++;
+	return p;
+}
+
 char *match_regex_literal(const char *ere)
 {
 	struct strbuf run = STRBUF_INIT, best = STRBUF_INIT;
@@ -56,14 +70,8 @@ char *match_regex_literal(const char *ere)
 			p++;
 			continue;
 		}
-		if (*p == '[') { /* skip a bracket expression */
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
+		if (*p == '[') {
+			p = skip_bracket(p);
 			if (!*p)
 				break;
 			continue;
@@ -96,13 +104,7 @@ char *match_regex_literal(const char *ere)
 		}
 		if (c == '[') {
 			END_RUN();
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
+			p = skip_bracket(p);
 			if (!*p)
 				break;
 			continue;
