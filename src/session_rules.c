@@ -294,8 +294,9 @@ static enum st_code check_observable(const struct session *s, size_t i, struct s
 	return ST_OK;
 }
 
-enum st_code session_record_marker(struct session *s, size_t step, size_t verify, size_t expect,
-				   const char *file, uint64_t offset, const char *line, struct st_error *err)
+/* One marker, inside the caller's transaction. *taken says whether an event was written. */
+static enum st_code emit_marker(struct session *s, size_t step, size_t verify, size_t expect, const char *file,
+				uint64_t offset, const char *line, struct st_error *err)
 {
 	enum st_code rc;
 	if ((rc = check_observable(s, step, err)) != ST_OK)
@@ -311,8 +312,6 @@ enum st_code session_record_marker(struct session *s, size_t step, size_t verify
 		return st_set(err, ST_SOFTWARE,
 			      "step '%s': expect %zu of verify block %zu recorded before expect %zu", rs->id,
 			      expect, verify, matched);
-	if ((rc = sess_tx_begin(s, err)) != ST_OK)
-		return rc;
 	const struct rb_verify *vb = &rs->verify[verify];
 	char *expect_text = vars_subst(vb->expect[expect].text, &s->vars);
 	rc = sess_emit(s, "marker_seen", (long)step,
@@ -326,11 +325,12 @@ enum st_code session_record_marker(struct session *s, size_t step, size_t verify
 		if (rc == ST_OK)
 			rc = sess_advance(s, false, err);
 	}
-	return sess_tx_end(s, rc, err);
+	return rc;
 }
 
-enum st_code session_record_failure(struct session *s, size_t step, size_t fail, const char *file,
-				    uint64_t offset, const char *line, struct st_error *err)
+/* One failure signature, inside the caller's transaction. */
+static enum st_code emit_failure(struct session *s, size_t step, size_t fail, const char *file, uint64_t offset,
+				 const char *line, struct st_error *err)
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)))
@@ -342,8 +342,6 @@ enum st_code session_record_failure(struct session *s, size_t step, size_t fail,
 			      step_status_name(st));
 	if (fail >= rs->n_fail)
 		return st_set(err, ST_SOFTWARE, "step '%s' has no failure signature %zu", rs->id, fail);
-	if ((rc = sess_tx_begin(s, err)) != ST_OK)
-		return rc;
 	char *hint = vars_subst(rs->fail[fail].hint, &s->vars);
 	rc = sess_emit(s, "failure_seen", (long)step,
 		  json_pack("{s:I, s:s, s:o, s:o, s:o, s:I}", "fail", (json_int_t)fail, "log", rs->fail[fail].log,
@@ -351,7 +349,67 @@ enum st_code session_record_failure(struct session *s, size_t step, size_t fail,
 			    (json_int_t)offset),
 		  err);
 	free(hint);
-	return sess_tx_end(s, rc, err);
+	return rc;
+}
+
+static enum st_code emit_positions(struct session *s, const struct log_position *pos, struct st_error *err)
+{
+	json_t *arr = json_array();
+	for (size_t l = 0; l < s->rb->n_logs; l++)
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
+						     "path", sess_jstr(pos[l].path), "dev", (json_int_t)pos[l].dev,
+						     "ino", (json_int_t)pos[l].ino, "offset",
+						     (json_int_t)pos[l].offset));
+	return sess_emit(s, "positions_saved", -1, json_pack("{s:o}", "logs", arr), err);
+}
+
+enum st_code session_record_line(struct session *s, size_t step, const struct sess_observation *obs, size_t n,
+				 const char *file, uint64_t offset, const char *line,
+				 const struct log_position *pos, size_t *n_taken, struct st_error *err)
+{
+	*n_taken = 0;
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)))
+		return rc;
+	if ((rc = sess_tx_begin(s, err)) != ST_OK)
+		return rc;
+	size_t taken = 0;
+	for (; taken < n && rc == ST_OK; taken++) {
+		const struct sess_observation *o = &obs[taken];
+		if (o->failure) {
+			rc = emit_failure(s, step, o->fail, file, offset, line, err);
+		} else {
+			if (taken > 0 && s->steps[step].status == STEP_FAILED)
+				break; /* a failure signature on this line failed the step first */
+			rc = emit_marker(s, step, o->verify, o->expect, file, offset, line, err);
+			if (rc == ST_OK && s->steps[step].status == STEP_DONE) {
+				taken++; /* verified: the rest of the line no longer counts for it */
+				break;
+			}
+		}
+	}
+	if (rc == ST_OK && pos)
+		rc = emit_positions(s, pos, err);
+	rc = sess_tx_end(s, rc, err);
+	if (rc == ST_OK)
+		*n_taken = taken;
+	return rc;
+}
+
+enum st_code session_record_marker(struct session *s, size_t step, size_t verify, size_t expect,
+				   const char *file, uint64_t offset, const char *line, struct st_error *err)
+{
+	struct sess_observation o = {.verify = verify, .expect = expect};
+	size_t taken;
+	return session_record_line(s, step, &o, 1, file, offset, line, NULL, &taken, err);
+}
+
+enum st_code session_record_failure(struct session *s, size_t step, size_t fail, const char *file,
+				    uint64_t offset, const char *line, struct st_error *err)
+{
+	struct sess_observation o = {.failure = true, .fail = fail};
+	size_t taken;
+	return session_record_line(s, step, &o, 1, file, offset, line, NULL, &taken, err);
 }
 
 enum st_code session_record_rotation(struct session *s, size_t log, const char *old_file,
@@ -375,12 +433,5 @@ enum st_code session_record_positions(struct session *s, const struct log_positi
 	enum st_code rc = sess_tx_begin(s, err);
 	if (rc != ST_OK)
 		return rc;
-	json_t *arr = json_array();
-	for (size_t l = 0; l < s->rb->n_logs; l++)
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
-						     "path", sess_jstr(pos[l].path), "dev", (json_int_t)pos[l].dev,
-						     "ino", (json_int_t)pos[l].ino, "offset",
-						     (json_int_t)pos[l].offset));
-	rc = sess_emit(s, "positions_saved", -1, json_pack("{s:o}", "logs", arr), err);
-	return sess_tx_end(s, rc, err);
+	return sess_tx_end(s, emit_positions(s, pos, err), err);
 }

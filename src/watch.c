@@ -7,11 +7,11 @@
  *    failure signatures' window at its own activation;
  *  - a window is a position (dev, ino, offset): a record counts when it comes from that
  *    file at or past the offset, or from a later file (one read after that file ended);
- *  - every hit is recorded (session_record_marker/failure, one durable event) before it
- *    is reported, and the read position just past it is saved right after, so a crash
- *    between the two can at most re-read that one record — which the resume guard (the
- *    block's last recorded marker) and the session's own idempotence keep from counting
- *    twice;
+ *  - every record's hits are recorded before they are reported, in one durable commit
+ *    with the read position just past the record (session_record_line), so a crash
+ *    cannot lose a hit or leave it to be counted again; the resume guard (the block's
+ *    last recorded marker) still covers positions saved by older versions, which came
+ *    in a second commit;
  *  - a saved position never passes a line the assembler still holds;
  *  - lines written while a since: step was active but already read (the watcher followed
  *    the earlier step) are re-scanned once for the since: blocks when the step activates.
@@ -261,11 +261,18 @@ static void emit_event(struct watcher *w, const struct watch_event *ev)
 		w->cb(w->cbctx, ev);
 }
 
-static enum st_code save_positions(struct watcher *w, size_t hit_log, const struct log_record *rec,
-				   const struct feed *fd)
+/*
+ * The read positions to record: hit_log's just past rec (when rec is given), the others
+ * where the reader is, held back to the first line an assembler still holds. Returns
+ * whether they differ from the last recorded ones; *out (n_logs entries) is then owned by
+ * the caller, and the watcher counts them as recorded once the caller commits them.
+ */
+static bool positions_to_save(struct watcher *w, size_t hit_log, const struct log_record *rec,
+			      const struct feed *fd, struct log_position **out, struct logtail_pos **cur_out)
 {
 	struct session *s = w->s;
 	struct log_position *pos = xcalloc(w->n_logs + 1, sizeof *pos);
+	struct logtail_pos *cur = xcalloc(w->n_logs + 1, sizeof *cur);
 	bool changed = false;
 	for (size_t l = 0; l < w->n_logs; l++) {
 		struct logtail_pos p;
@@ -279,51 +286,84 @@ static enum st_code save_positions(struct watcher *w, size_t hit_log, const stru
 				p.offset = held;
 		}
 		pos[l] = (struct log_position){.path = s->logs[l].path, .dev = p.dev, .ino = p.ino, .offset = p.offset};
-		if (memcmp(&p, &w->logs[l].saved, sizeof p) != 0) {
-			changed = true;
-			w->logs[l].saved = p;
-		}
+		cur[l] = p;
+		changed |= memcmp(&p, &w->logs[l].saved, sizeof p) != 0;
 	}
-	enum st_code rc = ST_OK;
-	if (changed) {
-		rc = session_record_positions(s, pos, w->err);
-		w->last_save_ms = util_now_ms();
+	if (!changed) {
+		free(pos);
+		free(cur);
+		pos = NULL;
+		cur = NULL;
 	}
+	*out = pos;
+	*cur_out = cur;
+	return changed;
+}
+
+/* The positions in cur were committed. */
+static void positions_saved(struct watcher *w, const struct logtail_pos *cur)
+{
+	for (size_t l = 0; l < w->n_logs; l++)
+		w->logs[l].saved = cur[l];
+	w->last_save_ms = util_now_ms();
+}
+
+static enum st_code save_positions(struct watcher *w)
+{
+	struct log_position *pos;
+	struct logtail_pos *cur;
+	if (!positions_to_save(w, (size_t)-1, NULL, NULL, &pos, &cur))
+		return ST_OK;
+	enum st_code rc = session_record_positions(w->s, pos, w->err);
+	if (rc == ST_OK)
+		positions_saved(w, cur);
 	free(pos);
+	free(cur);
 	return rc;
 }
 
+/*
+ * Records what one record proved and, in the same commit, the read position just past
+ * it (not during a re-scan, which reads behind the reader); then reports it.
+ */
 static void handle_hits(struct watcher *w, struct feed *fd, const struct log_record *rec,
 			const struct match_hit *hits, size_t n)
 {
 	struct session *s = w->s;
 	size_t step = (size_t)w->step;
 	const struct rb_step *rs = &s->rb->steps[step];
-	for (size_t i = 0; i < n && w->rc == ST_OK; i++) {
+	struct sess_observation obs[MAX_HITS];
+	for (size_t i = 0; i < n; i++)
+		obs[i] = (struct sess_observation){.failure = hits[i].kind != MATCH_EXPECT, .verify = hits[i].block,
+						   .expect = hits[i].expect, .fail = hits[i].fail};
+	struct log_position *pos = NULL;
+	struct logtail_pos *cur = NULL;
+	if (!fd->rescan)
+		positions_to_save(w, fd->log, rec, fd, &pos, &cur);
+	size_t taken = 0;
+	w->rc = session_record_line(s, step, obs, n, fd->file, rec->offset, rec->raw, pos, &taken, w->err);
+	if (w->rc == ST_OK && cur)
+		positions_saved(w, cur);
+	free(pos);
+	free(cur);
+	for (size_t i = 0; i < taken && w->rc == ST_OK; i++) {
 		const struct match_hit *h = &hits[i];
 		struct watch_event ev = {.log = fd->log, .step = (long)step, .rec = rec, .file = fd->file,
 					 .offset = rec->offset};
 		if (h->kind == MATCH_EXPECT) {
-			w->rc = session_record_marker(s, step, h->block, h->expect, fd->file, rec->offset, rec->raw,
-						      w->err);
-			if (w->rc != ST_OK)
-				break;
 			ev.type = WEV_MARKER;
 			ev.verify = h->block;
 			ev.expect = h->expect;
 			ev.log = rs->verify[h->block].log_index;
 			ev.pattern = match_expect_text(w->m, h->block, h->expect);
 			emit_event(w, &ev);
-			if (s->steps[step].status == STEP_DONE && s->steps[step].completed_by == BY_MARKERS) {
+			if (s->steps[step].status == STEP_DONE && s->steps[step].completed_by == BY_MARKERS &&
+			    i + 1 == taken) {
 				struct watch_event v = {.type = WEV_STEP_VERIFIED, .log = fd->log, .step = (long)step};
 				emit_event(w, &v);
-				w->changed = true;
-				break; /* the next step's windows start at its activation */
+				w->changed = true; /* the next step's windows start at its activation */
 			}
 		} else {
-			w->rc = session_record_failure(s, step, h->fail, fd->file, rec->offset, rec->raw, w->err);
-			if (w->rc != ST_OK)
-				break;
 			w->failure_seen = true;
 			ev.type = WEV_FAILURE;
 			ev.log = rs->fail[h->fail].log_index;
@@ -332,8 +372,6 @@ static void handle_hits(struct watcher *w, struct feed *fd, const struct log_rec
 			w->changed = true;
 		}
 	}
-	if (w->rc == ST_OK && !fd->rescan)
-		w->rc = save_positions(w, fd->log, rec, fd);
 }
 
 static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struct logtail_pos *stop);
@@ -634,7 +672,7 @@ enum st_code watcher_save_positions(struct watcher *w, struct st_error *err)
 	if (w->s->finished || !w->s->writable)
 		return ST_OK;
 	w->err = err;
-	return save_positions(w, (size_t)-1, NULL, NULL);
+	return save_positions(w);
 }
 
 void watcher_free(struct watcher *w)
@@ -690,7 +728,7 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 		 * grow the audit trail by an event per line; a crash re-reads at most that much,
 		 * which the markers' order and the resume guard make harmless). */
 		if (rc == ST_OK && util_now_ms() - w->last_save_ms >= SAVE_EVERY_MS)
-			rc = save_positions(w, (size_t)-1, NULL, NULL);
+			rc = save_positions(w);
 		/* a step change stopped the reading mid-way: go on with the new step's matching */
 		if (!w->changed || w->s->finished)
 			break;

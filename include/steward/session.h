@@ -222,6 +222,24 @@ enum st_code session_record_marker(struct session *s, size_t step, size_t verify
 				   struct st_error *err);
 enum st_code session_record_failure(struct session *s, size_t step, size_t fail, const char *file,
 				    uint64_t offset, const char *line, struct st_error *err);
+
+/* What one log line proved: an expect entry (verify, expect) or a failure signature. */
+struct sess_observation {
+	bool failure;
+	size_t verify, expect; /* expect entry */
+	size_t fail;           /* failure signature */
+};
+/*
+ * Records everything one log line proved, in order, and (pos not NULL) the read
+ * positions just past that line, in ONE durable commit: a crash can then neither lose
+ * an observation whose line was already passed nor leave one to be counted again, and a
+ * marker costs one fsync, not two. Stops after the observation that verified the step
+ * (the rest of the line no longer counts for it); *n_taken says how many were taken.
+ * All or nothing: on an error nothing is recorded.
+ */
+enum st_code session_record_line(struct session *s, size_t step, const struct sess_observation *obs, size_t n,
+				 const char *file, uint64_t offset, const char *line,
+				 const struct log_position *pos, size_t *n_taken, struct st_error *err);
 enum st_code session_record_rotation(struct session *s, size_t log, const char *old_file,
 				     const char *new_file, struct st_error *err);
 /* Saves the read positions (a batch: one event for any number of logs). */

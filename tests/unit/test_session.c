@@ -339,6 +339,48 @@ Test(session, failure_signature_marks_the_step_failed)
 	sfx_assert_projection(&f);
 }
 
+Test(session, a_line_records_its_observations_and_position_in_one_commit)
+{
+	struct session *s = sfx_open(&f);
+	walk_to_check_logs(s);
+	char path[] = "/x/sitecomp.log";
+	struct log_position pos[2] = {{.path = path, .dev = 1, .ino = 2, .offset = 500}, {0}};
+	size_t taken = 99;
+	/* all or nothing: a bad observation after a good one records neither, nor the position */
+	struct sess_observation bad[2] = {{.verify = 0, .expect = 0}, {.verify = 7, .expect = 0}};
+	int64_t seq = s->seq;
+	cr_assert_eq(session_record_line(s, CHECK_LOGS, bad, 2, "sitecomp.log", 0, "x", pos, &taken, &err),
+		     ST_SOFTWARE);
+	cr_assert_eq(taken, 0);
+	cr_assert_eq(s->seq, seq);
+	cr_assert_eq(s->steps[CHECK_LOGS].matched[0], 0);
+	cr_assert_neq(s->logs[0].offset, 500);
+	cr_assert(s->writable);
+	session_close(s);
+	s = sfx_open(&f);
+	cr_assert_eq(s->seq, seq, "nothing of the refused line reached the store");
+	/* one line satisfying both entries of the sitecomp block, with the position past it */
+	pos[0].offset = 120;
+	struct sess_observation two[2] = {{.verify = 0, .expect = 0}, {.verify = 0, .expect = 1}};
+	cr_assert_eq(session_record_line(s, CHECK_LOGS, two, 2, "sitecomp.log", 80, "both", pos, &taken, &err), ST_OK,
+		     "%s", err.msg);
+	cr_assert_eq(taken, 2);
+	cr_assert_eq(s->seq, seq + 3, "two markers and the positions");
+	cr_assert_eq(s->steps[CHECK_LOGS].matched[0], 2);
+	cr_assert_eq(s->logs[0].offset, 120);
+	/* a failure signature and a marker on the same line: the failure wins, the marker is
+	 * not an error (it used to end the watch with "log lines no longer count") */
+	struct sess_observation both[2] = {{.failure = true, .fail = 0}, {.verify = 1, .expect = 0}};
+	cr_assert_eq(session_record_line(s, CHECK_LOGS, both, 2, "sitecomp.log", 200, "Setup failed, Hierarchy Manager",
+					 NULL, &taken, &err),
+		     ST_OK, "%s", err.msg);
+	cr_assert_eq(taken, 1);
+	cr_assert_eq(s->steps[CHECK_LOGS].status, STEP_FAILED);
+	cr_assert_eq(s->steps[CHECK_LOGS].matched[1], 0);
+	session_close(s);
+	sfx_assert_projection(&f);
+}
+
 Test(session, finishing_is_an_event_and_closes_the_session)
 {
 	struct session *s = sfx_open(&f);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sessfix.h"
@@ -153,6 +154,44 @@ Test(watch, failure_signature_raises_its_hint)
 	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
 	run_process(&r);
 	cr_assert_eq(r.ev.markers, 0);
+	run_close(&r);
+}
+
+/* A line matching a failure signature and an expect entry: the step fails, the watch
+ * goes on (it used to stop with "log lines no longer count for it"). */
+Test(watch, a_line_with_a_failure_and_a_marker_fails_the_step)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	sfx_append_log(&f, "sitecomp.log", sms("Setup failed for site ABC: Processing site shutdown transaction"));
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.ev.failures, 1);
+	cr_assert_eq(r.ev.markers, 0);
+	cr_assert_eq(r.s->steps[first].status, STEP_FAILED);
+	run_close(&r);
+	sfx_assert_projection(&f);
+}
+
+/* The read position just past a marker's line is in the marker's own commit. */
+Test(watch, a_markers_read_position_is_recorded_with_it)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	int64_t seq = r.s->seq;
+	const char *line = sms("Processing site shutdown transaction");
+	sfx_append_log(&f, "sitecomp.log", line);
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 1);
+	cr_assert_eq(r.s->seq, seq + 2, "the marker and the positions");
+	struct stat st;
+	char *path = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(stat(path, &st), 0);
+	free(path);
+	cr_assert_eq(r.s->logs[0].offset, (uint64_t)st.st_size);
 	run_close(&r);
 }
 
