@@ -22,7 +22,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wold-style-definition -Wvla -Wnull-dereference \
            -Wimplicit-fallthrough -Wundef -Wcast-qual -Wwrite-strings
-CORE_PKGS := sqlite3 yaml-0.1 libsodium jansson
+CORE_PKGS := sqlite3 yaml-0.1 libmd jansson
 TUI_PKGS  := ncursesw
 TEST_PKGS := criterion
 
@@ -163,7 +163,7 @@ clean:
 	rm -rf build steward
 
 # Debian packages for build, tests, demo, fuzzing and benchmarks.
-DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libsodium-dev \
+DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libmd-dev \
             libjansson-dev libcriterion-dev sqlite3 tmux clang libclang-rt-14-dev valgrind \
             hyperfine python3 procps
 deps:

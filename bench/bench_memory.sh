@@ -4,6 +4,8 @@
 # /tmp) which it must scan for its markers, then keeps following; side by side with
 # `tail -F` on the same three files, and with a backlog ten times smaller to show the
 # peak is flat in the backlog size. Target: flat, and within 2x of tail -F.
+# A second baseline, bench/sqlite_floor.c, is the least a durable SQLite recorder
+# costs (open a database, commit one row): what the required library takes by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEWARD_BIN=${STEWARD_BIN:-$PWD/steward}
@@ -14,6 +16,7 @@ M1="Processing site shutdown transaction"
 M2="Site shutdown complete"
 M3="Installation successful"
 mkdir -p "$d/rb"
+${CC:-cc} -O2 -std=c17 -o "$d/sqlite_floor" bench/sqlite_floor.c $(pkg-config --cflags --libs sqlite3)
 cat >"$d/rb/bench-memory.yaml" <<YAML
 runbook: 1
 id: bench-memory
@@ -99,13 +102,17 @@ for name, backlog in (("small", os.path.join(d, "small.log")), ("big", os.path.j
     dt = time.time() - t0
     assert out.count(b'"type":"marker"') == 9, out[-2000:]
     tkb, tanon, _ = peak_kb(["tail", "-F"] + files, 2)
-    results[name] = (kb, anon, tkb, tanon, os.path.getsize(backlog) / 1048576, dt)
+    fkb, fanon, _ = peak_kb([os.path.join(d, "sqlite_floor"), os.path.join(d, name + "-floor.db")], 5,
+                            until=b"ready")
+    results[name] = (kb, anon, tkb, tanon, os.path.getsize(backlog) / 1048576, dt, fkb, fanon)
 print("peak memory following three logs with a backlog each (MiB):")
 for name in ("small", "big"):
-    kb, anon, tkb, tanon, mib, dt = results[name]
+    kb, anon, tkb, tanon, mib, dt, fkb, fanon = results[name]
     print("  backlog %6.0f MiB x 3 (scanned in %.1f s):" % (mib, dt))
     print("    peak RSS      : steward watch %5.1f   tail -F %5.1f   ratio %.2fx" % (kb / 1024, tkb / 1024, kb / tkb))
     print("    peak anon mem : steward watch %5.1f   tail -F %5.1f   ratio %.2fx" % (anon / 1024, tanon / 1024, anon / max(tanon, 1)))
+    print("    SQLite alone (open, one durable commit): RSS %5.1f = %.2fx tail -F; steward watch = %.2fx of it"
+          % (fkb / 1024, fkb / tkb, kb / fkb))
 big, small = results["big"], results["small"]
 print("  flat in the backlog size: peak RSS big/small = %.2f, anon big/small = %.2f (target ~1)"
       % (big[0] / small[0], big[1] / max(small[1], 1)))

@@ -28,7 +28,9 @@
 #include "steward/logenc.h"
 #include "steward/util.h"
 
-#define READ_CAP (256u * 1024u)
+/* Room for a held partial line (under LOGTAIL_MAX_LINE) and as much again to read into:
+ * larger buffers did not scan a backlog faster, and each followed file may hold one. */
+#define READ_CAP (2u * LOGTAIL_MAX_LINE)
 #define POLL_MS 500      /* CMTrace's default update interval */
 #define SAFETY_MS 2000   /* re-check even with inotify (queue overflow, missed events) */
 
@@ -161,8 +163,6 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 	r->len = 0;
 	r->enc_known = false;
 	r->sig_len = 0;
-	if (!r->buf)
-		r->buf = xmalloc(READ_CAP);
 	return 0;
 }
 
@@ -312,6 +312,8 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 		return true;
 	struct stat st;
 	uint64_t fsize = fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (!r->buf)
+		r->buf = xmalloc(READ_CAP);
 	for (;;) {
 		ssize_t got = 0;
 		if (r->len < READ_CAP) {
@@ -367,8 +369,15 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 		}
 		if (stop)
 			return false;
-		if (eof)
+		if (eof) {
+			/* Nothing held: the buffer goes back until the file grows, so the files
+			 * followed at once do not each keep one (peak memory is one buffer). */
+			if (r->len == 0) {
+				free(r->buf);
+				r->buf = NULL;
+			}
 			return true;
+		}
 	}
 }
 
