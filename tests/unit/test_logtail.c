@@ -414,7 +414,7 @@ Test(logtail, long_line_split_in_pieces)
 	seen_free(&s);
 }
 
-/* Regression: a piece ending exactly at the end of the 256 KiB read buffer looked at the
+/* Regression: a piece ending exactly at the end of the read buffer (then 256 KiB) looked at the
  * byte after it (heap overflow, seen by ASan in the TUI's "huge line" e2e test). Two-byte
  * characters make every cut also check that no character is split. */
 Test(logtail, line_longer_than_the_read_buffer_in_whole_characters)
