@@ -294,7 +294,7 @@ static enum st_code check_observable(const struct session *s, size_t i, struct s
 	return ST_OK;
 }
 
-/* One marker, inside the caller's transaction. *taken says whether an event was written. */
+/* One marker, inside the caller's transaction (nothing is written when it was seen already). */
 static enum st_code emit_marker(struct session *s, size_t step, size_t verify, size_t expect, const char *file,
 				uint64_t offset, const char *line, struct st_error *err)
 {
