@@ -38,13 +38,21 @@ int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, e
 	enum st_code rc = session_open(st, id, mode, s, &err);
 	if (rc != ST_OK)
 		return sessutil_fail(&err);
-	if (mode == SESSION_WRITE) {
+	if (mode != SESSION_READ) {
 		if ((*s)->runbook_changed)
 			fprintf(stderr,
 				"steward: note: the runbook file %s changed or is gone since session %s started — "
 				"continuing on the stored version\n",
 				(*s)->runbook_path, (*s)->id);
 		session_set_actor(*s, ctx->op, ctx->host);
+		if ((*s)->taken_over_host)
+			fprintf(stderr, "steward: note: took session %s over from process %ld on %s\n", (*s)->id,
+				(*s)->taken_over_pid, (*s)->taken_over_host);
+		if ((rc = session_record_take_over(*s, &err)) != ST_OK) {
+			session_close(*s);
+			*s = NULL;
+			return sessutil_fail(&err);
+		}
 		hold_for_tests();
 	}
 	return ST_OK;

@@ -31,7 +31,7 @@ static const struct verb verbs[] = {
 	 "start RUNBOOK [--var NAME=VALUE]... [--logs DIR] [--log NAME=PATH]... [--label TEXT] "
 	 "[--operator NAME] [--rehearse] [--detach]",
 	 "create a session (and open it in the TUI)"},
-	{"resume", cmd_resume, "resume [SESSION]", "open the TUI on a session"},
+	{"resume", cmd_resume, "resume [SESSION] [--take-over]", "open the TUI on a session"},
 	{"sessions", cmd_sessions, "sessions [--all] [--json]", "list sessions"},
 	{"step", cmd_step, "step SESSION STEP done|skip|fail|reopen [--note TEXT] [--confirm WORD]",
 	 "one step transition"},

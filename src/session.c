@@ -83,6 +83,7 @@ static void session_free(struct session *s)
 	free(s->runbook_path);
 	free(s->actor_op);
 	free(s->actor_host);
+	free(s->taken_over_host);
 	free(s->id);
 	free(s);
 }
@@ -121,11 +122,20 @@ enum st_code session_open(struct store *st, const char *prefix, enum session_mod
 	rc = load_runbook(s, &row, err);
 	if (rc == ST_OK) {
 		s->runbook_changed = file_differs(row.runbook_path, row.runbook_sha256);
-		if (mode == SESSION_WRITE) {
+		if (mode == SESSION_WRITE || mode == SESSION_TAKE_OVER) {
+			struct store_lock_holder was = {0};
 			if (!store_writable(st))
 				rc = st_set(err, ST_SOFTWARE, "database %s was opened read-only", store_path(st));
-			else if ((rc = store_lock(st, s->id, err)) == ST_OK)
+			else if (mode == SESSION_WRITE)
+				rc = store_lock(st, s->id, err);
+			else
+				rc = store_lock_take_over(st, s->id, &was, err);
+			if (rc == ST_OK) {
 				s->writable = true;
+				s->taken_over_host = was.host; /* owned now */
+				s->taken_over_pid = was.pid;
+				s->taken_over_since_ms = was.since_ms;
+			}
 		}
 	}
 	if (rc == ST_OK) {

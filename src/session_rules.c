@@ -435,3 +435,27 @@ enum st_code session_record_positions(struct session *s, const struct log_positi
 		return rc;
 	return sess_tx_end(s, emit_positions(s, pos, err), err);
 }
+
+enum st_code session_record_take_over(struct session *s, struct st_error *err)
+{
+	if (!s->taken_over_host)
+		return ST_OK;
+	enum st_code rc = sess_tx_begin(s, err);
+	if (rc != ST_OK)
+		return rc;
+	char since[32];
+	util_format_utc_ms(s->taken_over_since_ms, since);
+	char *text = xasprintf("took the session over from process %ld on %s, which held it since %s",
+			       s->taken_over_pid, s->taken_over_host, since);
+	rc = sess_emit(s, "lock_taken_over", -1,
+		  json_pack("{s:o, s:I, s:o, s:I}", "text", sess_jstr(text), "pid", (json_int_t)s->taken_over_pid,
+			    "host", sess_jstr(s->taken_over_host), "since_ms", (json_int_t)s->taken_over_since_ms),
+		  err);
+	free(text);
+	rc = sess_tx_end(s, rc, err);
+	if (rc == ST_OK) {
+		free(s->taken_over_host);
+		s->taken_over_host = NULL;
+	}
+	return rc;
+}

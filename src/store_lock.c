@@ -1,7 +1,8 @@
 /*
  * store_lock.c — the session lock: one writer per session, recorded as (pid, host,
  * process start time, since). A holder that is gone — no such pid on this host, or a
- * pid now owned by a process that started at another time — is taken over.
+ * pid now owned by a process that started at another time — is taken over. A holder on
+ * another host cannot be checked: only an explicit take-over replaces it.
  */
 #include <signal.h>
 #include <unistd.h>
@@ -62,7 +63,10 @@ static bool holder_gone(const struct store *st, const struct holder *h)
 	return start != 0 && h->proc_start != 0 && start != h->proc_start;
 }
 
-enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
+/* take_remote: a holder on another host (whose processes cannot be seen from here) is
+ * replaced too, and named in *replaced. */
+static enum st_code lock_session(struct store *st, const char *sid, bool take_remote,
+				 struct store_lock_holder *replaced, struct st_error *err)
 {
 	enum st_code rc = store_begin(st, err);
 	if (rc != ST_OK)
@@ -87,16 +91,29 @@ enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
 	sq_done(s);
 	if (rc != ST_OK)
 		goto fail;
-	if (held && !holder_gone(st, &h)) {
+	bool remote = held && !util_streq(h.host, st->lock_host);
+	if (held && !holder_gone(st, &h) && !(remote && take_remote)) {
 		char since[32];
 		util_format_utc_ms(h.since_ms, since);
 		bool self = h.pid == (long)getpid() && util_streq(h.host, st->lock_host);
-		rc = st_set(err, ST_TEMPFAIL,
-			    "session %s is held by %s %ld on %s since %s — wait for it to finish or "
-			    "stop that process",
-			    sid, self ? "this process," : "process", h.pid, h.host ? h.host : "?", since);
+		if (remote)
+			rc = st_set(err, ST_TEMPFAIL,
+				    "session %s is held by process %ld on %s since %s — another machine, whose "
+				    "processes steward cannot see from here: stop steward there, or, if that "
+				    "machine is gone, take the session over with `steward resume %s --take-over` "
+				    "(recorded in the audit trail)",
+				    sid, h.pid, h.host ? h.host : "?", since, sid);
+		else
+			rc = st_set(err, ST_TEMPFAIL,
+				    "session %s is held by %s %ld on %s since %s — wait for it to finish or "
+				    "stop that process",
+				    sid, self ? "this process," : "process", h.pid, h.host ? h.host : "?", since);
 		free(h.host);
 		goto fail;
+	}
+	if (replaced && remote) {
+		*replaced = (struct store_lock_holder){.pid = h.pid, .host = h.host, .since_ms = h.since_ms};
+		h.host = NULL;
 	}
 	free(h.host);
 	s = sq_prep(st,
@@ -119,6 +136,27 @@ enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
 fail:
 	store_rollback(st);
 	return rc;
+}
+
+enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
+{
+	return lock_session(st, sid, false, NULL, err);
+}
+
+enum st_code store_lock_take_over(struct store *st, const char *sid, struct store_lock_holder *replaced,
+				  struct st_error *err)
+{
+	*replaced = (struct store_lock_holder){0};
+	enum st_code rc = lock_session(st, sid, true, replaced, err);
+	if (rc != ST_OK)
+		store_lock_holder_free(replaced);
+	return rc;
+}
+
+void store_lock_holder_free(struct store_lock_holder *h)
+{
+	free(h->host);
+	*h = (struct store_lock_holder){0};
 }
 
 void store_unlock(struct store *st, const char *sid)

@@ -140,6 +140,9 @@ struct session {
 	char *actor_op;       /* who is acting now (recorded on every event appended) */
 	char *actor_host;
 	bool positioned;      /* logs[] set (by the first activation or a positions event) */
+	char *taken_over_host; /* SESSION_TAKE_OVER replaced this host's lock (else NULL) */
+	long taken_over_pid;
+	int64_t taken_over_since_ms;
 };
 
 struct session_params {
@@ -169,7 +172,9 @@ enum st_code session_list(struct store *st, bool include_finished, struct sessio
 enum st_code session_create(struct store *st, const struct runbook *rb,
 			    const struct session_params *params, char **id_out, struct st_error *err);
 
-enum session_mode { SESSION_READ, SESSION_WRITE };
+/* SESSION_TAKE_OVER: a writer that also replaces a lock held from another host (see
+ * store_lock_take_over); session_record_take_over() then records whose it was. */
+enum session_mode { SESSION_READ, SESSION_WRITE, SESSION_TAKE_OVER };
 /*
  * Opens by full id or unique prefix (NULL = the most recently active unfinished one).
  * SESSION_WRITE takes the session lock: ST_TEMPFAIL naming the holder (pid, host, since)
@@ -180,6 +185,10 @@ enum st_code session_open(struct store *st, const char *id_or_prefix, enum sessi
 /* Re-reads events appended by others since the last load (readers: simulate, TUI peek). */
 enum st_code session_refresh(struct session *s, struct st_error *err);
 void session_close(struct session *s); /* releases the lock; NULL-safe */
+/* After SESSION_TAKE_OVER replaced another host's lock (and the actor is set): one
+ * lock_taken_over event naming the previous holder, so the audit trail shows who took
+ * the session from whom. Nothing when no lock was replaced. */
+enum st_code session_record_take_over(struct session *s, struct st_error *err);
 
 /* Who is acting: recorded on every event appended from now on. Default: $STEWARD_OPERATOR,
  * else the login name; this machine's host name. (session_open sets the default.) */

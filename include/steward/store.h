@@ -177,6 +177,20 @@ enum st_code store_list(struct store *st, bool include_finished, struct store_su
  * different process) is taken over.
  */
 enum st_code store_lock(struct store *st, const char *session_id, struct st_error *err);
+/* A lock holder replaced by store_lock_take_over (host NULL: none was replaced). */
+struct store_lock_holder {
+	long pid;
+	char *host;
+	int64_t since_ms;
+};
+/*
+ * store_lock, except that a holder on another host — whose processes cannot be seen
+ * from here, so its lock never looks stale — is replaced and returned in *replaced
+ * (the operator said that machine is gone). A live holder on this host still refuses.
+ */
+enum st_code store_lock_take_over(struct store *st, const char *session_id, struct store_lock_holder *replaced,
+				  struct st_error *err);
+void store_lock_holder_free(struct store_lock_holder *h);
 void store_unlock(struct store *st, const char *session_id);
 
 /* Recomputes a session's hash chain. */

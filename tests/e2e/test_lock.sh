@@ -4,8 +4,9 @@
 # the holder (pid, host, since); the readers (`sessions`, `export`, `audit`) still
 # work; once the holder is killed with SIGKILL its lock is stale and the next writer
 # succeeds. The holder is `steward note` kept inside its lock by the test hook
-# $STEWARD_TEST_HOLD_MS, then `steward watch`. Also: a read-only database still serves
-# the readers.
+# $STEWARD_TEST_HOLD_MS, then `steward watch`. A lock from another host is taken only
+# by `resume --take-over`, on the record. Also: a read-only database still serves the
+# readers.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,6 +70,23 @@ has "names the watch process" probe.err "process $holder on"
 "$bin" export "$id" >out 2>err; check "export while watch holds it" 0 $?
 kill -9 "$holder"; wait "$holder" 2>/dev/null; holder=
 "$bin" note "$id" "after watch was killed" 2>err; check "stale watch lock taken over" 0 $?
+
+# A lock held from another machine (a jump host that died, the database on a share):
+# its processes cannot be seen from here, so it never looks stale. Writers are refused
+# with the way out; `resume --take-over` takes it, and the audit trail says from whom.
+sqlite3 "$STEWARD_DB" "INSERT OR REPLACE INTO locks (session_id, pid, host, proc_start, since_ms)
+	VALUES ('$id', 4242, 'jump-host-gone', 1, 1700000000000)"
+"$bin" note "$id" "refused" 2>err; check "writer against another host's lock" 75 $?
+has "names the other host" err "process 4242 on jump-host-gone"
+has "says the way out" err "steward resume $id --take-over"
+TERM=xterm STEWARD_OPERATOR=night-shift STEWARD_TUI_EXIT_AFTER_FIRST_FRAME=1 \
+	script -qec "'$bin' resume '$id' --take-over" /dev/null >/dev/null 2>&1
+check "resume --take-over" 0 $?
+"$bin" note "$id" "after the take-over" 2>err; check "the lock was released after the take-over" 0 $?
+"$bin" export "$id" --format csv >out 2>err
+has "the take-over is in the audit trail" out "took the session over from process 4242 on jump-host-gone"
+has "by whom" out '"night-shift",'
+"$bin" audit "$id" >/dev/null 2>err; check "the chain still verifies" 0 $?
 
 # A read-only database: readers work, writers get 73 naming the path.
 if [ "$(id -u)" != 0 ]; then

@@ -239,6 +239,59 @@ Test(store, second_writer_is_refused_until_the_first_dies)
 	session_close(s);
 }
 
+/* A lock held from another machine never looks stale (its processes cannot be seen
+ * from here): it refuses with the way out, and only --take-over replaces it, on the
+ * record. A live holder on this host is not taken over. */
+Test(store, lock_from_another_host_is_replaced_only_by_a_take_over)
+{
+	char *sql = xasprintf("INSERT INTO locks (session_id, pid, host, proc_start, since_ms)"
+			      " VALUES ('%s', 4242, 'jump-host-gone', 1, 1700000000000)",
+			      f.id);
+	sfx_sql(&f, sql);
+	free(sql);
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_TEMPFAIL);
+	cr_assert(strstr(err.msg, "process 4242 on jump-host-gone"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "--take-over"), "says the way out: %s", err.msg);
+	int64_t seq_before;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	seq_before = s->seq;
+	session_close(s);
+
+	cr_assert_eq(session_open(f.st, f.id, SESSION_TAKE_OVER, &s, &err), ST_OK, "%s", err.msg);
+	cr_assert_str_eq(s->taken_over_host, "jump-host-gone");
+	cr_assert_eq(s->taken_over_pid, 4242);
+	session_set_actor(s, "night-shift", NULL);
+	cr_assert_eq(session_record_take_over(s, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(s->seq, seq_before + 1);
+	cr_assert_null(s->taken_over_host);
+	cr_assert_eq(session_record_take_over(s, &err), ST_OK);
+	cr_assert_eq(s->seq, seq_before + 1, "recorded once");
+	/* now held by this process, which is alive: a take-over from here does not replace it */
+	struct session *second = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_TAKE_OVER, &second, &err), ST_TEMPFAIL);
+	cr_assert(strstr(err.msg, "this process"), "%s", err.msg);
+	session_close(s);
+
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	struct store_audit a = audit_now();
+	cr_assert(a.intact, "%s", a.problem);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open_v2(f.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT operator, data FROM events WHERE type = 'lock_taken_over'", -1, &q,
+					NULL),
+		     SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "night-shift");
+	const char *data = (const char *)sqlite3_column_text(q, 1);
+	cr_assert(strstr(data, "\"host\":\"jump-host-gone\"") && strstr(data, "\"pid\":4242"), "%s", data);
+	cr_assert(strstr(data, "since 2023-11-14"), "%s", data);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 Test(store, read_only_database_still_reads)
 {
 	store_close(f.st);
