@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cmd_sessutil.h"
+#include "steward/export.h"
 
 /* The cached state (what `sessions` lists) must equal a replay of the events. */
 static int check_cache(const struct cli_ctx *ctx, struct store *st, const char *id)
@@ -56,9 +57,14 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 		rc = sessutil_fail(&err);
 	} else if (a.intact) {
 		rc = check_cache(ctx, st, id);
-		if (rc == ST_OK)
+		if (rc == ST_OK) {
 			printf("session %s: hash chain intact — %lld events verify, head %s\n", id,
 			       (long long)a.n_events, a.head);
+			char *clock = export_clock_note(&a);
+			if (clock)
+				printf("note: %s\n", clock);
+			free(clock);
+		}
 	} else {
 		rc = cli_error(ST_FAILED, "session %s: tampering found — %s", id, a.problem);
 	}

@@ -7,6 +7,7 @@
  */
 #include "export_priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,4 +220,23 @@ enum st_code export_session(const struct session *s, enum export_format fmt, str
 	}
 	doc_free(&d);
 	return ST_OK;
+}
+
+char *export_clock_note(const struct store_audit *a)
+{
+	if (a->clock_back <= 0)
+		return NULL;
+	int64_t ms = a->clock_back_ms;
+	char by[48];
+	if (ms < 1000)
+		snprintf(by, sizeof by, "%lld ms", (long long)ms);
+	else if (ms < 120000)
+		snprintf(by, sizeof by, "%.1f s", (double)ms / 1000.0);
+	else
+		snprintf(by, sizeof by, "%.1f min", (double)ms / 60000.0);
+	return xasprintf("Recorded times go back %lld time%s (first at event %lld, by up to %s): each time is what "
+			 "the recording machine's clock said (a clock set back, or the session continued on "
+			 "another machine); the order of events is their sequence, which the hash chain "
+			 "fixes.",
+			 (long long)a->clock_back, a->clock_back == 1 ? "" : "s", (long long)a->clock_back_seq, by);
 }

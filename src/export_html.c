@@ -143,6 +143,12 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, "<span class=\"bad\">NOT INTACT</span> — ");
 		esc(out, d->audit.problem);
 	}
+	char *clock = export_clock_note(&d->audit);
+	if (clock) {
+		sb_puts(out, "<br>");
+		esc(out, clock);
+		free(clock);
+	}
 	sb_puts(out, "</td></tr>\n</table>\n");
 }
 

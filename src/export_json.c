@@ -214,9 +214,15 @@ void export_json(const struct export_doc *d, struct strbuf *out)
 	}
 	sb_puts(out, "\n],\n\"audit\": ");
 	const struct store_audit *a = &d->audit;
-	dump(out, json_pack("{s:b, s:o, s:I, s:o, s:o}", "intact", a->intact, "head",
+	char *clock = export_clock_note(a);
+	dump(out, json_pack("{s:b, s:o, s:I, s:o, s:o, s:o}", "intact", a->intact, "head",
 			    a->head[0] ? json_string(a->head) : json_null(), "events", (json_int_t)d->n_ev,
 			    "first_bad_event", a->intact ? json_null() : json_integer(a->bad_seq), "problem",
-			    a->intact ? json_null() : jtext(a->problem)));
+			    a->intact ? json_null() : jtext(a->problem), "clock_went_back",
+			    clock ? json_pack("{s:I, s:I, s:I, s:o}", "events", (json_int_t)a->clock_back, "first_event",
+					      (json_int_t)a->clock_back_seq, "largest_ms", (json_int_t)a->clock_back_ms,
+					      "note", jtext(clock))
+				  : json_null()));
+	free(clock);
 	sb_puts(out, "\n}\n");
 }

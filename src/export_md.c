@@ -105,6 +105,12 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, "**NOT INTACT** — ");
 		md(out, d->audit.problem);
 	}
+	char *clock = export_clock_note(&d->audit);
+	if (clock) {
+		sb_puts(out, ". ");
+		md(out, clock);
+		free(clock);
+	}
 	sb_puts(out, " |\n\n");
 }
 

@@ -2,6 +2,7 @@
  * store_audit.c — recomputing a session's hash chain in one pass: every seq present
  * and in order, every prev_hash the previous hash, every hash its contents', the last
  * recorded event still there, the stored runbook text the one the first event names.
+ * Also counts events whose time goes back (a fact for the auditor, not tampering).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -17,6 +18,7 @@ struct audit_ctx {
 	const char *sid;
 	struct store_audit *a;
 	char prev[65];
+	int64_t prev_at_ms;
 	int64_t expect_seq;
 	char *first_data; /* the start event's payload */
 	store_event_cb each;
@@ -57,6 +59,13 @@ static void audit_check(struct audit_ctx *c, const struct store_event *ev)
 	}
 	if (ev->seq == 1)
 		c->first_data = xstrdup(ev->data);
+	else if (ev->at_ms < c->prev_at_ms) {
+		if (a->clock_back++ == 0)
+			a->clock_back_seq = ev->seq;
+		if (c->prev_at_ms - ev->at_ms > a->clock_back_ms)
+			a->clock_back_ms = c->prev_at_ms - ev->at_ms;
+	}
+	c->prev_at_ms = ev->at_ms;
 	memcpy(c->prev, ev->hash, 65);
 	a->n_events = ev->seq;
 	c->expect_seq++;

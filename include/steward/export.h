@@ -15,6 +15,7 @@
 
 #include "steward/session.h"
 #include "steward/status.h"
+#include "steward/store.h"
 #include "steward/util.h"
 
 enum export_format { EXPORT_JSON, EXPORT_CSV, EXPORT_MD, EXPORT_HTML };
@@ -22,6 +23,10 @@ enum export_format { EXPORT_JSON, EXPORT_CSV, EXPORT_MD, EXPORT_HTML };
 /* "json" | "csv" | "md" (or "markdown") | "html"; false for anything else. */
 bool export_format_parse(const char *name, enum export_format *out);
 const char *export_format_name(enum export_format fmt);
+
+/* The auditor's note when recorded times go back (store_audit's clock_back), one
+ * sentence, caller frees; NULL when they never do. Shared by every format and `audit`. */
+char *export_clock_note(const struct store_audit *a);
 
 /* Appends the session's export to out. The session may be open read-only. */
 enum st_code export_session(const struct session *s, enum export_format fmt, struct strbuf *out,

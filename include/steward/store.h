@@ -200,6 +200,11 @@ struct store_audit {
 	int64_t bad_seq;       /* first event that does not verify (0 when intact or n/a) */
 	char head[65];         /* hash of the last event ("" when none) */
 	char problem[512];     /* what does not verify, one line ("" when intact) */
+	/* Not tampering, but an auditor must know: events recorded at an earlier time than
+	 * the event before them (a clock set back, NTP stepping, another machine's clock). */
+	int64_t clock_back;       /* how many */
+	int64_t clock_back_seq;   /* the first of them */
+	int64_t clock_back_ms;    /* the largest step back */
 };
 /* Recomputes the chain in one pass over the events; each (may be NULL) is called for
  * every event in order, also after the first that does not verify (an export shows

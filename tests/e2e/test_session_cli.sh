@@ -131,6 +131,10 @@ S export "$id" -o "$tmp/no/such/dir/x.json" >out 2>err; check "export to an unwr
 # audit, then tampering
 S audit "$id" >out 2>err; check "audit intact" 0 $?
 has "audit says intact" out "intact"
+# The wait above was passed by setting the clock 31 minutes ahead; the steps after it
+# were recorded at the real time again: not tampering, but audit tells the auditor.
+has "audit notes the clock going back" out "Recorded times go back 1 time (first at event"
+has "by how much" out "by up to 31.0 min"
 sqlite3 "$STEWARD_DB" "DROP TRIGGER events_no_update; UPDATE events SET operator = 'mallory' WHERE session_id = '$id' AND seq = 5;"
 S audit "$id" >out 2>err; check "audit after tampering" 1 $?
 has "names the first bad event" err "event 5"

@@ -322,3 +322,41 @@ Test(export, position_checkpoints_are_summarised_in_the_readable_formats)
 	free(html);
 	free(json);
 }
+
+/* Times that go back are not tampering, but the auditor is told, in every format. */
+Test(export, a_clock_set_back_is_noted_for_the_auditor)
+{
+	char *json = render(EXPORT_JSON);
+	json_t *root = json_loads(json, 0, NULL);
+	cr_assert(json_is_null(json_object_get(json_object_get(root, "audit"), "clock_went_back")),
+		  "never went back in the fixture");
+	json_decref(root);
+	free(json);
+
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_OK, "%s", err.msg);
+	sfx_advance(&f, -90 * 1000); /* the clock is set back a minute and a half */
+	cr_assert_eq(session_note(s, -1, "written after the clock was set back", &err), ST_OK, "%s", err.msg);
+	int64_t seq = s->seq;
+	sfx_advance(&f, -1000);
+	cr_assert_eq(session_note(s, -1, "and again", &err), ST_OK, "%s", err.msg);
+	session_close(s);
+
+	json = render(EXPORT_JSON);
+	root = json_loads(json, 0, NULL);
+	json_t *audit = json_object_get(root, "audit");
+	cr_assert(json_is_true(json_object_get(audit, "intact")), "not tampering");
+	json_t *back = json_object_get(audit, "clock_went_back");
+	cr_assert_eq(json_integer_value(json_object_get(back, "events")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(back, "first_event")), seq);
+	cr_assert_eq(json_integer_value(json_object_get(back, "largest_ms")), 90 * 1000);
+	json_decref(root);
+	free(json);
+	char *md = render(EXPORT_MD), *html = render(EXPORT_HTML);
+	char first[64];
+	snprintf(first, sizeof first, "first at event %lld, by up to 90.0 s", (long long)seq);
+	cr_assert(strstr(md, "Recorded times go back 2 times") && strstr(md, first), "md: %s", strstr(md, "Audit"));
+	cr_assert(strstr(html, "Recorded times go back 2 times") && strstr(html, first), "html");
+	free(md);
+	free(html);
+}
