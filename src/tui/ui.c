@@ -25,6 +25,8 @@
 #include "steward/text.h"
 #include "steward/util.h"
 
+#define STATUS_MAX_ROWS 4 /* a long status message wraps over at most this many rows */
+
 /* The one process-wide pointer: which terminal the fatal hook must restore. */
 static struct ui *fatal_ui;
 static int ui_depth; /* nested ui_begin calls share one curses session */
@@ -276,8 +278,25 @@ void ui_draw_status(struct ui *ui, unsigned scope)
 		return;
 	}
 	if (ui->message[0]) {
-		ui_fill(ui, y, 0, ui->cols, ROLE_NORMAL);
-		ui_text(ui, y, 0, ui->cols, ui->message, ui->message_role, UI_ELLIPSIS);
+		/* A message longer than the line (a refusal and its way out) takes up to
+		 * STATUS_MAX_ROWS rows above it rather than losing its end: the operator must
+		 * not have to guess what the cut-off part said. */
+		int need = ui_wrapped(ui, y, 0, ui->cols, 0, 0, ui->message, ui->message_role);
+		int rows = need < 1 ? 1 : need;
+		if (rows > STATUS_MAX_ROWS)
+			rows = STATUS_MAX_ROWS;
+		if (rows > y + 1)
+			rows = y + 1;
+		int top = y - rows + 1;
+		for (int r = top; r <= y; r++)
+			ui_fill(ui, r, 0, ui->cols, ROLE_NORMAL);
+		if (rows == 1)
+			ui_text(ui, y, 0, ui->cols, ui->message, ui->message_role, UI_ELLIPSIS);
+		else {
+			ui_wrapped(ui, top, 0, ui->cols, rows, 0, ui->message, ui->message_role);
+			if (need > rows)
+				ui_text(ui, y, ui->cols - 1, 1, "…", ui->message_role, 0);
+		}
 		return;
 	}
 	ui_text(ui, y, 0, ui->cols, keymap_hints(scope), ROLE_STATUS, UI_PAD | UI_ELLIPSIS);

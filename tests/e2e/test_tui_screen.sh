@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_tui_screen.sh — the screen itself: resizing to 30x10 shows "enlarge the
 # terminal" and back restores the session; ? lists every key; NO_COLOR works; y
-# copies the command by OSC 52; the home screen lists runbooks and sessions; a
-# non-terminal stdin is refused with a clear message.
+# copies the command by OSC 52; the home screen lists runbooks and sessions, and shows
+# a long refusal (a session held from another machine) whole; a non-terminal stdin is
+# refused with a clear message.
 . "$(dirname "$0")/lib_tui.sh"
 
 start_session --label "screen test"
@@ -123,6 +124,20 @@ wait_for "Resumable sessions"
 keys q
 wait_exit
 [ "$(pane_status)" = 0 ] || fail "home exited $(pane_status)"
+
+# A session held from another machine: the refusal is shown whole, way out included
+# (it is longer than the line: the message wraps instead of losing its end).
+sqlite3 "$DB" "INSERT OR REPLACE INTO locks (session_id, pid, host, proc_start, since_ms)
+	VALUES ('$SID', 4242, 'jump-host-gone', 1, 1700000000000)"
+tui --
+wait_for "screen test"
+keys Enter
+wait_for "process 4242 on jump-host-gone"
+wait_for "$SID --take-over"
+wait_for "(recorded in the audit trail)"
+keys q
+wait_exit
+sqlite3 "$DB" "DELETE FROM locks WHERE session_id = '$SID'"
 
 # The terminal goes away while SIGHUP is ignored (nohup, some SSH setups): steward
 # leaves instead of spinning on a dead terminal.
