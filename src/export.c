@@ -59,6 +59,17 @@ char *export_expect_text(const struct export_doc *d, size_t step, size_t vb, siz
 	return vars_subst(d->s->rb->steps[step].verify[vb].expect[e].text, &d->s->vars);
 }
 
+bool export_step_has_evidence(const struct export_doc *d, size_t step)
+{
+	return d->s->rb->steps[step].n_verify > 0 || d->s->steps[step].n_failures > 0;
+}
+
+char *export_failure_hint(const struct export_doc *d, size_t step, const struct sess_failure *fl)
+{
+	const struct rb_step *rs = &d->s->rb->steps[step];
+	return fl->fail < rs->n_fail ? vars_subst(rs->fail[fl->fail].hint, &d->s->vars) : NULL;
+}
+
 const struct sess_marker *export_marker(const struct export_doc *d, size_t step, size_t vb, size_t e)
 {
 	const struct step_state *st = &d->s->steps[step];

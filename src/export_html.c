@@ -300,7 +300,7 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 	for (size_t i = 0; i < rb->n_steps; i++) {
 		const struct rb_step *rs = &rb->steps[i];
 		const struct step_state *st = &d->s->steps[i];
-		if (rs->n_verify == 0 && st->n_failures == 0)
+		if (!export_step_has_evidence(d, i))
 			continue;
 		any = true;
 		char *title = export_step_title(d, i);
@@ -344,7 +344,7 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 			const struct sess_failure *fl = &st->failures[k];
 			sb_puts(out, "<tr><td class=\"bad\">failure</td><td>");
 			if (fl->fail < rs->n_fail) {
-				char *hint = vars_subst(rs->fail[fl->fail].hint, &d->s->vars);
+				char *hint = export_failure_hint(d, i, fl);
 				esc(out, hint ? hint : rs->fail[fl->fail].match.text);
 				free(hint);
 			}

@@ -179,7 +179,7 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 	for (size_t i = 0; i < rb->n_steps; i++) {
 		const struct rb_step *rs = &rb->steps[i];
 		const struct step_state *st = &d->s->steps[i];
-		if (rs->n_verify == 0 && st->n_failures == 0)
+		if (!export_step_has_evidence(d, i))
 			continue;
 		any = true;
 		char *title = export_step_title(d, i);
@@ -221,8 +221,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 			sb_puts(out, " (");
 			md(out, fl->file);
 			sb_puts(out, ")");
-			if (fl->fail < rs->n_fail && rs->fail[fl->fail].hint) {
-				char *hint = vars_subst(rs->fail[fl->fail].hint, &d->s->vars);
+			char *hint = export_failure_hint(d, i, fl);
+			if (hint) {
 				sb_puts(out, " — hint: ");
 				md(out, hint);
 				free(hint);

@@ -45,6 +45,12 @@ char *export_step_title(const struct export_doc *d, size_t step);
 char *export_expect_text(const struct export_doc *d, size_t step, size_t vb, size_t e);
 /* The marker that satisfied expect e of block vb in the step's current window, or NULL. */
 const struct sess_marker *export_marker(const struct export_doc *d, size_t step, size_t vb, size_t e);
+/* Whether the readable formats show the step under "Verification evidence": it verifies
+ * from logs, or a failure signature was seen for it. */
+bool export_step_has_evidence(const struct export_doc *d, size_t step);
+/* The hint of the failure signature fl names, substituted (caller frees); NULL when the
+ * stored runbook has no such signature or it has no hint. */
+char *export_failure_hint(const struct export_doc *d, size_t step, const struct sess_failure *fl);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */
