@@ -282,11 +282,10 @@ static bool all_verified(const struct session *s, size_t i)
 	return step->n_verify > 0;
 }
 
+/* Log lines count for a step that is active or pending (the caller checked the step
+ * index and that the session is open). */
 static enum st_code check_observable(const struct session *s, size_t i, struct st_error *err)
 {
-	enum st_code rc;
-	if ((rc = check_step(s, i, err)) || (rc = check_open(s, err)))
-		return rc;
 	enum step_status st = s->steps[i].status;
 	if (st != STEP_ACTIVE && st != STEP_PENDING)
 		return st_set(err, ST_TEMPFAIL, "step '%s' is %s: log lines no longer count for it",
@@ -294,7 +293,8 @@ static enum st_code check_observable(const struct session *s, size_t i, struct s
 	return ST_OK;
 }
 
-/* One marker, inside the caller's transaction (nothing is written when it was seen already). */
+/* One marker, inside session_record_line's transaction (nothing is written when it was
+ * seen already). */
 static enum st_code emit_marker(struct session *s, size_t step, size_t verify, size_t expect, const char *file,
 				uint64_t offset, const char *line, struct st_error *err)
 {
@@ -328,13 +328,11 @@ static enum st_code emit_marker(struct session *s, size_t step, size_t verify, s
 	return rc;
 }
 
-/* One failure signature, inside the caller's transaction. */
+/* One failure signature, inside session_record_line's transaction. */
 static enum st_code emit_failure(struct session *s, size_t step, size_t fail, const char *file, uint64_t offset,
 				 const char *line, struct st_error *err)
 {
 	enum st_code rc;
-	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)))
-		return rc;
 	const struct rb_step *rs = &s->rb->steps[step];
 	enum step_status st = s->steps[step].status;
 	if (st == STEP_DONE || st == STEP_SKIPPED)

@@ -263,16 +263,15 @@ static void emit_event(struct watcher *w, const struct watch_event *ev)
 
 /*
  * The read positions to record: hit_log's just past rec (when rec is given), the others
- * where the reader is, held back to the first line an assembler still holds. Returns
- * whether they differ from the last recorded ones; *out (n_logs entries) is then owned by
- * the caller, and the watcher counts them as recorded once the caller commits them.
+ * where the reader is, held back to the first line an assembler still holds. When they
+ * differ from the last recorded ones, returns them (n_logs entries, caller frees; the
+ * watcher counts them as recorded once the caller has committed them), else NULL.
  */
-static bool positions_to_save(struct watcher *w, size_t hit_log, const struct log_record *rec,
-			      const struct feed *fd, struct log_position **out, struct logtail_pos **cur_out)
+static struct log_position *positions_to_save(struct watcher *w, size_t hit_log, const struct log_record *rec,
+					      const struct feed *fd)
 {
 	struct session *s = w->s;
 	struct log_position *pos = xcalloc(w->n_logs + 1, sizeof *pos);
-	struct logtail_pos *cur = xcalloc(w->n_logs + 1, sizeof *cur);
 	bool changed = false;
 	for (size_t l = 0; l < w->n_logs; l++) {
 		struct logtail_pos p;
@@ -286,39 +285,32 @@ static bool positions_to_save(struct watcher *w, size_t hit_log, const struct lo
 				p.offset = held;
 		}
 		pos[l] = (struct log_position){.path = s->logs[l].path, .dev = p.dev, .ino = p.ino, .offset = p.offset};
-		cur[l] = p;
 		changed |= memcmp(&p, &w->logs[l].saved, sizeof p) != 0;
 	}
 	if (!changed) {
 		free(pos);
-		free(cur);
-		pos = NULL;
-		cur = NULL;
+		return NULL;
 	}
-	*out = pos;
-	*cur_out = cur;
-	return changed;
+	return pos;
 }
 
-/* The positions in cur were committed. */
-static void positions_saved(struct watcher *w, const struct logtail_pos *cur)
+/* The positions in pos were committed. */
+static void positions_saved(struct watcher *w, const struct log_position *pos)
 {
 	for (size_t l = 0; l < w->n_logs; l++)
-		w->logs[l].saved = cur[l];
+		w->logs[l].saved = (struct logtail_pos){pos[l].dev, pos[l].ino, pos[l].offset};
 	w->last_save_ms = util_now_ms();
 }
 
 static enum st_code save_positions(struct watcher *w)
 {
-	struct log_position *pos;
-	struct logtail_pos *cur;
-	if (!positions_to_save(w, (size_t)-1, NULL, NULL, &pos, &cur))
+	struct log_position *pos = positions_to_save(w, (size_t)-1, NULL, NULL);
+	if (!pos)
 		return ST_OK;
 	enum st_code rc = session_record_positions(w->s, pos, w->err);
 	if (rc == ST_OK)
-		positions_saved(w, cur);
+		positions_saved(w, pos);
 	free(pos);
-	free(cur);
 	return rc;
 }
 
@@ -336,16 +328,12 @@ static void handle_hits(struct watcher *w, struct feed *fd, const struct log_rec
 	for (size_t i = 0; i < n; i++)
 		obs[i] = (struct sess_observation){.failure = hits[i].kind != MATCH_EXPECT, .verify = hits[i].block,
 						   .expect = hits[i].expect, .fail = hits[i].fail};
-	struct log_position *pos = NULL;
-	struct logtail_pos *cur = NULL;
-	if (!fd->rescan)
-		positions_to_save(w, fd->log, rec, fd, &pos, &cur);
+	struct log_position *pos = fd->rescan ? NULL : positions_to_save(w, fd->log, rec, fd);
 	size_t taken = 0;
 	w->rc = session_record_line(s, step, obs, n, fd->file, rec->offset, rec->raw, pos, &taken, w->err);
-	if (w->rc == ST_OK && cur)
-		positions_saved(w, cur);
+	if (w->rc == ST_OK && pos)
+		positions_saved(w, pos);
 	free(pos);
-	free(cur);
 	for (size_t i = 0; i < taken && w->rc == ST_OK; i++) {
 		const struct match_hit *h = &hits[i];
 		struct watch_event ev = {.log = fd->log, .step = (long)step, .rec = rec, .file = fd->file,
