@@ -187,7 +187,7 @@ clean:
 # (check), fuzzing and benchmarks. `make deps` installs them all; each target installs only its own.
 BUILD_DEBS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libmd-dev \
               libjansson-dev
-TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps
+TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps openssh-client
 # libFuzzer's runtime comes with whichever clang is installed (libclang-rt-N-dev, N its major).
 FUZZ_DEBS   = $(BUILD_DEBS) clang $(shell v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
                 [ -n "$$v" ] && echo libclang-rt-$$v-dev)

@@ -7,6 +7,7 @@
  */
 #include "export_priv.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,4 +251,56 @@ char *export_clock_note(const struct store_audit *a)
 			 "another machine); the order of events is their sequence, which the hash chain "
 			 "fixes.",
 			 (long long)a->clock_back, a->clock_back == 1 ? "" : "s", (long long)a->clock_back_seq, by);
+}
+
+struct export_seal *export_seals(const struct export_doc *d, size_t *n)
+{
+	*n = 0;
+	struct export_seal *out = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const struct export_event *e = &d->ev[i];
+		if (strcmp(e->type, "seal") != 0)
+			continue;
+		json_t *j = json_loads(e->data, 0, NULL);
+		const char *head = json_string_value(json_object_get(j, "head"));
+		const char *key = json_string_value(json_object_get(j, "key"));
+		const char *sig = json_string_value(json_object_get(j, "signature"));
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			out = xreallocarray(out, cap, sizeof *out);
+		}
+		out[(*n)++] = (struct export_seal){
+			.event_seq = e->seq, .sealed_seq = json_integer_value(json_object_get(j, "seq")),
+			.at_ms = e->at_ms, .op = e->op, .host = e->host, .head = xstrdup(head ? head : ""),
+			.key = xstrdup(key ? key : ""), .signature = xstrdup(sig ? sig : "")};
+		json_decref(j);
+	}
+	return out;
+}
+
+void export_seals_free(struct export_seal *seals, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(seals[i].head);
+		free(seals[i].key);
+		free(seals[i].signature);
+	}
+	free(seals);
+}
+
+char *export_seal_note(const struct export_doc *d, size_t n_seals)
+{
+	const char *id = d->s->id;
+	if (n_seals == 0)
+		return xasprintf("Not sealed. The hash chain shows damage and naive edits, but whoever can write the "
+				 "database could rewrite it unnoticed, and operator names are self-declared. `steward "
+				 "seal %s` signs the head with the operator's SSH key.",
+				 id);
+	return xasprintf("Seals are SSH signatures (namespace \"steward\") over the session id, the sealed event "
+			 "and its hash; `steward audit %s --signers FILE` verifies them against an allowed-signers "
+			 "file and names who signed. Events after the last seal are not covered by it. Operator "
+			 "names are self-declared unless a seal binds them to a key. Head to record in the change "
+			 "ticket: event %zu, %s (`steward audit %s --head HASH` checks it).",
+			 id, d->n_ev, d->audit.head[0] ? d->audit.head : "(none)", id);
 }

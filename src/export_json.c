@@ -212,11 +212,28 @@ void export_json(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, i ? ",\n  " : "\n  ");
 		event_json(d, &d->ev[i], out);
 	}
-	sb_puts(out, "\n],\n\"audit\": ");
+	sb_puts(out, "\n],\n\"seals\": ");
+	size_t n_seals;
+	struct export_seal *seals = export_seals(d, &n_seals);
+	json_t *js = json_array();
+	for (size_t i = 0; i < n_seals; i++) {
+		char at[32];
+		export_time(seals[i].at_ms, at);
+		json_array_append_new(js, json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "event",
+						    (json_int_t)seals[i].event_seq, "seq", (json_int_t)seals[i].sealed_seq,
+						    "at", at, "operator", jtext(seals[i].op), "host", jtext(seals[i].host),
+						    "head", jtext(seals[i].head), "key", jtext(seals[i].key),
+						    "signature", jtext(seals[i].signature)));
+	}
+	dump(out, js);
+	char *seal_note = export_seal_note(d, n_seals);
+	export_seals_free(seals, n_seals);
+	sb_puts(out, ",\n\"audit\": ");
 	const struct store_audit *a = &d->audit;
 	char *clock = export_clock_note(a);
-	dump(out, json_pack("{s:b, s:o, s:I, s:o, s:o, s:o}", "intact", a->intact, "head",
-			    a->head[0] ? json_string(a->head) : json_null(), "events", (json_int_t)d->n_ev,
+	dump(out, json_pack("{s:b, s:o, s:I, s:I, s:o, s:o, s:o, s:o}", "intact", a->intact, "head",
+			    a->head[0] ? json_string(a->head) : json_null(), "head_seq", (json_int_t)a->n_events,
+			    "events", (json_int_t)d->n_ev, "seals", jtext(seal_note),
 			    "first_bad_event", a->intact ? json_null() : json_integer(a->bad_seq), "problem",
 			    a->intact ? json_null() : jtext(a->problem), "clock_went_back",
 			    clock ? json_pack("{s:I, s:I, s:I, s:o}", "events", (json_int_t)a->clock_back, "first_event",
@@ -224,5 +241,6 @@ void export_json(const struct export_doc *d, struct strbuf *out)
 					      "note", jtext(clock))
 				  : json_null()));
 	free(clock);
+	free(seal_note);
 	sb_puts(out, "\n}\n");
 }

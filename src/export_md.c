@@ -268,11 +268,43 @@ static void event_log(const struct export_doc *d, struct strbuf *out)
 		     "`steward audit` recomputes the chain.\n");
 }
 
+static void seals_section(const struct export_doc *d, struct strbuf *out)
+{
+	size_t n;
+	struct export_seal *seals = export_seals(d, &n);
+	sb_puts(out, "## Seals\n\n");
+	if (n) {
+		sb_puts(out, "| Seal event | Seals events | Time (UTC) | Operator | Host | Key | Head |\n"
+			     "|---|---|---|---|---|---|---|\n");
+		for (size_t i = 0; i < n; i++) {
+			char at[32];
+			export_time(seals[i].at_ms, at);
+			sb_printf(out, "| %lld | 1–%lld | %s | ", (long long)seals[i].event_seq,
+				  (long long)seals[i].sealed_seq, at);
+			md(out, seals[i].op);
+			sb_puts(out, " | ");
+			md(out, seals[i].host);
+			sb_puts(out, " | ");
+			md(out, seals[i].key);
+			sb_puts(out, " | ");
+			md(out, seals[i].head);
+			sb_puts(out, " |\n");
+		}
+		sb_puts(out, "\n");
+	}
+	char *note = export_seal_note(d, n);
+	md(out, note);
+	sb_puts(out, "\n\n");
+	free(note);
+	export_seals_free(seals, n);
+}
+
 void export_md(const struct export_doc *d, struct strbuf *out)
 {
 	summary(d, out);
 	steps(d, out);
 	notes(d, out);
 	evidence(d, out);
+	seals_section(d, out);
 	event_log(d, out);
 }

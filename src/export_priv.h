@@ -51,6 +51,18 @@ bool export_step_has_evidence(const struct export_doc *d, size_t step);
 /* The hint of the failure signature fl names, substituted (caller frees); NULL when the
  * stored runbook has no such signature or it has no hint. */
 char *export_failure_hint(const struct export_doc *d, size_t step, const struct sess_failure *fl);
+/* A seal as recorded in the events (seal.h): not verified here; `steward audit --signers`
+ * does that. Strings are owned by the array (export_seals_free). */
+struct export_seal {
+	int64_t event_seq, sealed_seq, at_ms;
+	const char *op, *host; /* borrowed from the event */
+	char *head, *key, *signature;
+};
+/* Every seal event of the document, in order (*n may be 0). */
+struct export_seal *export_seals(const struct export_doc *d, size_t *n);
+void export_seals_free(struct export_seal *seals, size_t n);
+/* What every format says about seals, one paragraph (caller frees). */
+char *export_seal_note(const struct export_doc *d, size_t n_seals);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

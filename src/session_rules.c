@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "session_priv.h"
+#include "steward/seal.h"
 #include "steward/store.h"
 #include "steward/util.h"
 
@@ -250,6 +251,27 @@ enum st_code session_note(struct session *s, long step, const char *text, struct
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
 	rc = sess_emit(s, "note_added", step, json_pack("{s:o}", "text", sess_jstr(text)), err);
+	return sess_tx_end(s, rc, err);
+}
+
+enum st_code session_seal(struct session *s, int64_t sealed_seq, const char *head, const char *signature,
+			  const char *key, struct st_error *err)
+{
+	if (!signature || !*signature || !key || !*key)
+		return st_set(err, ST_USAGE, "a seal needs a signature and the key's fingerprint");
+	enum st_code rc = sess_tx_begin(s, err);
+	if (rc != ST_OK)
+		return rc;
+	/* The signature covers one head: it must still be the head it is appended to. */
+	if (s->seq != sealed_seq || strcmp(s->head_hash, head) != 0)
+		rc = st_set(err, ST_TEMPFAIL,
+			    "session %s moved on while it was being signed (its head is now event %lld) — seal again",
+			    s->id, (long long)s->seq);
+	else
+		rc = sess_emit(s, "seal", -1,
+			       json_pack("{s:I, s:s, s:o, s:s, s:s}", "seq", (json_int_t)sealed_seq, "head", head,
+					 "signature", sess_jstr(signature), "key", key, "namespace", SEAL_NAMESPACE),
+			       err);
 	return sess_tx_end(s, rc, err);
 }
 

@@ -213,6 +213,11 @@ enum st_code session_reopen(struct session *s, size_t step, const char *reason, 
 enum st_code session_activate(struct session *s, size_t step, struct st_error *err); /* out of order */
 enum st_code session_note(struct session *s, long step, const char *text, struct st_error *err);
 enum st_code session_tick(struct session *s, size_t step, size_t item, bool ticked, struct st_error *err);
+/* Records a seal (seal.h): signature is the operator's SSH signature over
+ * seal_message(id, sealed_seq, head), key its fingerprint. Refused (ST_TEMPFAIL) unless
+ * sealed_seq/head are still the session's head. Allowed on a finished session. */
+enum st_code session_seal(struct session *s, int64_t sealed_seq, const char *head, const char *signature,
+			  const char *key, struct st_error *err);
 
 /* Milliseconds until the step's `wait` elapses (0 when none or elapsed). */
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms);

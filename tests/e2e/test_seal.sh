@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# test_seal.sh — sealed sessions against a forger who completes the attack: drops the
+# triggers, edits, recomputes every hash after the edit and fixes the cached head
+# (tools/forge_chain.py), so that the chain alone verifies again. With a real ssh-keygen
+# and keys made here: an edit before a seal fails audit naming the seal; an edit after
+# the last seal is reported as unsealed; a seal whose head was rewritten to match, or a
+# seal made with the forger's own key, fails against the allowed signers; a dropped tail
+# is caught by a head recorded elsewhere (--head).
+set -u
+bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+forge="python3 $src/tests/e2e/tools/forge_chain.py"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails+1)); }
+export STEWARD_DB=$tmp/steward.db STEWARD_OPERATOR=alice
+unset STEWARD_SEAL_KEY SSH_AUTH_SOCK
+rb=$src/tests/unit/fixtures/session/basic.yaml
+command -v ssh-keygen >/dev/null || { echo "FAIL: ssh-keygen is missing (openssh-client)"; exit 1; }
+ssh-keygen -q -t ed25519 -N '' -C alice -f alice
+ssh-keygen -q -t ed25519 -N '' -C mallory -f mallory
+echo "alice@example.org $(cat alice.pub)" > allowed
+echo "mallory@example.org $(cat mallory.pub)" > allowed-mallory
+
+# audit OUT_VAR ARGS... — runs audit, output in $out, exit status in $rc.
+audit() { out=$("$bin" audit "$@" 2>&1); rc=$?; }
+
+new_session() {
+	id=$("$bin" start "$rb" --detach --var site_code=ABC) || { echo "FAIL: start"; exit 1; }
+	"$bin" note "$id" "the backup was verified by restoring it" || exit 1
+}
+
+# 1. Sealing, and an intact sealed session.
+new_session
+HOME=$tmp "$bin" seal "$id" >/dev/null 2>&1 && fail "seal without any key succeeded"
+sealed=$("$bin" seal "$id" --key alice) || fail "seal failed: $sealed"
+head=$(printf '%s\n' "$sealed" | sed -n 's/^head \([0-9a-f]\{64\}\).*/\1/p')
+[ -n "$head" ] || fail "seal printed no head: $sealed"
+# The head to record elsewhere is the seal event's own hash (event 4); the seal signs event 3's.
+[ "$head" = "$(sqlite3 steward.db "SELECT hash FROM events WHERE session_id='$id' AND seq=4")" ] \
+	|| fail "seal printed a head that is not the seal event's: $sealed"
+signed=$(sqlite3 steward.db "SELECT hash FROM events WHERE session_id='$id' AND seq=3")
+"$bin" note "$id" "a note after the seal"
+audit "$id" --signers allowed
+[ $rc = 0 ] || fail "intact sealed session: exit $rc: $out"
+case $out in *"signed by alice@example.org"*) ;; *) fail "audit does not name the signer: $out" ;; esac
+case $out in *"unsealed: event 5 comes after the last seal"*) ;; *) fail "the note after the seal is not reported unsealed: $out" ;; esac
+audit "$id" --head "$head"
+[ $rc = 0 ] || fail "the head recorded at sealing is not found: $out"
+"$bin" export "$id" --format json -o record.json || fail "export"
+python3 - record.json "$signed" <<'PY' || fail "the JSON export lacks the seal"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["seals"]
+assert len(s) == 1 and s[0]["seq"] == 3 and s[0]["head"] == sys.argv[2] and s[0]["key"].startswith("SHA256:"), s
+assert "BEGIN SSH SIGNATURE" in s[0]["signature"]
+assert d["audit"]["head_seq"] == 5 and "--signers" in d["audit"]["seals"], d["audit"]
+PY
+"$bin" export "$id" --format md | grep -q "Seals" || fail "the Markdown export has no Seals section"
+
+# 2. An edit before the seal, rehashed forward, head fixed: the chain alone passes ...
+cp steward.db before.db
+$forge steward.db "$id" edit 3 "verified by restoring it" "verified (not restored)" || fail "forge"
+audit "$id"
+[ $rc = 1 ] || fail "an edit before the seal passed audit (exit $rc): $out"
+case $out in *"seal of event 4"*) ;; *) fail "the failure does not name the seal: $out" ;; esac
+cp before.db steward.db
+
+# 3. ... and rewriting the seal's head to match breaks its signature.
+$forge steward.db "$id" edit 3 "verified by restoring it" "verified (not restored)" || fail "forge"
+newh=$(sqlite3 steward.db "SELECT hash FROM events WHERE session_id='$id' AND seq=3")
+$forge steward.db "$id" edit 4 "$signed" "$newh" || fail "forge the seal's head"
+audit "$id" --signers allowed
+[ $rc = 1 ] || fail "a seal with a rewritten head passed (exit $rc): $out"
+audit "$id"
+[ $rc = 1 ] || fail "a seal with a rewritten head passed without --signers (exit $rc): $out"
+cp before.db steward.db
+
+# 4. An edit after the last seal is not caught by it, and audit says so.
+$forge steward.db "$id" edit 5 "after the seal" "after the seal, forged" || fail "forge"
+audit "$id" --signers allowed
+[ $rc = 0 ] || fail "an unsealed edit should pass the chain (exit $rc): $out"
+case $out in *"unsealed: event 5"*) ;; *) fail "the unsealed edit is not reported as unsealed: $out" ;; esac
+cp before.db steward.db
+
+# 5. The wrong signer: alice's seal checked against mallory's allowed signers ...
+audit "$id" --signers allowed-mallory
+[ $rc = 1 ] || fail "a seal by a key not in the allowed signers passed (exit $rc): $out"
+case $out in *"not in"*) ;; *) fail "the wrong-signer message does not say so: $out" ;; esac
+# ... and mallory re-sealing a forged chain with her own key is refused by alice's list.
+$forge steward.db "$id" drop-tail 3 || fail "forge"
+"$bin" note "$id" "forged: restored fine" >/dev/null
+"$bin" seal "$id" --key mallory >/dev/null || fail "mallory's seal"
+audit "$id" --signers allowed
+[ $rc = 1 ] || fail "mallory's seal passed alice's allowed signers (exit $rc): $out"
+cp before.db steward.db
+
+# 6. A dropped tail with the seal in it: only a head recorded elsewhere catches it.
+$forge steward.db "$id" drop-tail 3 || fail "forge"
+audit "$id" --signers allowed
+[ $rc = 0 ] || fail "after dropping the sealed tail the chain should verify (exit $rc): $out"
+case $out in *"not sealed"*) ;; *) fail "a session without seals is not reported as not sealed: $out" ;; esac
+audit "$id" --head "$head"
+[ $rc = 1 ] || fail "a dropped tail passed --head (exit $rc): $out"
+audit "$id" --head "not-a-hash"
+[ $rc = 64 ] || fail "--head with a malformed hash: exit $rc"
+audit "$id" --signers "$tmp/none"
+[ $rc = 66 ] || fail "--signers with a missing file: exit $rc"
+
+[ "$fails" = 0 ] && echo "seal: all checks passed"
+exit $((fails > 0))
