@@ -376,6 +376,10 @@ enum st_code sess_apply(struct session *s, const char *type, const char *step, c
 	}
 	if (strcmp(type, "log_rotated") == 0)
 		return ST_OK;
+	if (strcmp(type, "seal") == 0) {
+		s->sealed_seq = jget_int(d, "seq");
+		return ST_OK;
+	}
 	if (i < 0)
 		return ST_OK;
 	struct step_state *st = &s->steps[i];

@@ -122,6 +122,7 @@ struct session {
 	int64_t started_ms;
 	int64_t finished_ms;  /* 0 when unfinished */
 	int64_t last_activity_ms;
+	int64_t sealed_seq;   /* the last event covered by a seal (seal.h); 0 = never sealed */
 	struct runbook *rb;   /* owned: parsed from the text stored at start */
 	bool runbook_changed; /* the file on disk now differs from the stored text */
 	char *runbook_path;   /* where it was loaded from at start */

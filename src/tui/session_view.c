@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "panes.h"
+#include "steward/seal.h"
 #include "steward/text.h"
 #include "steward/util.h"
 #include "steward/vars.h"
@@ -36,6 +37,7 @@ enum prompt_tag {
 	P_REOPEN,
 	P_SEARCH,
 	P_ACTIVATE_ASK,
+	P_SEAL_QUIT,
 };
 
 struct sview {
@@ -48,6 +50,7 @@ struct sview {
 	int detail_rows;        /* rows the details needed at the last draw */
 	int detail_h, log_h;    /* pane heights at the last draw */
 	struct logpane lp;
+	bool finish_sealed;     /* sealing on finish was tried, or the session was finished when opened */
 };
 
 static size_t n_steps(const struct sview *v) { return v->s->rb->n_steps; }
@@ -198,6 +201,60 @@ static void draw_session(struct ui *ui, void *self)
 
 /* ---- transitions --------------------------------------------------------------- */
 
+/* ---- seals -------------------------------------------------------------------- */
+
+/* Signs the session's head with the operator's SSH key and records the seal. The
+ * terminal is handed back while ssh-keygen runs: it may ask for the key's passphrase. */
+static bool seal_now(struct ui *ui, struct sview *v, const char *key)
+{
+	struct st_error err = {0};
+	int64_t seq = v->s->seq;
+	char head[65];
+	snprintf(head, sizeof head, "%s", v->s->head_hash);
+	char *msg = seal_message(v->s->id, seq, head);
+	char *sig = NULL, *fp = NULL;
+	ui_suspend(ui);
+	enum st_code rc = seal_sign(key, msg, &sig, &fp, &err);
+	ui_resume(ui);
+	if (rc == ST_OK)
+		rc = session_seal(v->s, seq, head, sig, fp, &err);
+	if (rc == ST_OK)
+		ui_message(ui, ROLE_DONE, "Sealed: events 1-%lld signed with %s; head %.16s…", (long long)seq, fp,
+			   v->s->head_hash);
+	else
+		ui_message(ui, ROLE_ERROR, "Not sealed: %s", err.msg);
+	free(msg);
+	free(sig);
+	free(fp);
+	return rc == ST_OK;
+}
+
+/* The key the operator seals with, or NULL when none is set up (sealing is then not offered). */
+static char *seal_key(void)
+{
+	char *key = NULL;
+	struct st_error err = {0};
+	return seal_find_key(NULL, &key, &err) == ST_OK ? key : NULL;
+}
+
+/* Events recorded since the last seal (the seal event itself excluded). */
+static bool unsealed(const struct session *s)
+{
+	return s->writable && s->seq > (s->sealed_seq ? s->sealed_seq + 1 : 0);
+}
+
+/* When the session has just finished: seal it, once, when a key is set up. */
+static void seal_on_finish(struct ui *ui, struct sview *v)
+{
+	if (!v->s->finished || v->finish_sealed || !unsealed(v->s))
+		return;
+	v->finish_sealed = true;
+	char *key = seal_key();
+	if (key)
+		seal_now(ui, v, key);
+	free(key);
+}
+
 /* After a successful transition: tell the watcher, follow the active step, say so. */
 static unsigned transitioned(struct ui *ui, struct sview *v, bool completion, const char *what)
 {
@@ -210,6 +267,7 @@ static unsigned transitioned(struct ui *ui, struct sview *v, bool completion, co
 			   what);
 	else
 		ui_message(ui, ROLE_DONE, "%s", what);
+	seal_on_finish(ui, v);
 	return UI_REDRAW;
 }
 
@@ -259,6 +317,12 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 	struct sview *v = self;
 	struct st_error err = {0};
 	enum st_code rc = ST_OK;
+	if (tag == P_SEAL_QUIT) { /* y seals, then quits; anything else quits unsealed */
+		char *key = text ? seal_key() : NULL;
+		bool ok = !key || seal_now(ui, v, key);
+		free(key);
+		return ok ? UI_QUIT : UI_REDRAW; /* a failed seal stays, showing why */
+	}
 	if (!text)
 		return UI_REDRAW;
 	switch ((enum prompt_tag)tag) {
@@ -286,6 +350,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 	case P_SESSION_NOTE:
 		rc = session_note(v->s, -1, text, &err);
 		return rc == ST_OK ? transitioned(ui, v, false, "Session note saved.") : refused(ui, &err);
+	case P_SEAL_QUIT: break; /* answered above */
 	case P_ACTIVATE_ASK:
 		rc = session_activate(v->s, step, &err);
 		if (rc != ST_OK)
@@ -434,7 +499,15 @@ static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key
 		ui_message(ui, ROLE_MESSAGE, "Log pane: %s", name);
 		return UI_REDRAW;
 	}
-	case ACT_QUIT: return UI_QUIT;
+	case ACT_QUIT: {
+		char *seal_with = unsealed(v->s) ? seal_key() : NULL;
+		if (!seal_with)
+			return UI_QUIT;
+		free(seal_with);
+		ui_prompt_open(ui, PROMPT_YESNO, P_SEAL_QUIT, i,
+			       "Seal the session with your SSH key before quitting? (y seals, n quits unsealed)");
+		return UI_REDRAW;
+	}
 	default: return UI_NONE;
 	}
 }
@@ -460,6 +533,7 @@ static void on_event(void *arg, const struct watch_event *ev)
 		ui_message(c->ui, ROLE_DONE, "%s %s: %s", c->ui->g.done, title, by[0] ? by : "verified");
 		free(title);
 		select_active(v); /* CLI.md: after every completion, the active step is selected */
+		seal_on_finish(c->ui, v);
 		if (c->ui->prompt.open && c->ui->prompt.step == (size_t)ev->step) {
 			/* The logs answered first: an override question or note is moot now. */
 			c->ui->prompt.open = false;
@@ -517,7 +591,10 @@ static const struct ui_view_ops session_ops = {
 
 int tui_session_run(struct ui *ui, struct session *s)
 {
-	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP, .match = -1}};
+	/* A session opened finished was sealed (or not) when it finished: later notes are
+	 * offered a seal on quit instead. */
+	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP, .match = -1},
+			  .finish_sealed = s->finished};
 	if (s->rb->n_steps == 0)
 		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
 	select_active(&v);
