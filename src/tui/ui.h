@@ -105,7 +105,7 @@ enum {
 	X(ACT_CANCEL, SCOPE_FORM, "cancel")                                                   \
 	X(ACT_REFRESH, SCOPE_ALL, "redraw the screen")                                        \
 	X(ACT_HELP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM, "this help: every key")          \
-	X(ACT_QUIT, SCOPE_HOME | SCOPE_SESSION, "quit (nothing is ever unsaved)")
+	X(ACT_QUIT, SCOPE_HOME | SCOPE_SESSION, "quit (nothing is ever unsaved; offers to seal with your SSH key)")
 
 enum ui_action {
 	ACT_NONE,
