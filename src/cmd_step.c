@@ -2,7 +2,10 @@
  * cmd_step.c — `steward step SESSION STEP done|skip|fail|reopen [--note TEXT]
  * [--confirm WORD]`: one transition, by the session engine's rules (the same as the
  * TUI's). STEP is a step id or its 1-based number. `done` on a step with `verify` and
- * a --note is an override; --note is the reason for skip and reopen, the note for fail.
+ * a --note is an override; --note is the reason for skip and reopen, the note for fail,
+ * and the reason for completing a step whose checklist is not all ticked. --confirm is
+ * the step's confirm word, and for `skip` of a production wait that still runs, the word
+ * that overrides it (the step's confirm word, else SKIP-WAIT).
  * Holds the session's lock while it runs.
  */
 #include <getopt.h>
@@ -33,7 +36,7 @@ static enum st_code run(struct session *s, size_t i, enum action a, const char *
 		if (s->rb->steps[i].n_verify > 0 && note && *note)
 			return session_override(s, i, note, err);
 		return session_complete(s, i, confirm, note, err);
-	case ACT_SKIP: return session_skip(s, i, note, err);
+	case ACT_SKIP: return session_skip(s, i, note, confirm, err);
 	case ACT_FAIL: return session_fail(s, i, note, err);
 	case ACT_REOPEN: return session_reopen(s, i, note, err);
 	}
@@ -50,6 +53,10 @@ static const char *hint(const struct session *s, size_t i, enum action a, enum s
 	    s->steps[i].status != STEP_FAILED)
 		return " (give the note with --note TEXT)";
 	if (rc == ST_TEMPFAIL && a == ACT_DONE && s->rb->steps[i].confirm)
+		return " (give it with --confirm WORD)";
+	if (rc == ST_TEMPFAIL && a == ACT_DONE && session_unticked(s, i) > 0)
+		return " (give it with --note TEXT)";
+	if (rc == ST_TEMPFAIL && a == ACT_SKIP && session_skip_needs_word(s, i, util_now_ms()) > 0)
 		return " (give it with --confirm WORD)";
 	return "";
 }

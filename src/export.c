@@ -304,3 +304,32 @@ char *export_seal_note(const struct export_doc *d, size_t n_seals)
 			 "ticket: event %zu, %s (`steward audit %s --head HASH` checks it).",
 			 id, d->n_ev, d->audit.head[0] ? d->audit.head : "(none)", id);
 }
+
+char *export_completion(const struct export_doc *d, size_t step)
+{
+	const struct step_state *st = &d->s->steps[step];
+	const struct rb_step *rs = &d->s->rb->steps[step];
+	struct strbuf sb = STRBUF_INIT;
+	const char *by = completed_by_name(st->completed_by);
+	if (st->status == STEP_FAILED && st->failed_by_log && st->n_failures)
+		sb_printf(&sb, "failure signature seen in %s", st->failures[st->n_failures - 1].file);
+	else
+		sb_puts(&sb, by ? by : "—");
+	if (st->out_of_order)
+		sb_puts(&sb, ", out of order");
+	if (st->wait_overridden)
+		sb_puts(&sb, ", wait overridden");
+	if (st->status == STEP_DONE && rs->n_checklist) {
+		size_t unticked = 0;
+		for (size_t k = 0; k < rs->n_checklist; k++)
+			unticked += !(st->ticked && st->ticked[k]);
+		if (unticked)
+			sb_printf(&sb, ", %zu of %zu checklist items not ticked", unticked, rs->n_checklist);
+	}
+	return sb_take(&sb);
+}
+
+char *export_checklist_item(const struct export_doc *d, size_t step, size_t k)
+{
+	return vars_subst(d->s->rb->steps[step].checklist[k], &d->s->vars);
+}

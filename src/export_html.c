@@ -78,7 +78,9 @@ static void head(const struct export_doc *d, struct strbuf *out)
 	if (s->rehearsal)
 		sb_puts(out, "[REHEARSAL] ");
 	sb_puts(out, "Change record: ");
-	esc(out, s->rb->title);
+	char *title = session_title(s);
+	esc(out, title);
+	free(title);
 	sb_puts(out, " — ");
 	esc(out, s->id);
 	sb_printf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
@@ -99,7 +101,9 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	const struct session *s = d->s;
 	const struct runbook *rb = s->rb;
 	sb_puts(out, "<h1>Change record: ");
-	esc(out, rb->title);
+	char *title = session_title(s);
+	esc(out, title);
+	free(title);
 	sb_puts(out, "</h1>\n<table class=\"summary\">\n");
 	row(out, "Session", s->id);
 	row(out, "Label", s->label ? s->label : "—");
@@ -241,7 +245,7 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		     "<th>Completed by</th><th>Operator</th><th>Active from</th><th>Completed</th></tr>\n");
 	for (size_t i = 0; i < rb->n_steps; i++) {
 		const struct step_state *st = &d->s->steps[i];
-		const char *by = completed_by_name(st->completed_by);
+		char *by = export_completion(d, i);
 		char *title = export_step_title(d, i);
 		sb_printf(out, "<tr><td>%zu</td><td>", i + 1);
 		esc(out, rb->phases[rb->steps[i].phase_index].title);
@@ -249,8 +253,11 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		esc(out, title);
 		sb_puts(out, "<br><span class=\"mono\">");
 		esc(out, rb->steps[i].id);
-		sb_printf(out, "</span></td><td class=\"st-%s\">%s</td><td>%s</td><td>", step_status_name(st->status),
-			  step_status_name(st->status), by ? by : "—");
+		sb_printf(out, "</span></td><td class=\"st-%s\">%s</td><td>", step_status_name(st->status),
+			  step_status_name(st->status));
+		esc(out, by);
+		free(by);
+		sb_puts(out, "</td><td>");
 		esc(out, st->completed_op ? st->completed_op : "—");
 		sb_puts(out, "</td><td>");
 		tm(out, st->activated_ms);
@@ -260,6 +267,32 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		free(title);
 	}
 	sb_puts(out, "</table>\n");
+	/* Every checklist with each item's state, numbered as on screen. */
+	bool any_list = false;
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct step_state *st = &d->s->steps[i];
+		if (!rb->steps[i].n_checklist || st->status == STEP_NA)
+			continue;
+		if (!any_list)
+			sb_puts(out, "<h2>Checklists</h2>\n");
+		any_list = true;
+		char *title = export_step_title(d, i);
+		sb_printf(out, "<h3>%zu. ", i + 1);
+		esc(out, title);
+		sb_printf(out, " — %s</h3>\n<ol class=\"checklist\">\n", step_status_name(st->status));
+		free(title);
+		for (size_t k = 0; k < rb->steps[i].n_checklist; k++) {
+			char *item = export_checklist_item(d, i, k);
+			bool on = st->ticked && st->ticked[k];
+			sb_printf(out, "<li class=\"%s\">%s ", on ? "ticked" : "unticked", on ? "&#9745;" : "&#9744;");
+			esc(out, item);
+			if (!on)
+				sb_puts(out, " <span class=\"bad\">not ticked</span>");
+			sb_puts(out, "</li>\n");
+			free(item);
+		}
+		sb_puts(out, "</ol>\n");
+	}
 }
 
 static void notes(const struct export_doc *d, struct strbuf *out)

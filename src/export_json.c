@@ -63,7 +63,8 @@ static json_t *session_json(const struct export_doc *d)
 		json_object_set_new(logs, rb->logs[l].name, jtext(s->logs[l].path));
 	int done, app;
 	session_progress(s, &done, &app);
-	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o,"
+	char *title = session_title(s);
+	json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o,"
 			 " s:{s:o, s:o, s:o, s:s, s:o, s:b},"
 			 " s:o, s:o, s:o, s:{s:i, s:i}, s:o, s:o}",
 			 "id", s->id, "label", jtext(s->label), "operator", jtext(s->op), "host", jtext(s->host),
@@ -75,6 +76,11 @@ static json_t *session_json(const struct export_doc *d)
 			 "logs", logs, "progress", "done", done, "applicable", app, "active_step",
 			 s->active >= 0 ? jtext(rb->steps[s->active].id) : json_null(), "notes",
 			 notes_json(s, -1));
+	/* The runbook's title as this session reads it (its ${vars} substituted); runbook.title
+	 * stays the runbook's own. */
+	json_object_set_new(j, "title", jtext(title));
+	free(title);
+	return j;
 }
 
 static json_t *verification_json(const struct export_doc *d, size_t i)

@@ -60,7 +60,9 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	const struct session *s = d->s;
 	const struct runbook *rb = s->rb;
 	sb_puts(out, "# Change record: ");
-	md(out, rb->title);
+	char *title = session_title(s);
+	md(out, title);
+	free(title);
 	sb_puts(out, "\n\n");
 	if (s->rehearsal)
 		sb_puts(out, "> **REHEARSAL** — this session was a rehearsal; it records no change to a "
@@ -122,14 +124,17 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 	for (size_t i = 0; i < rb->n_steps; i++) {
 		const struct step_state *st = &d->s->steps[i];
 		char *title = export_step_title(d, i);
-		const char *by = completed_by_name(st->completed_by);
+		char *by = export_completion(d, i);
 		sb_printf(out, "| %zu | ", i + 1);
 		md(out, rb->phases[rb->steps[i].phase_index].title);
 		sb_puts(out, " | ");
 		md(out, title);
 		sb_puts(out, " (");
 		md(out, rb->steps[i].id);
-		sb_printf(out, ") | %s | %s | ", step_status_name(st->status), by ? by : "—");
+		sb_printf(out, ") | %s | ", step_status_name(st->status));
+		md(out, by);
+		sb_puts(out, " | ");
+		free(by);
 		md(out, st->completed_op ? st->completed_op : "—");
 		sb_puts(out, " | ");
 		md_time(out, st->activated_ms);
@@ -139,6 +144,35 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		free(title);
 	}
 	sb_puts(out, "\n");
+}
+
+/* Every checklist with each item's state, numbered as on screen. */
+static void checklists(const struct export_doc *d, struct strbuf *out)
+{
+	const struct runbook *rb = d->s->rb;
+	bool any = false;
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct step_state *st = &d->s->steps[i];
+		if (!rb->steps[i].n_checklist || st->status == STEP_NA)
+			continue;
+		if (!any)
+			sb_puts(out, "## Checklists\n\n");
+		any = true;
+		char *title = export_step_title(d, i);
+		sb_printf(out, "%zu. ", i + 1);
+		md(out, title);
+		sb_printf(out, " — %s\n\n", step_status_name(st->status));
+		free(title);
+		for (size_t k = 0; k < rb->steps[i].n_checklist; k++) {
+			char *item = export_checklist_item(d, i, k);
+			bool on = st->ticked && st->ticked[k];
+			sb_printf(out, "    %zu. [%s] ", k + 1, on ? "x" : " ");
+			md(out, item);
+			sb_puts(out, on ? "\n" : " — **not ticked**\n");
+			free(item);
+		}
+		sb_puts(out, "\n");
+	}
 }
 
 static void notes(const struct export_doc *d, struct strbuf *out)
@@ -303,6 +337,7 @@ void export_md(const struct export_doc *d, struct strbuf *out)
 {
 	summary(d, out);
 	steps(d, out);
+	checklists(d, out);
 	notes(d, out);
 	evidence(d, out);
 	seals_section(d, out);

@@ -63,6 +63,12 @@ struct export_seal *export_seals(const struct export_doc *d, size_t *n);
 void export_seals_free(struct export_seal *seals, size_t n);
 /* What every format says about seals, one paragraph (caller frees). */
 char *export_seal_note(const struct export_doc *d, size_t n_seals);
+/* How the step was completed, for the readable formats: "operator", "markers",
+ * "override", "—", with what an auditor must know ("out of order", "2 of 3 checklist
+ * items not ticked", "wait overridden", "detected in MPSetup.log"). Caller frees. */
+char *export_completion(const struct export_doc *d, size_t step);
+/* Checklist item k of the step, substituted (caller frees). */
+char *export_checklist_item(const struct export_doc *d, size_t step, size_t k);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

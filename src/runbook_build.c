@@ -867,6 +867,11 @@ static void build_step(struct ctx *c, const struct yn *node, struct rb_step *st)
 	st->checklist = take_string_list(c, v = get(node, "checklist"), "checklist", what, false,
 					 &st->n_checklist);
 	check_refs_v(c, v, st->checklist, st->n_checklist, "checklist");
+	/* The operator ticks items with the keys 1-9: an item past the ninth could never be
+	 * ticked, and completing the step would always need a reason. */
+	if (st->n_checklist > RB_CHECKLIST_MAX)
+		problem(c, v, "%s: a checklist has at most %d items (the keys 1-%d tick them); this one has %zu — "
+			      "split the step", what, RB_CHECKLIST_MAX, RB_CHECKLIST_MAX, st->n_checklist);
 	/* Not in the contract's list, but the session substitutes it: check it the same way. */
 	st->confirm = take_string(c, v = get(node, "confirm"), "confirm", what, false);
 	check_refs(c, v, st->confirm, "confirm");

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "session_priv.h"
+#include "steward/vars.h"
 #include "steward/store.h"
 #include "steward/util.h"
 
@@ -361,4 +362,9 @@ void session_checkpoint_idle(struct session *s)
 {
 	if (s->writable)
 		store_checkpoint_idle(s->store);
+}
+
+char *session_title(const struct session *s)
+{
+	return vars_subst(s->rb->title, &s->vars);
 }

@@ -245,6 +245,7 @@ static void set_completed(struct step_state *st, enum step_status status, enum c
 			  int64_t at, const char *op)
 {
 	st->status = status;
+	st->failed_by_log = st->out_of_order = st->wait_overridden = false;
 	st->completed_by = by;
 	st->completed_ms = at;
 	free(st->completed_op);
@@ -339,8 +340,10 @@ static void apply_failure(struct session *s, size_t i, const json_t *d, int64_t 
 	st->failures[st->n_failures++] = (struct sess_failure){
 		.fail = (size_t)jget_int(d, "fail"), .line = xstrdup(line ? line : ""),
 		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at};
-	if (st->status != STEP_FAILED)
+	if (st->status != STEP_FAILED) {
 		set_completed(st, STEP_FAILED, BY_NONE, at, op);
+		st->failed_by_log = true;
+	}
 }
 
 /* The fold: one event into the state. Unknown types are ignored (newer writers). */
@@ -387,14 +390,18 @@ enum st_code sess_apply(struct session *s, const char *type, const char *step, c
 		apply_activated(s, (size_t)i, d, at);
 	} else if (strcmp(type, "step_completed") == 0) {
 		set_completed(st, STEP_DONE, BY_OPERATOR, at, op);
+		st->out_of_order = json_is_true(json_object_get(d, "out_of_order"));
 		add_note(s, at, op, i, jget_str(d, "note"), "complete");
 	} else if (strcmp(type, "step_overridden") == 0) {
 		set_completed(st, STEP_DONE, BY_OVERRIDE, at, op);
+		st->out_of_order = json_is_true(json_object_get(d, "out_of_order"));
 		add_note(s, at, op, i, jget_str(d, "note"), "override");
 	} else if (strcmp(type, "step_verified") == 0) {
 		set_completed(st, STEP_DONE, BY_MARKERS, at, op);
 	} else if (strcmp(type, "step_skipped") == 0) {
 		set_completed(st, STEP_SKIPPED, BY_NONE, at, op);
+		st->out_of_order = json_is_true(json_object_get(d, "out_of_order"));
+		st->wait_overridden = json_is_true(json_object_get(d, "wait_overridden"));
 		add_note(s, at, op, i, jget_str(d, "reason"), "skip");
 	} else if (strcmp(type, "step_failed") == 0) {
 		set_completed(st, STEP_FAILED, BY_NONE, at, op);

@@ -125,6 +125,22 @@ int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t 
 	return left > 0 ? left : 0;
 }
 
+int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms)
+{
+	if (step >= s->rb->n_steps || s->steps[step].status != STEP_ACTIVE || !s->steps[step].activated_ms)
+		return 0;
+	const struct rb_step *st = &s->rb->steps[step];
+	int64_t worst = 0;
+	for (size_t b = 0; b < st->n_verify; b++) {
+		if (st->verify[b].timeout_s <= 0 || s->steps[step].matched[b] >= st->verify[b].n_expect)
+			continue;
+		int64_t over = now_ms - s->steps[step].activated_ms - (int64_t)st->verify[b].timeout_s * 1000;
+		if (over > worst)
+			worst = over;
+	}
+	return worst;
+}
+
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
 {
 	if (step >= s->rb->n_steps)
@@ -133,6 +149,78 @@ int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
 	if (vb < st->n_verify && st->verify[vb].since_index >= 0)
 		return s->steps[st->verify[vb].since_index].activated_ms;
 	return s->steps[step].activated_ms;
+}
+
+/* The 1-based numbers of the step's checklist items not ticked (a JSON array; NULL when
+ * every item is ticked), and how many. */
+static json_t *unticked_items(const struct session *s, size_t i, size_t *n)
+{
+	*n = 0;
+	const struct rb_step *st = &s->rb->steps[i];
+	json_t *a = NULL;
+	for (size_t k = 0; k < st->n_checklist; k++) {
+		if (s->steps[i].ticked && s->steps[i].ticked[k])
+			continue;
+		if (!a)
+			a = json_array();
+		json_array_append_new(a, json_integer((json_int_t)k + 1));
+		(*n)++;
+	}
+	return a;
+}
+
+/* A checklist means something: completing with items not ticked needs a reason. */
+static enum st_code check_checklist(const struct session *s, size_t i, const char *note, struct st_error *err)
+{
+	size_t n;
+	json_t *a = unticked_items(s, i, &n);
+	enum st_code rc = ST_OK;
+	if (a && sess_blank(note)) {
+		struct strbuf list = STRBUF_INIT;
+		for (size_t k = 0; k < json_array_size(a); k++)
+			sb_printf(&list, "%s%lld", k ? ", " : "", (long long)json_integer_value(json_array_get(a, k)));
+		rc = st_set(err, ST_TEMPFAIL,
+			    "step '%s': checklist %s %s not ticked (%zu of %zu) — tick %s, or give the reason "
+			    "for completing it anyway as a note",
+			    s->rb->steps[i].id, n == 1 ? "item" : "items", sb_str(&list), n,
+			    s->rb->steps[i].n_checklist, n == 1 ? "it" : "them");
+		sb_free(&list);
+	}
+	json_decref(a);
+	return rc;
+}
+
+/* What a completion records besides the note: the items it was completed without, and
+ * whether it was done out of order (the step was not the active one). */
+static void completion_facts(const struct session *s, size_t i, json_t *d)
+{
+	size_t n;
+	json_t *a = unticked_items(s, i, &n);
+	if (a)
+		json_object_set_new(d, "unticked", a);
+	if (s->steps[i].status == STEP_PENDING)
+		json_object_set_new(d, "out_of_order", json_true());
+}
+
+enum st_code session_can_complete(const struct session *s, size_t step, struct st_error *err)
+{
+	enum st_code rc;
+	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
+	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
+		return rc;
+	return check_wait(s, step, util_now_ms(), err);
+}
+
+size_t session_unticked(const struct session *s, size_t step)
+{
+	size_t n;
+	json_decref(unticked_items(s, step, &n));
+	return n;
+}
+
+bool session_step_out_of_turn(const struct session *s, size_t step)
+{
+	return step < s->rb->n_steps && s->steps[step].status == STEP_PENDING;
 }
 
 enum st_code session_complete(struct session *s, size_t step, const char *confirm_word, const char *note,
@@ -145,8 +233,9 @@ enum st_code session_complete(struct session *s, size_t step, const char *confir
 	if (s->rb->steps[step].n_verify > 0)
 		return st_set(err, ST_TEMPFAIL,
 			      "step '%s' completes itself when its log lines are seen — to complete it by "
-			      "hand, use override with a note", s->rb->steps[step].id);
-	if ((rc = check_wait(s, step, util_now_ms(), err)) || (rc = check_confirm(s, step, confirm_word, err)))
+			      "hand, give a note saying why (an operator override)", s->rb->steps[step].id);
+	if ((rc = check_wait(s, step, util_now_ms(), err)) || (rc = check_confirm(s, step, confirm_word, err)) ||
+	    (rc = check_checklist(s, step, note, err)))
 		return rc;
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
@@ -155,6 +244,7 @@ enum st_code session_complete(struct session *s, size_t step, const char *confir
 		json_object_set_new(d, "confirmed", json_true());
 	if (!sess_blank(note))
 		json_object_set_new(d, "note", sess_jstr(note));
+	completion_facts(s, step, d);
 	rc = sess_emit(s, "step_completed", (long)step, d, err);
 	if (rc == ST_OK)
 		rc = sess_advance(s, false, err);
@@ -175,21 +265,67 @@ enum st_code session_override(struct session *s, size_t step, const char *note, 
 		return rc;
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
-	rc = sess_emit(s, "step_overridden", (long)step, json_pack("{s:o}", "note", sess_jstr(note)), err);
+	json_t *d = json_pack("{s:o}", "note", sess_jstr(note));
+	completion_facts(s, step, d);
+	rc = sess_emit(s, "step_overridden", (long)step, d, err);
 	if (rc == ST_OK)
 		rc = sess_advance(s, false, err);
 	return sess_tx_end(s, rc, err);
 }
 
-enum st_code session_skip(struct session *s, size_t step, const char *reason, struct st_error *err)
+/* The word that lets a production session skip a wait that still runs: the step's own
+ * confirm word when it has one, else SKIP-WAIT. */
+const char *session_skip_wait_word(const struct session *s, size_t step)
+{
+	return s->rb->steps[step].confirm ? s->rb->steps[step].confirm : "SKIP-WAIT";
+}
+
+int64_t session_skip_needs_word(const struct session *s, size_t step, int64_t now_ms)
+{
+	if (s->rehearsal || step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0 ||
+	    s->steps[step].activated_ms == 0)
+		return 0;
+	return session_wait_remaining_ms(s, step, now_ms);
+}
+
+enum st_code session_skip(struct session *s, size_t step, const char *reason, const char *word,
+			  struct st_error *err)
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
 	    (rc = need_text(reason, "skipping it", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
 		return rc;
+	/* A wait in production is a safety margin: skipping it is an override, asked for with a
+	 * word, and only once it runs. Rehearsals skip waits with a reason alone. */
+	const struct rb_step *st = &s->rb->steps[step];
+	int64_t left = 0;
+	if (!s->rehearsal && st->wait_s > 0) {
+		char total[64];
+		duration_format(st->wait_s, total, sizeof total);
+		if (s->steps[step].activated_ms == 0)
+			return st_set(err, ST_TEMPFAIL,
+				      "step '%s' waits %s once it is active, and it has not started — in a production "
+				      "session a wait is skipped only while it runs", st->id, total);
+		left = session_wait_remaining_ms(s, step, util_now_ms());
+		const char *want = session_skip_wait_word(s, step);
+		if (left > 0 && (sess_blank(word) || strcmp(word, want) != 0)) {
+			char more[64];
+			duration_format((long)((left + 999) / 1000), more, sizeof more);
+			return st_set(err, ST_TEMPFAIL,
+				      "step '%s': its wait has %s left — skipping it is an override: type %s to skip it",
+				      st->id, more, want);
+		}
+	}
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
-	rc = sess_emit(s, "step_skipped", (long)step, json_pack("{s:o}", "reason", sess_jstr(reason)), err);
+	json_t *d = json_pack("{s:o}", "reason", sess_jstr(reason));
+	if (left > 0) {
+		json_object_set_new(d, "wait_overridden", json_true());
+		json_object_set_new(d, "wait_left_ms", json_integer((json_int_t)left));
+	}
+	if (s->steps[step].status == STEP_PENDING)
+		json_object_set_new(d, "out_of_order", json_true());
+	rc = sess_emit(s, "step_skipped", (long)step, d, err);
 	if (rc == ST_OK)
 		rc = sess_advance(s, false, err);
 	return sess_tx_end(s, rc, err);

@@ -54,6 +54,9 @@ struct rb_when {
 	size_t n_values;
 };
 
+/* Checklist items are ticked with the keys 1-9 (lint rejects more). */
+#define RB_CHECKLIST_MAX 9
+
 struct rb_step {
 	char *id;
 	char *title;

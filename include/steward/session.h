@@ -13,6 +13,8 @@
  *    ST_TEMPFAIL when the `confirm` word is missing or wrong; on a step with
  *    `verify` a plain complete is refused (ST_TEMPFAIL, "use override with a note").
  *  - skip needs a reason, fail a note, reopen a reason, override a note (ST_USAGE).
+ *  - complete (and override) with checklist items not ticked needs a note (ST_TEMPFAIL);
+ *    the items left unticked are recorded, and so is a completion out of order.
  *  - every transition on a not-applicable step is refused (ST_INVALID).
  *  - after every completion the first applicable step not done/skipped becomes active
  *    (an activation event, recording every log's identity and size).
@@ -101,7 +103,11 @@ struct step_state {
 	enum completed_by completed_by;
 	int64_t activated_ms;   /* last activation; 0 = never */
 	int64_t completed_ms;   /* 0 = not completed */
-	char *completed_op;     /* who completed/skipped/failed it */
+	char *completed_op;     /* who completed/skipped/failed it (for a failure seen in a log:
+	                           whoever was watching, recorded on the event) */
+	bool failed_by_log;     /* failed because a failure signature was seen, not by hand */
+	bool out_of_order;      /* completed or skipped while another step was the active one */
+	bool wait_overridden;   /* skipped while its wait still ran (production: with a word) */
 	size_t *matched;        /* per verify block: how many expect entries are satisfied */
 	struct sess_marker *markers;
 	size_t n_markers;
@@ -194,6 +200,8 @@ enum st_code session_record_take_over(struct session *s, struct st_error *err);
 /* Who is acting: recorded on every event appended from now on. Default: $STEWARD_OPERATOR,
  * else the login name; this machine's host name. (session_open sets the default.) */
 void session_set_actor(struct session *s, const char *op, const char *host);
+/* The runbook's title with this session's variables substituted (caller frees). */
+char *session_title(const struct session *s);
 /* A step by id, or by its 1-based number in the runbook; -1 when none. */
 long session_find_step(const struct session *s, const char *id_or_number);
 /* The state as the store caches it (struct store_state, store.h): a replay computes it,
@@ -208,7 +216,22 @@ enum st_code session_verify_cache(const struct session *s, struct st_error *err)
 enum st_code session_complete(struct session *s, size_t step, const char *confirm_word,
 			      const char *note, struct st_error *err);
 enum st_code session_override(struct session *s, size_t step, const char *note, struct st_error *err);
-enum st_code session_skip(struct session *s, size_t step, const char *reason, struct st_error *err);
+/* skip: in a production session, a step whose `wait` has not elapsed is refused until it is
+ * active, and then needs word == session_skip_wait_word() (recorded as an override of the
+ * wait); rehearsals skip waits with a reason alone. */
+enum st_code session_skip(struct session *s, size_t step, const char *reason, const char *word,
+			  struct st_error *err);
+const char *session_skip_wait_word(const struct session *s, size_t step);
+/* Milliseconds of wait a skip now would override (0 when skip needs no word). */
+int64_t session_skip_needs_word(const struct session *s, size_t step, int64_t now_ms);
+/* What complete/override would refuse before any word or note is asked for (wrong state,
+ * finished, not applicable, a wait that runs): front ends ask their questions only when
+ * this is ST_OK, and show err otherwise. */
+enum st_code session_can_complete(const struct session *s, size_t step, struct st_error *err);
+/* How many of the step's checklist items are not ticked. */
+size_t session_unticked(const struct session *s, size_t step);
+/* The step is pending while another is active: completing it now is out of order (recorded). */
+bool session_step_out_of_turn(const struct session *s, size_t step);
 enum st_code session_fail(struct session *s, size_t step, const char *note, struct st_error *err);
 enum st_code session_reopen(struct session *s, size_t step, const char *reason, struct st_error *err);
 enum st_code session_activate(struct session *s, size_t step, struct st_error *err); /* out of order */
@@ -222,6 +245,9 @@ enum st_code session_seal(struct session *s, int64_t sealed_seq, const char *hea
 
 /* Milliseconds until the step's `wait` elapses (0 when none or elapsed). */
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms);
+/* How long the active step has been past the `timeout` of a verify block that is not yet
+ * satisfied (the largest), 0 when it is not overdue. */
+int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms);
 /* Lines written after this instant/position count for the step's verify block vb:
  * the activation of the step or of its `since:` step. */
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);

@@ -73,6 +73,26 @@ static void line_clock(const char *line, int64_t seen_ms, char out[16])
 	log_record_free(&rec);
 }
 
+/* Who or what completed, skipped or failed the step, as one phrase: "done 02:14 by jsmith
+ * (by hand)", "done 02:14 — verified from the logs", "failed 02:20 — detected in
+ * MPSetup.log". A failure seen in a log is credited to the log, not to whoever watched. */
+void detail_completion(const struct session *s, size_t sel, const char *when, char *out, size_t outlen)
+{
+	const struct step_state *ss = &s->steps[sel];
+	const char *op = ss->completed_op ? ss->completed_op : "?";
+	const char *status = step_status_name(ss->status);
+	if (ss->status == STEP_FAILED && ss->failed_by_log && ss->n_failures > 0)
+		snprintf(out, outlen, "%s %s — detected in %s", status, when, base_name(ss->failures[ss->n_failures - 1].file));
+	else if (ss->status == STEP_DONE && ss->completed_by == BY_MARKERS)
+		snprintf(out, outlen, "%s %s — verified from the logs", status, when);
+	else if (ss->status == STEP_DONE && ss->completed_by == BY_OVERRIDE)
+		snprintf(out, outlen, "%s %s by %s (override, with a note)", status, when, op);
+	else if (ss->status == STEP_DONE)
+		snprintf(out, outlen, "%s %s by %s (by hand)", status, when, op);
+	else
+		snprintf(out, outlen, "%s %s by %s", status, when, op);
+}
+
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
 {
 	out[0] = '\0';
@@ -149,9 +169,7 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 	if (ss->completed_ms && (ss->status == STEP_DONE || ss->status == STEP_SKIPPED ||
 				 ss->status == STEP_FAILED)) {
 		ui_datetime(ss->completed_ms, when);
-		const char *by = completed_by_name(ss->completed_by);
-		snprintf(buf, sizeof buf, "%s %s by %s%s%s", step_status_name(ss->status), when,
-			 ss->completed_op ? ss->completed_op : "?", by ? " · " : "", by ? by : "");
+		detail_completion(s, sel, when, buf, sizeof buf);
 		put(&c, 0, step_role(ss->status), buf);
 	}
 	detail_verified_by(s, sel, buf, sizeof buf);
@@ -238,15 +256,21 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 				free(line);
 				free(pat);
 			}
-			if (vb->timeout_s > 0 && ss->status == STEP_ACTIVE && ss->activated_ms) {
-				int64_t over = now_ms - ss->activated_ms - (int64_t)vb->timeout_s * 1000;
+			if (vb->timeout_s > 0 && matched < vb->n_expect && ss->status == STEP_ACTIVE && ss->activated_ms) {
+				int64_t over = session_overdue_ms(s, sel, now_ms);
+				char dur[32];
 				if (over > 0) {
-					char dur[32];
 					duration_format((long)(over / 1000), dur, sizeof dur);
 					snprintf(buf, sizeof buf, "Overdue by %s: check the log and the site", dur);
 					put(&c, 3, ROLE_WARNING, buf);
+				} else {
+					duration_format(vb->timeout_s, dur, sizeof dur);
+					ui_clock(ss->activated_ms + (int64_t)vb->timeout_s * 1000, when);
+					snprintf(buf, sizeof buf, "Overdue after %s (at %s) if not seen by then", dur, when);
+					put(&c, 3, ROLE_DIM, buf);
 				}
 			}
+
 		}
 		if (ss->status == STEP_ACTIVE)
 			put(&c, 0, ROLE_DIM, "Space overrides by hand, with a note.");

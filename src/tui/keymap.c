@@ -55,6 +55,7 @@ static const struct binding bindings[] = {
 	{.key = 'u', .act = ACT_REOPEN},
 	{.key = 'S', .act = ACT_START_STEP},
 	{.key = '.', .act = ACT_JUMP_ACTIVE},
+	{.key = '!', .act = ACT_NEXT_PROBLEM},
 	{.key = '1', .act = ACT_TICK}, {.key = '2', .act = ACT_TICK}, {.key = '3', .act = ACT_TICK},
 	{.key = '4', .act = ACT_TICK}, {.key = '5', .act = ACT_TICK}, {.key = '6', .act = ACT_TICK},
 	{.key = '7', .act = ACT_TICK}, {.key = '8', .act = ACT_TICK}, {.key = '9', .act = ACT_TICK},

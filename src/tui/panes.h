@@ -68,6 +68,8 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		int scroll, int64_t now_ms);
 /* "verified by SiteComp.log at 02:14:07" for a step completed by markers; "" otherwise. */
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen);
+/* "done 02:14 by jsmith (by hand)", "failed 02:20 — detected in MPSetup.log" ... */
+void detail_completion(const struct session *s, size_t sel, const char *when, char *out, size_t outlen);
 /* The glyph and role of a step's status. */
 const char *step_glyph(const struct ui *ui, enum step_status st);
 enum ui_role step_role(enum step_status st);

@@ -38,6 +38,18 @@ enum prompt_tag {
 	P_SEARCH,
 	P_ACTIVATE_ASK,
 	P_SEAL_QUIT,
+	P_OUT_OF_TURN,
+	P_CHECKLIST_REASON,
+	P_SKIP_WORD,
+};
+
+/* Answers gathered while completing (or skipping) a step, one question at a time. */
+struct complete_flow {
+	size_t step;
+	bool turn_ok;     /* out of order: the operator said yes */
+	char *note;       /* override note, or the reason for unticked items; skip's reason */
+	bool word_given;
+	char word[128];   /* confirm word, or the word that skips a running wait */
 };
 
 struct sview {
@@ -51,6 +63,7 @@ struct sview {
 	int detail_h, log_h;    /* pane heights at the last draw */
 	struct logpane lp;
 	bool finish_sealed;     /* sealing on finish was tried, or the session was finished when opened */
+	struct complete_flow flow;
 };
 
 static size_t n_steps(const struct sview *v) { return v->s->rb->n_steps; }
@@ -60,6 +73,47 @@ static void select_active(struct sview *v)
 	if (v->s->active >= 0)
 		v->sel = (size_t)v->s->active;
 	v->detail_scroll = 0;
+}
+
+/* After a completion: the step the work goes on with. A failed step stays the engine's
+ * active step until it is reopened or skipped, but the operator who carries on past it
+ * wants the next step selected, not the failed one again (! jumps back to it). */
+static void select_work(struct sview *v)
+{
+	const struct session *s = v->s;
+	if (s->active >= 0 && s->steps[s->active].status == STEP_FAILED) {
+		for (size_t i = 0; i < s->rb->n_steps; i++) {
+			if (s->steps[i].status == STEP_ACTIVE || s->steps[i].status == STEP_PENDING) {
+				v->sel = i;
+				v->detail_scroll = 0;
+				return;
+			}
+		}
+	}
+	select_active(v);
+}
+
+/* The step needs attention: it failed, or its logs are overdue. */
+static bool needs_attention(const struct session *s, size_t i, int64_t now_ms)
+{
+	return s->steps[i].status == STEP_FAILED || session_overdue_ms(s, i, now_ms) > 0;
+}
+
+/* ! : the next failed or overdue step after the selection, round the end. */
+static unsigned jump_problem(struct ui *ui, struct sview *v)
+{
+	size_t n = v->s->rb->n_steps;
+	int64_t now = util_now_ms();
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (v->sel + k) % n;
+		if (needs_attention(v->s, i, now)) {
+			v->sel = i;
+			v->detail_scroll = 0;
+			return UI_REDRAW;
+		}
+	}
+	ui_message(ui, ROLE_DONE, "No step has failed or is overdue.");
+	return UI_REDRAW;
 }
 
 /* ---- drawing ---------------------------------------------------------------- */
@@ -78,8 +132,10 @@ static void draw_header(struct ui *ui, struct sview *v)
 	snprintf(idbuf, sizeof idbuf, " %s ", s->id);
 	int idw = text_width(idbuf);
 	int room = ui->cols - x - idw;
-	snprintf(buf, sizeof buf, " %s (%s)%s%s", s->rb->title, s->rb->version, s->label && *s->label ? " · " : "",
+	char *title = session_title(s);
+	snprintf(buf, sizeof buf, " %s (%s)%s%s", title, s->rb->version, s->label && *s->label ? " · " : "",
 		 s->label ? s->label : "");
+	free(title);
 	x += ui_text(ui, 0, x, room, buf, ROLE_STATUS, UI_ELLIPSIS);
 	int right = ui->cols - idw; /* where the id starts */
 	if (s->runbook_changed && right - x > 20)
@@ -135,6 +191,7 @@ static void draw_list(struct ui *ui, struct sview *v, int y, int h, int w)
 	size_t *rows;
 	size_t n = list_rows(v, &rows);
 	size_t sel_row = 0;
+	int64_t now = util_now_ms();
 	for (size_t i = 0; i < n; i++)
 		if (rows[i] == v->sel)
 			sel_row = i;
@@ -155,11 +212,13 @@ static void draw_list(struct ui *ui, struct sview *v, int y, int h, int w)
 		}
 		const struct step_state *ss = &v->s->steps[e];
 		char *title = vars_subst(v->s->rb->steps[e].title, &v->s->vars);
-		char *line = xasprintf(" %s %s", step_glyph(ui, ss->status), title);
+		bool overdue = session_overdue_ms(v->s, e, now) > 0;
+		char *line = xasprintf(" %s %s%s", step_glyph(ui, ss->status), overdue ? "OVERDUE " : "", title);
 		bool selected = e == v->sel;
-		enum ui_role role = selected ? ROLE_SELECTED : step_role(ss->status);
+		enum ui_role base = overdue ? ROLE_WARNING : step_role(ss->status);
+		enum ui_role role = selected ? ROLE_SELECTED : base;
 		if (selected && v->focus != PANE_STEPS)
-			role = step_role(ss->status);
+			role = base;
 		ui_text(ui, y + r, 0, w, line, role, UI_PAD | UI_ELLIPSIS);
 		if (selected && v->focus != PANE_STEPS)
 			mvchgat(y + r, 0, w, A_UNDERLINE | ui_attr(ui, role), 0, NULL);
@@ -261,7 +320,7 @@ static unsigned transitioned(struct ui *ui, struct sview *v, bool completion, co
 	if (v->w)
 		watcher_session_changed(v->w);
 	if (completion)
-		select_active(v);
+		select_work(v);
 	if (v->s->finished)
 		ui_message(ui, ROLE_DONE, "%s — the session is finished: every applicable step is done or skipped",
 			   what);
@@ -277,39 +336,85 @@ static unsigned refused(struct ui *ui, const struct st_error *err)
 	return UI_REDRAW;
 }
 
-static unsigned do_complete(struct ui *ui, struct sview *v)
+/*
+ * Completing a step asks, in this order and only what applies: whether to complete it out
+ * of order, why it is overridden (a step that verifies from logs) or why it is completed
+ * with checklist items not ticked, and its confirm word, last. The rules themselves are
+ * the engine's: it is asked first whether the step can be completed now at all, and it
+ * has the last word (its refusal is shown as it is).
+ */
+static bool blank(const char *t)
 {
-	size_t i = v->sel;
+	while (t && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
+		t++;
+	return !t || !*t;
+}
+
+static void flow_reset(struct sview *v)
+{
+	free(v->flow.note);
+	v->flow = (struct complete_flow){0};
+}
+
+static unsigned complete_next(struct ui *ui, struct sview *v)
+{
+	size_t i = v->flow.step;
 	const struct rb_step *st = &v->s->rb->steps[i];
-	const struct step_state *ss = &v->s->steps[i];
-	if (ss->status == STEP_DONE || ss->status == STEP_SKIPPED) {
-		ui_message(ui, ROLE_WARNING, "This step is already %s — u reopens it", step_status_name(ss->status));
+	if (!v->flow.turn_ok && session_step_out_of_turn(v->s, i)) {
+		char *active = v->s->active >= 0 ? vars_subst(v->s->rb->steps[v->s->active].title, &v->s->vars)
+						 : xstrdup("none");
+		ui_prompt_open(ui, PROMPT_YESNO, P_OUT_OF_TURN, i,
+			       "Complete this step out of order? (y/n) The active step is %zu. %s",
+			       (size_t)v->s->active + 1, active);
+		free(active);
 		return UI_REDRAW;
 	}
-	int64_t left = session_wait_remaining_ms(v->s, i, util_now_ms());
-	if (left > 0 && ss->status != STEP_NA) {
-		char dur[32], until[16];
-		duration_format((long)((left + 999) / 1000), dur, sizeof dur);
-		ui_clock(util_now_ms() + left, until);
-		ui_message(ui, ROLE_WARNING, "Not yet: the wait has %s left (until %s)%s", dur, until,
-			   v->s->rehearsal ? " — in a rehearsal, s skips it (with a reason)" : "");
-		return UI_REDRAW;
-	}
-	if (st->n_verify && ss->status != STEP_NA) {
+	if (st->n_verify && !v->flow.note) {
 		ui_prompt_open(ui, PROMPT_YESNO, P_OVERRIDE_ASK, i,
 			       "This step completes itself from the logs. Override by hand? (y/n)");
 		return UI_REDRAW;
 	}
-	if (st->confirm && ss->status != STEP_NA) {
+	struct st_error err = {0};
+	enum st_code rc;
+	if (st->n_verify) {
+		rc = session_override(v->s, i, v->flow.note, &err);
+		flow_reset(v);
+		return rc == ST_OK ? transitioned(ui, v, true, "Step completed by override.") : refused(ui, &err);
+	}
+	size_t unticked = session_unticked(v->s, i);
+	if (unticked && !v->flow.note) {
+		ui_prompt_open(ui, PROMPT_TEXT, P_CHECKLIST_REASON, i,
+			       "%zu of %zu checklist items not ticked — reason to complete anyway:",
+			       unticked, st->n_checklist);
+		return UI_REDRAW;
+	}
+	if (st->confirm && !v->flow.word_given) {
 		char *word = vars_subst(st->confirm, &v->s->vars);
 		ui_prompt_open(ui, PROMPT_TEXT, P_CONFIRM, i, "Type %s to complete:", word);
 		free(word);
 		return UI_REDRAW;
 	}
+	rc = session_complete(v->s, i, v->flow.word, v->flow.note, &err);
+	flow_reset(v);
+	return rc == ST_OK ? transitioned(ui, v, true, "Step done.") : refused(ui, &err);
+}
+
+static unsigned do_complete(struct ui *ui, struct sview *v)
+{
+	size_t i = v->sel;
 	struct st_error err = {0};
-	if (session_complete(v->s, i, NULL, NULL, &err) != ST_OK)
-		return refused(ui, &err);
-	return transitioned(ui, v, true, "Step done.");
+	if (session_can_complete(v->s, i, &err) != ST_OK) {
+		if (session_wait_remaining_ms(v->s, i, util_now_ms()) > 0 && v->s->steps[i].activated_ms)
+			ui_message(ui, ROLE_WARNING, "%s — %s", err.msg,
+				   v->s->rehearsal ? "in a rehearsal, s skips it (with a reason)"
+						   : "s skips it, as an override (with a reason and a word)");
+		else
+			refused(ui, &err);
+		return UI_REDRAW;
+	}
+	flow_reset(v);
+	v->flow.step = i;
+	return complete_next(ui, v);
 }
 
 static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
@@ -323,21 +428,58 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		free(key);
 		return ok ? UI_QUIT : UI_REDRAW; /* a failed seal stays, showing why */
 	}
-	if (!text)
+	if (!text) {
+		flow_reset(v); /* a question cancelled ends the whole completion */
 		return UI_REDRAW;
+	}
 	switch ((enum prompt_tag)tag) {
+	case P_OUT_OF_TURN:
+		v->flow.turn_ok = true;
+		return complete_next(ui, v);
+	case P_CHECKLIST_REASON:
+		if (blank(text)) {
+			flow_reset(v);
+			ui_message(ui, ROLE_WARNING, "Not completed: a reason is needed when items are not ticked");
+			return UI_REDRAW;
+		}
+		v->flow.note = xstrdup(text);
+		return complete_next(ui, v);
 	case P_CONFIRM:
-		rc = session_complete(v->s, step, text, NULL, &err);
-		return rc == ST_OK ? transitioned(ui, v, true, "Step done.") : refused(ui, &err);
+		v->flow.word_given = true;
+		snprintf(v->flow.word, sizeof v->flow.word, "%s", text);
+		return complete_next(ui, v);
 	case P_OVERRIDE_ASK:
 		ui_prompt_open(ui, PROMPT_TEXT, P_OVERRIDE_NOTE, step, "Why override (note):");
 		return UI_REDRAW;
 	case P_OVERRIDE_NOTE:
-		rc = session_override(v->s, step, text, &err);
-		return rc == ST_OK ? transitioned(ui, v, true, "Step completed by override.") : refused(ui, &err);
+		if (blank(text)) {
+			flow_reset(v);
+			ui_message(ui, ROLE_WARNING, "Not completed: an override needs a note");
+			return UI_REDRAW;
+		}
+		v->flow.note = xstrdup(text);
+		return complete_next(ui, v);
 	case P_SKIP:
-		rc = session_skip(v->s, step, text, &err);
+		if (session_skip_needs_word(v->s, step, util_now_ms()) > 0 && !blank(text)) {
+			/* A production wait: the reason is kept, the word is asked for next. */
+			flow_reset(v);
+			v->flow.step = step;
+			v->flow.note = xstrdup(text);
+			char more[64];
+			duration_format((long)((session_skip_needs_word(v->s, step, util_now_ms()) + 999) / 1000), more,
+					sizeof more);
+			ui_prompt_open(ui, PROMPT_TEXT, P_SKIP_WORD, step,
+				       "Type %s to skip the wait (an override; %s left):", session_skip_wait_word(v->s, step),
+				       more);
+			return UI_REDRAW;
+		}
+		rc = session_skip(v->s, step, text, NULL, &err);
 		return rc == ST_OK ? transitioned(ui, v, true, "Step skipped.") : refused(ui, &err);
+	case P_SKIP_WORD:
+		rc = session_skip(v->s, step, v->flow.note, text, &err);
+		flow_reset(v);
+		return rc == ST_OK ? transitioned(ui, v, true, "Step skipped (the wait was overridden).")
+				   : refused(ui, &err);
 	case P_FAIL:
 		rc = session_fail(v->s, step, text, &err);
 		return rc == ST_OK ? transitioned(ui, v, false, "Step marked failed.") : refused(ui, &err);
@@ -467,6 +609,7 @@ static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key
 	case ACT_JUMP_ACTIVE:
 		select_active(v);
 		return UI_REDRAW;
+	case ACT_NEXT_PROBLEM: return jump_problem(ui, v);
 	case ACT_EDITOR: {
 		char *text = ui_edit_text(ui, "");
 		if (!text)
@@ -532,7 +675,7 @@ static void on_event(void *arg, const struct watch_event *ev)
 		char *title = vars_subst(v->s->rb->steps[ev->step].title, &v->s->vars);
 		ui_message(c->ui, ROLE_DONE, "%s %s: %s", c->ui->g.done, title, by[0] ? by : "verified");
 		free(title);
-		select_active(v); /* CLI.md: after every completion, the active step is selected */
+		select_work(v); /* after every completion, the step the work goes on with is selected */
 		seal_on_finish(c->ui, v);
 		if (c->ui->prompt.open && c->ui->prompt.step == (size_t)ev->step) {
 			/* The logs answered first: an override question or note is moot now. */
@@ -622,6 +765,7 @@ int tui_session_run(struct ui *ui, struct session *s)
 	if (v.w)
 		watcher_free(v.w);
 	logpane_free(&v.lp);
+	flow_reset(&v);
 	return ST_OK;
 }
 

@@ -94,6 +94,7 @@ enum {
 	X(ACT_REOPEN, SCOPE_SESSION, "reopen a done, skipped or failed step (asks why)")      \
 	X(ACT_START_STEP, SCOPE_SESSION, "start the selected step out of order")              \
 	X(ACT_JUMP_ACTIVE, SCOPE_SESSION, "select the active step")                           \
+	X(ACT_NEXT_PROBLEM, SCOPE_SESSION, "select the next failed or overdue step")          \
 	X(ACT_TICK, SCOPE_SESSION, "tick / untick checklist item 1-9")                        \
 	X(ACT_COPY, SCOPE_SESSION, "copy the step's command to the clipboard (OSC 52)")       \
 	X(ACT_SEARCH, SCOPE_SESSION, "search the log pane (Enter on empty: next match)")      \

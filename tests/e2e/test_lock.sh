@@ -41,7 +41,7 @@ done
 has "names the holder's pid" probe.err "process $holder on $(hostname)"
 has "says since when" probe.err " since 20"
 
-"$bin" step "$id" backup done 2>err; check "second writer: step" 75 $?
+"$bin" step "$id" backup done --note "ticked on paper" 2>err; check "second writer: step" 75 $?
 has "step refused names the holder" err "process $holder"
 "$bin" sessions >out 2>err; check "sessions while held" 0 $?
 has "sessions lists it" out "$id"
@@ -51,7 +51,7 @@ has "export is JSON" out '"events": ['
 
 kill -9 "$holder"; wait "$holder" 2>/dev/null; holder=
 "$bin" note "$id" "after the holder died" 2>err; check "stale lock taken over" 0 $?
-"$bin" step "$id" backup done >out 2>err; check "step after takeover" 0 $?
+"$bin" step "$id" backup done --note "ticked on paper" >out 2>err; check "step after takeover" 0 $?
 "$bin" export "$id" >out 2>err
 has "the note after takeover is recorded" out "after the holder died"
 if grep -qF "held for a while" out; then echo "FAIL: the killed holder's note was recorded"; fails=$((fails+1)); fi

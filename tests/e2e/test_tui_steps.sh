@@ -17,7 +17,17 @@ wait_for "On: SERVER-ABC"
 wait_line "Back up site ABC" "▶"
 screen_sgr | grep -qE "$COLOUR_SGR" || fail "no colours without NO_COLOR"
 
-# Space completes the plain first step; the selection follows to the next.
+# Space on a step whose checklist is not all ticked asks for the reason first; Esc leaves
+# the step as it was. Ticked, Space completes it; the selection follows to the next.
+keys Space
+wait_for "2 of 2 checklist items not ticked — reason to complete anyway:"
+keys Escape
+wait_for "cancelled"
+json_check 'step("backup")["status"] == "active"' || fail "a cancelled completion recorded something"
+keys 1
+wait_for "Item 1 ticked."
+keys 2
+wait_for "Item 2 ticked."
 keys Space
 wait_for "Step done."
 wait_json 'step("backup")["status"] == "done" and step("backup")["completed_by"] == "operator"'
@@ -67,7 +77,7 @@ wait_json 'step("detach")["status"] == "done"'
 wait_for "Let the site settle"
 wait_for "Wait: "
 keys Space
-wait_for "Not yet: the wait has"
+wait_for "step 'settle': wait 9m"
 json_check 'step("settle")["status"] == "active"' || fail "Space completed a step whose wait runs"
 
 # q quits, exit 0.

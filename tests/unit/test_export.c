@@ -28,7 +28,7 @@ static void setup(void)
 	cr_assert_eq(session_note(s, BACKUP, "<script>alert(1)</script> | pipe & \"quote\"\nsecond line", &err),
 		     ST_OK);
 	session_set_actor(s, "bob", "host1");
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(session_complete(s, STOP_SITE, "STOP", NULL, &err), ST_OK);
 	sfx_advance(&f, 31 * 60 * 1000);
 	cr_assert_eq(session_complete(s, RUN_SETUP, NULL, NULL, &err), ST_OK);
@@ -42,7 +42,7 @@ static void setup(void)
 	cr_assert_eq(session_record_marker(s, CHECK_LOGS, 1, 0, "/logs/hman.log", 5,
 					   "Hierarchy Manager <b>ran</b> for ABC", &err),
 		     ST_OK);
-	cr_assert_eq(session_skip(s, TIDY, "-1 reason that starts with a minus", &err), ST_OK);
+	cr_assert_eq(session_skip(s, TIDY, "-1 reason that starts with a minus", NULL, &err), ST_OK);
 	cr_assert(s->finished);
 	session_close(s);
 }

@@ -327,3 +327,11 @@ Test(reject, too_many_steps_keys_or_problems_are_refused_in_bounded_time)
 	cr_assert_eq(n, 501);
 	sb_free(&sb);
 }
+
+/* Items are ticked with the keys 1-9: a tenth item could never be ticked. */
+Test(reject, a_checklist_longer_than_the_keys_that_tick_it)
+{
+	expect_valid(HEAD STEP1 "        checklist: [a, b, c, d, e, f, g, h, i]\n");
+	expect_diag(HEAD STEP1 "        checklist: [a, b, c, d, e, f, g, h, i, j]\n", 18, 20,
+		    "a checklist has at most 9 items");
+}

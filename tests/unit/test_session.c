@@ -35,7 +35,7 @@ static struct st_error err;
 /* Walks the fixture to the verify step: backup, stop-site, run-setup (after its wait). */
 static void walk_to_check_logs(struct session *s)
 {
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(session_complete(s, STOP_SITE, "STOP", NULL, &err), ST_OK, "%s", err.msg);
 	sfx_advance(&f, 30 * 60 * 1000);
 	cr_assert_eq(session_complete(s, RUN_SETUP, NULL, NULL, &err), ST_OK, "%s", err.msg);
@@ -87,7 +87,7 @@ Test(session, activation_records_each_logs_identity_and_size)
 	sfx_append_log(&f, "sitecomp.log", "new line\n");
 	sfx_append_log(&f, "hman.log", "hman line\n");
 	sfx_advance(&f, 1000);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(s->active, STOP_SITE);
 	w = s->steps[STOP_SITE].window;
 	cr_assert_eq(w[0].offset, 31);
@@ -120,7 +120,7 @@ Test(session, complete_moves_to_the_next_applicable_step)
 Test(session, confirm_word_missing_or_wrong_is_refused)
 {
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	int64_t seq = s->seq;
 	cr_assert_eq(session_complete(s, STOP_SITE, NULL, NULL, &err), ST_TEMPFAIL);
 	cr_assert(strstr(err.msg, "STOP"), "%s", err.msg);
@@ -138,7 +138,7 @@ Test(session, confirm_word_missing_or_wrong_is_refused)
 Test(session, wait_refuses_with_the_time_left_and_survives_a_restart)
 {
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(session_complete(s, RUN_SETUP, NULL, NULL, &err), ST_TEMPFAIL,
 		     "a pending step with a wait has not started");
 	cr_assert(strstr(err.msg, "has not started"), "%s", err.msg);
@@ -189,13 +189,13 @@ Test(session, verify_step_needs_an_override_with_a_note)
 Test(session, skip_needs_a_reason)
 {
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_skip(s, BACKUP, NULL, &err), ST_USAGE);
-	cr_assert_eq(session_skip(s, BACKUP, "", &err), ST_USAGE);
+	cr_assert_eq(session_skip(s, BACKUP, NULL, NULL, &err), ST_USAGE);
+	cr_assert_eq(session_skip(s, BACKUP, "", NULL, &err), ST_USAGE);
 	cr_assert(strstr(err.msg, "skipping it needs a reason") != NULL, "message: %s", err.msg);
-	cr_assert_eq(session_skip(s, BACKUP, "backed up yesterday", &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_skip(s, BACKUP, "backed up yesterday", NULL, &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(s->steps[BACKUP].status, STEP_SKIPPED);
 	cr_assert_eq(s->active, STOP_SITE);
-	cr_assert_eq(session_skip(s, BACKUP, "again", &err), ST_TEMPFAIL, "already skipped");
+	cr_assert_eq(session_skip(s, BACKUP, "again", NULL, &err), ST_TEMPFAIL, "already skipped");
 	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_TEMPFAIL, "skipped: reopen first");
 	cr_assert_str_eq(s->notes[0].kind, "skip");
 	cr_assert_str_eq(s->notes[0].text, "backed up yesterday");
@@ -219,7 +219,7 @@ Test(session, fail_needs_a_note_and_reopen_a_reason)
 	cr_assert_eq(s->steps[BACKUP].status, STEP_ACTIVE, "reopened and active again");
 	cr_assert_eq(s->steps[BACKUP].activated_ms, SFX_T0 + 5000);
 	cr_assert_eq(s->steps[BACKUP].completed_ms, 0);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK, "%s", err.msg);
 	session_close(s);
 	sfx_assert_projection(&f);
 }
@@ -227,12 +227,12 @@ Test(session, fail_needs_a_note_and_reopen_a_reason)
 Test(session, reopen_of_an_earlier_step_makes_it_active)
 {
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(s->active, STOP_SITE);
 	cr_assert_eq(session_reopen(s, BACKUP, "forgot to copy the backup", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(s->active, BACKUP);
 	cr_assert_eq(s->steps[STOP_SITE].status, STEP_PENDING);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(s->active, STOP_SITE);
 	session_close(s);
 	sfx_assert_projection(&f);
@@ -246,7 +246,7 @@ Test(session, not_applicable_steps_refuse_everything)
 	cr_assert_eq(session_complete(s, na, NULL, NULL, &err), ST_INVALID);
 	cr_assert(strstr(err.msg, "does not apply"), "%s", err.msg);
 	cr_assert_eq(session_override(s, na, "note", &err), ST_INVALID);
-	cr_assert_eq(session_skip(s, na, "reason", &err), ST_INVALID);
+	cr_assert_eq(session_skip(s, na, "reason", NULL, &err), ST_INVALID);
 	cr_assert_eq(session_fail(s, na, "note", &err), ST_INVALID);
 	cr_assert_eq(session_reopen(s, na, "reason", &err), ST_INVALID);
 	cr_assert_eq(session_activate(s, na, &err), ST_INVALID);
@@ -266,7 +266,7 @@ Test(session, replication_yes_makes_the_step_applicable)
 	sfx_start(&f, "yes");
 	struct session *s = sfx_open(&f);
 	cr_assert_eq(s->steps[DISABLE_REPL].status, STEP_PENDING);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(s->active, DISABLE_REPL);
 	session_close(s);
 }
@@ -385,7 +385,7 @@ Test(session, finishing_is_an_event_and_closes_the_session)
 {
 	struct session *s = sfx_open(&f);
 	walk_to_check_logs(s);
-	cr_assert_eq(session_skip(s, CHECK_LOGS, "verified on the console", &err), ST_OK);
+	cr_assert_eq(session_skip(s, CHECK_LOGS, "verified on the console", NULL, &err), ST_OK);
 	cr_assert_not(s->finished);
 	sfx_advance(&f, 2000);
 	cr_assert_eq(session_complete(s, TIDY, NULL, NULL, &err), ST_OK);
@@ -497,8 +497,8 @@ Test(session, readers_work_while_a_writer_holds_the_lock)
 	cr_assert_eq(store_open(f.db, STORE_READ, &ro, &err), ST_OK, "%s", err.msg);
 	struct session *r = NULL;
 	cr_assert_eq(session_open(ro, f.id, SESSION_READ, &r, &err), ST_OK, "%s", err.msg);
-	cr_assert_eq(session_complete(r, BACKUP, NULL, NULL, &err), ST_SOFTWARE, "readers cannot write");
-	cr_assert_eq(session_complete(w, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(r, BACKUP, NULL, "items checked on paper", &err), ST_SOFTWARE, "readers cannot write");
+	cr_assert_eq(session_complete(w, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	cr_assert_eq(r->active, BACKUP);
 	cr_assert_eq(session_refresh(r, &err), ST_OK);
 	cr_assert_eq(r->active, STOP_SITE, "refresh picks up the writer's events");
@@ -549,11 +549,11 @@ Test(session, log_paths_resolve_overrides_and_the_log_folder)
 Test(session, every_other_refusal)
 {
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, "items checked on paper", &err), ST_OK);
 	int64_t seq = s->seq;
 	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_TEMPFAIL, "already done");
 	cr_assert(strstr(err.msg, "already done"), "%s", err.msg);
-	cr_assert_eq(session_skip(s, BACKUP, "r", &err), ST_TEMPFAIL, "done: reopen before skipping");
+	cr_assert_eq(session_skip(s, BACKUP, "r", NULL, &err), ST_TEMPFAIL, "done: reopen before skipping");
 	cr_assert_eq(session_fail(s, BACKUP, "n", &err), ST_TEMPFAIL, "done: reopen before failing");
 	cr_assert_eq(session_activate(s, BACKUP, &err), ST_TEMPFAIL, "done steps are not started");
 	cr_assert_eq(session_complete(s, 99, NULL, NULL, &err), ST_USAGE, "no such step");
@@ -565,7 +565,7 @@ Test(session, every_other_refusal)
 	cr_assert_eq(session_fail(s, STOP_SITE, "it would not stop", &err), ST_OK);
 	cr_assert_eq(session_activate(s, STOP_SITE, &err), ST_TEMPFAIL, "failed: reopen first");
 	cr_assert_eq(session_override(s, STOP_SITE, "n", &err), ST_TEMPFAIL);
-	cr_assert_eq(session_skip(s, STOP_SITE, "stopped by hand in the console", &err), ST_OK,
+	cr_assert_eq(session_skip(s, STOP_SITE, "stopped by hand in the console", NULL, &err), ST_OK,
 		     "a failed step may be skipped with a reason");
 	cr_assert_eq(s->active, RUN_SETUP);
 	session_close(s);

@@ -25,7 +25,7 @@ static void setup(void)
 	sfx_start(&f, NULL);
 	/* a few more events: complete backup, a note, stop-site */
 	struct session *s = sfx_open(&f);
-	cr_assert_eq(session_complete(s, 0, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, 0, NULL, "items checked on paper", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(session_note(s, -1, "a note", &err), ST_OK, "%s", err.msg);
 	cr_assert_eq(session_complete(s, 2, "STOP", NULL, &err), ST_OK, "%s", err.msg);
 	session_close(s);
