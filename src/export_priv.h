@@ -51,6 +51,10 @@ bool export_step_has_evidence(const struct export_doc *d, size_t step);
 /* The hint of the failure signature fl names, substituted (caller frees); NULL when the
  * stored runbook has no such signature or it has no hint. */
 char *export_failure_hint(const struct export_doc *d, size_t step, const struct sess_failure *fl);
+/* Practice note k of the step (not from the sources), substituted (caller frees). */
+char *export_practice_text(const struct export_doc *d, size_t step, size_t k);
+/* Whether any step of the runbook carries practice notes. */
+bool export_has_practice(const struct export_doc *d);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */
