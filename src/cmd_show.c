@@ -66,6 +66,27 @@ static void put_block(struct strbuf *sb, const struct show *sh, const char *tmpl
 	free(s);
 }
 
+/* Substituted, sanitized, reflowed and wrapped to 100 columns: the first line starts
+ * with first, the others with rest (of the same width). */
+static void put_wrapped(struct strbuf *sb, const struct show *sh, const char *tmpl, const char *first,
+			const char *rest)
+{
+	char *s = vars_subst(tmpl, &sh->vm);
+	char *flow = text_reflow(s);
+	char *clean = text_sanitize(flow, strlen(flow), TEXT_NEWLINES);
+	struct text_span *lines = NULL;
+	size_t n = text_wrap(clean, 100 - (int)strlen(first), &lines);
+	for (size_t i = 0; i < n; i++) {
+		sb_puts(sb, i ? rest : first);
+		sb_append(sb, clean + lines[i].off, lines[i].len);
+		sb_putc(sb, '\n');
+	}
+	free(lines);
+	free(clean);
+	free(flow);
+	free(s);
+}
+
 static void put_pattern(struct strbuf *sb, const struct show *sh, const struct rb_pattern *pt)
 {
 	if (pt->is_regex) {
@@ -186,6 +207,13 @@ static void render_step(struct strbuf *sb, const struct show *sh, const struct r
 			put_sub(sb, sh, f->hint);
 			sb_putc(sb, '\n');
 		}
+	}
+	if (st->n_practice) {
+		/* Set apart from the source's text, and labelled, so it is never read as the
+		 * source's advice. */
+		sb_puts(sb, "     " RB_PRACTICE_LABEL ":\n");
+		for (size_t i = 0; i < st->n_practice; i++)
+			put_wrapped(sb, sh, st->practice[i], "       ~ ", "         ");
 	}
 	if (st->n_references) {
 		sb_puts(sb, "     references: ");
@@ -359,6 +387,7 @@ static json_t *jstep(const struct show *sh, const struct rb_step *st)
 	json_object_set_new(j, "verify", verify);
 	json_object_set_new(j, "fail", fail);
 	json_object_set_new(j, "references", jstrv(st->references, st->n_references, NULL));
+	json_object_set_new(j, "practice", jstrv(st->practice, st->n_practice, sh));
 	return j;
 }
 

@@ -71,6 +71,19 @@ char *export_failure_hint(const struct export_doc *d, size_t step, const struct 
 	return fl->fail < rs->n_fail ? vars_subst(rs->fail[fl->fail].hint, &d->s->vars) : NULL;
 }
 
+char *export_practice_text(const struct export_doc *d, size_t step, size_t k)
+{
+	return vars_subst(d->s->rb->steps[step].practice[k], &d->s->vars);
+}
+
+bool export_has_practice(const struct export_doc *d)
+{
+	for (size_t i = 0; i < d->s->rb->n_steps; i++)
+		if (d->s->rb->steps[i].n_practice)
+			return true;
+	return false;
+}
+
 const struct sess_marker *export_marker(const struct export_doc *d, size_t step, size_t vb, size_t e)
 {
 	const struct step_state *st = &d->s->steps[step];

@@ -66,6 +66,8 @@ static const char style[] =
 	".st-done{color:#2e7d32}.st-failed{color:#c62828}.st-skipped{color:#757575}"
 	".st-active{color:#1565c0;font-weight:bold}.st-not-applicable{color:#9e9e9e}"
 	"td.data{word-break:break-all;max-width:32em}"
+	".practice{border-left:4px solid #8e24aa;background:#f8f0fb;padding:.3em .8em;margin:.5em 0}"
+	".practice .label{color:#6a1b9a;font-weight:bold}"
 	"@media print{.rehearsal{border-width:3px}}";
 
 static void head(const struct export_doc *d, struct strbuf *out)
@@ -295,6 +297,37 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 	}
 }
 
+/* The runbook's advice that is not from its sources, set apart and labelled. */
+static void practice(const struct export_doc *d, struct strbuf *out)
+{
+	if (!export_has_practice(d))
+		return;
+	const struct runbook *rb = d->s->rb;
+	sb_puts(out, "<h2>" RB_PRACTICE_LABEL "</h2>\n<p>Advice the runbook adds to its source documents; "
+		     "the sources do not give it.</p>\n");
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct rb_step *rs = &rb->steps[i];
+		if (!rs->n_practice)
+			continue;
+		char *title = export_step_title(d, i);
+		sb_printf(out, "<div class=\"practice\"><span class=\"label\">" RB_PRACTICE_LABEL
+			       "</span> — step %zu, ", i + 1);
+		esc(out, title);
+		sb_puts(out, " <span class=\"mono\">");
+		esc(out, rs->id);
+		sb_puts(out, "</span>\n<ul>\n");
+		for (size_t k = 0; k < rs->n_practice; k++) {
+			char *p = export_practice_text(d, i, k);
+			sb_puts(out, "<li>");
+			esc(out, p);
+			sb_puts(out, "</li>\n");
+			free(p);
+		}
+		sb_puts(out, "</ul></div>\n");
+		free(title);
+	}
+}
+
 static void notes(const struct export_doc *d, struct strbuf *out)
 {
 	const struct session *s = d->s;
@@ -472,6 +505,7 @@ void export_html(const struct export_doc *d, struct strbuf *out)
 	summary(d, out);
 	timeline(d, out);
 	steps(d, out);
+	practice(d, out);
 	notes(d, out);
 	evidence(d, out);
 	events(d, out);

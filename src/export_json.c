@@ -146,6 +146,16 @@ static json_t *step_json(const struct export_doc *d, size_t i)
 		json_object_set_new(o, "wait_seconds", json_integer(rs->wait_s));
 	if (rs->confirm)
 		json_object_set_new(o, "confirm", jtext(rs->confirm));
+	if (rs->n_practice) { /* advice not from the sources, under a key of its own */
+		json_t *pr = json_array();
+		for (size_t k = 0; k < rs->n_practice; k++) {
+			char *p = export_practice_text(d, i, k);
+			json_array_append_new(pr, jtext(p));
+			free(p);
+		}
+		json_object_set_new(o, "practice", pr);
+		json_object_set_new(o, "practice_label", json_string(RB_PRACTICE_LABEL));
+	}
 	free(title);
 	return o;
 }

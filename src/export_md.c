@@ -175,6 +175,37 @@ static void checklists(const struct export_doc *d, struct strbuf *out)
 	}
 }
 
+/* The runbook's advice that is not from its sources, in a section of its own so that a
+ * reader of the record never takes it for the source's. */
+static void practice(const struct export_doc *d, struct strbuf *out)
+{
+	if (!export_has_practice(d))
+		return;
+	const struct runbook *rb = d->s->rb;
+	sb_puts(out, "## " RB_PRACTICE_LABEL "\n\nAdvice the runbook adds to its source documents; "
+		     "the sources do not give it.\n\n");
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		const struct rb_step *rs = &rb->steps[i];
+		if (!rs->n_practice)
+			continue;
+		char *title = export_step_title(d, i);
+		sb_printf(out, "- Step %zu, ", i + 1);
+		md(out, title);
+		sb_puts(out, " (");
+		md(out, rs->id);
+		sb_puts(out, "):\n");
+		for (size_t k = 0; k < rs->n_practice; k++) {
+			char *p = export_practice_text(d, i, k);
+			sb_puts(out, "  - *Practice:* ");
+			md(out, p);
+			sb_puts(out, "\n");
+			free(p);
+		}
+		free(title);
+	}
+	sb_puts(out, "\n");
+}
+
 static void notes(const struct export_doc *d, struct strbuf *out)
 {
 	const struct session *s = d->s;
@@ -338,6 +369,7 @@ void export_md(const struct export_doc *d, struct strbuf *out)
 	summary(d, out);
 	steps(d, out);
 	checklists(d, out);
+	practice(d, out);
 	notes(d, out);
 	evidence(d, out);
 	seals_section(d, out);

@@ -69,6 +69,10 @@ char *export_seal_note(const struct export_doc *d, size_t n_seals);
 char *export_completion(const struct export_doc *d, size_t step);
 /* Checklist item k of the step, substituted (caller frees). */
 char *export_checklist_item(const struct export_doc *d, size_t step, size_t k);
+/* Practice note k of the step (not from the sources), substituted (caller frees). */
+char *export_practice_text(const struct export_doc *d, size_t step, size_t k);
+/* Whether any step of the runbook carries practice notes. */
+bool export_has_practice(const struct export_doc *d);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

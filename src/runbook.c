@@ -135,6 +135,7 @@ static void free_step(struct rb_step *st)
 	}
 	free(st->fail);
 	free_strv(st->references, st->n_references);
+	free_strv(st->practice, st->n_practice);
 }
 
 void runbook_free(struct runbook *rb)

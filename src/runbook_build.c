@@ -75,7 +75,7 @@ static const char *const phase_keys[] = {"id", "title", "steps", NULL};
 static const char *const phase_required[] = {"id", "title", "steps", NULL};
 static const char *const step_keys[] = {"id", "title", "when", "host", "body", "command",
 					"caution", "checklist", "confirm", "wait", "verify", "fail",
-					"references", NULL};
+					"references", "practice", NULL};
 static const char *const step_required[] = {"id", "title", NULL};
 static const char *const verify_keys[] = {"log", "expect", "since", "timeout", NULL};
 static const char *const verify_required[] = {"log", "expect", NULL};
@@ -880,6 +880,15 @@ static void build_step(struct ctx *c, const struct yn *node, struct rb_step *st)
 	build_fail(c, get(node, "fail"), st, what);
 	st->references = take_string_list(c, get(node, "references"), "references", what, false,
 					  &st->n_references);
+	/* Advice not from the sources: substituted like the body, so checked the same way. */
+	st->practice = take_string_list(c, v = get(node, "practice"), "practice", what, true,
+					&st->n_practice);
+	check_refs_v(c, v, st->practice, st->n_practice, "practice");
+	for (size_t i = 0; i < st->n_practice; i++)
+		if (st->practice[i][0] == '\0')
+			problem(c, v->kind == YN_SEQ && i < v->n ? v->items[i] : v,
+				"an empty 'practice' note in %s says nothing: remove it or write the advice",
+				what);
 	free(what);
 }
 

@@ -35,9 +35,12 @@ mkdir -p "$DEMO/logs"
 SID=$("$BIN" --runbooks runbooks start sms2003-sp2-upgrade --detach --rehearse \
 	--label "make demo rehearsal" --logs "$DEMO/logs" \
 	--var site_code=LAB --var site_server=SMS-LAB01 --var sql_server=SQL-LAB01 \
+	--var site_db=SMS_LAB --var test_sql_server=SQL-LAB02 \
 	--var 'sms_dir=C:\SMS' --var from_version=SP1 --var sql_replication=no \
-	--var win2003_sp1_installed=yes --var has_secondaries=no \
-	--var setup_command=Autorun.exe)
+	--var 'site_server_os=Windows Server 2003 Standard Edition' \
+	--var 'sql_version=SQL Server 2000 SP3a or later' \
+	--var win2003_sp1_installed=yes --var remote_mp=no --var remote_consoles=no \
+	--var has_secondaries=no --var setup_command=Autorun.exe)
 
 "$BIN" --runbooks runbooks simulate "$SID" >"$DEMO/simulate.out" 2>&1 &
 SIM_PID=$!

@@ -77,6 +77,10 @@ struct rb_step {
 	size_t n_fail;
 	char **references;
 	size_t n_references;
+	/* `practice:` — advice a careful administrator follows that the source documents do
+	 * not give; rendered apart, labelled RB_PRACTICE_LABEL. A string is a list of one. */
+	char **practice;
+	size_t n_practice;
 	size_t index;       /* position in runbook.steps */
 	size_t phase_index; /* position in runbook.phases */
 	struct rb_pos pos;
@@ -126,6 +130,10 @@ struct runbook {
 	size_t n_steps;
 	struct rb_pos id_pos; /* of the `id` value, for "duplicate runbook id" messages */
 };
+
+/* How every renderer labels a step's `practice:` notes (show, TUI, exports): one rule,
+ * one spelling. */
+#define RB_PRACTICE_LABEL "Practice (not from the sources)"
 
 /* One diagnostic: FILE:LINE:COL: message */
 struct rb_diag {

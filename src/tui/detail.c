@@ -1,6 +1,7 @@
 /*
  * detail.c — the detail pane of the session screen: what the selected step asks
- * for (host, caution first and prominent, body, command, checklist, confirm word),
+ * for (host, caution first and prominent, body, command, checklist, confirm word, and
+ * apart from them, labelled, the practice notes that are not from the sources),
  * what is going on (wait countdown, verification progress, failures with their
  * hints, "verified by SiteComp.log at 02:14:07", overdue), references and notes.
  *
@@ -228,6 +229,16 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 	if (st->confirm) {
 		blank(&c);
 		put_rb(&c, 0, ROLE_ACTIVE, "To complete, type the word: ", st->confirm);
+	}
+	if (st->n_practice) {
+		/* Never mixed into the source's text: its own heading and colour. */
+		blank(&c);
+		put(&c, 0, ROLE_PRACTICE, RB_PRACTICE_LABEL ":");
+		for (size_t i = 0; i < st->n_practice; i++) {
+			char *note = text_reflow(st->practice[i]);
+			put_rb(&c, 2, ROLE_PRACTICE, "~ ", note);
+			free(note);
+		}
 	}
 	if (st->n_verify) {
 		blank(&c);

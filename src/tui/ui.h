@@ -47,7 +47,8 @@ enum {
 	X(ROLE_REHEARSAL, COLOR_WHITE, COLOR_MAGENTA, A_BOLD, A_REVERSE | A_BOLD)       \
 	X(ROLE_STATUS, -1, -1, A_REVERSE, A_REVERSE)                                    \
 	X(ROLE_MESSAGE, COLOR_CYAN, -1, A_BOLD, A_BOLD)                                 \
-	X(ROLE_KEY, COLOR_CYAN, -1, A_BOLD, A_BOLD)
+	X(ROLE_KEY, COLOR_CYAN, -1, A_BOLD, A_BOLD)                                     \
+	X(ROLE_PRACTICE, COLOR_MAGENTA, -1, 0, A_DIM)
 
 enum ui_role {
 #define X(name, fg, bg, attr, mono) name,

@@ -68,7 +68,14 @@ assert s["verify"][0]["since"] == "run-setup" and s["verify"][0]["timeout_s"] ==
 assert s["verify"][1]["expect"][0] == {"text": "Site ABC updated", "regex": False}
 assert d["phases"][0]["steps"][0]["wait_s"] == 5400
 assert d["phases"][0]["steps"][0]["applies"] is False
+assert s["practice"] == ["Keep the session open until ABC has settled.", "A second note, not from the sources."]
+assert d["phases"][0]["steps"][0]["practice"] == []
 PY
+# practice: set apart under its label, after the step's own text, substituted
+"$bin" show "$fix/valid-all-keys.yaml" --var site_code=ABC >out 2>err; check "show practice" 0 $?
+has "practice label" out "     Practice (not from the sources):"
+has "practice note" out "       ~ Keep the session open until ABC has settled."
+has "second practice note" out "       ~ A second note, not from the sources."
 "$bin" show "$fix/valid-all-keys.yaml" --var nope=1 2>err; check "show undeclared --var" 64 $?
 "$bin" show "$fix/valid-all-keys.yaml" --var 2>err; check "show --var without value" 64 $?
 "$bin" show "$fix/valid-all-keys.yaml" --bogus 2>err; check "show unknown option" 64 $?

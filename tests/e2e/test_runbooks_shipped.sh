@@ -41,7 +41,15 @@ done
 "$bin" --runbooks "$src/runbooks" show sms2003-sp2-upgrade --var 'sms_dir=D:\SMS' >show.txt 2>err
 check "show sp2 --var" 0 $?
 has "sitecomp marker with the session's folder" show.txt 'Waiting for changes to the "D:\SMS\Inboxes\Sitectrl.box" or "D:\SMS\Inboxes\Sitecomp.box" directories'
-has "hman marker" show.txt "Wait for site control changes for maximum 3600 seconds"
+has "hman marker, any number" show.txt "regex /Wait for site control changes for maximum -?[0-9]+ seconds/"
 has "since run-setup" show.txt "lines written after step run-setup became active"
+has "hman and inboxmgr only once the site has stopped" show.txt "lines written after step settle became active"
+has "practice set apart" show.txt "Practice (not from the sources):"
+for id in $ids; do # sources named as an administrator knows them, never by the collection's files
+	"$bin" --runbooks "$src/runbooks" show "$id" >show.txt 2>err
+	if grep -qE '[0-9]{3}_[0-9a-f]{16}\.txt' show.txt; then
+		echo "FAIL: show $id names a file of the source collection"; fails=$((fails+1))
+	fi
+done
 
 [ "$fails" -eq 0 ]

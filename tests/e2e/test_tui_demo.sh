@@ -18,7 +18,8 @@ DEMO_SID=$(screen | grep -oE '[0-9]{8}-[0-9]{6}-[0-9a-f]{4}' | head -1)
 [ -n "$DEMO_SID" ] || fail "no session id on the screen"
 pgrep -f "simulate $DEMO_SID" >/dev/null || fail "the simulator is not running"
 
-# Space through the manual steps up to the 30-minute wait.
+# Space through the manual steps up to the 30-minute wait; the irreversible steps
+# (/testdbupgrade on the copy, setup) ask for their confirm word.
 deadline=$((SECONDS + 120))
 until screen | grep -qF "in a rehearsal, s skips it (with a reason)"; do
 	[ $SECONDS -lt $deadline ] || fail "Space never reached the wait step"
@@ -27,6 +28,13 @@ until screen | grep -qF "in a rehearsal, s skips it (with a reason)"; do
 		type_text "rehearsal: checked on paper"
 		keys Enter
 		sleep 0.3
+		continue
+	fi
+	word=$(screen | sed -n 's/.*Type \([A-Z]*\) to complete:.*/\1/p' | head -1)
+	if [ -n "$word" ]; then
+		type_text "$word"
+		keys Enter
+		wait_gone "Type $word to complete:"
 		continue
 	fi
 	keys Space

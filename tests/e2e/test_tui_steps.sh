@@ -32,6 +32,9 @@ keys Space
 wait_for "Step done."
 wait_json 'step("backup")["status"] == "done" and step("backup")["completed_by"] == "operator"'
 wait_for "Nothing depends on this step."
+# Practice that is not from the sources is set apart under its own label.
+wait_for "Practice (not from the sources):"
+wait_for "~ Tick it once ABC is quiet."
 
 # s skips with a reason.
 keys s

@@ -360,3 +360,40 @@ Test(export, a_clock_set_back_is_noted_for_the_auditor)
 	free(md);
 	free(html);
 }
+
+/* A step's `practice:` (tidy, in the fixture) is set apart under its own label in the
+ * readable formats and its own key in JSON, substituted and escaped. */
+Test(export, practice_notes_are_labelled_apart_and_escaped)
+{
+	char *md = render(EXPORT_MD);
+	const char *sec = strstr(md, "## Practice (not from the sources)");
+	cr_assert_not_null(sec, "%s", md);
+	cr_assert_lt(strstr(md, "## Steps"), sec);
+	cr_assert_gt(strstr(md, "## Notes"), sec);
+	cr_assert(strstr(sec, "Step 6, Tidy up (tidy):"), "%s", sec);
+	cr_assert(strstr(sec, "*Practice:* Keep the backup of ABC \\<b\\>a week\\</b\\> \\& more \\| not from the source."),
+		  "%s", sec);
+	free(md);
+
+	char *html = render(EXPORT_HTML);
+	const char *hs = strstr(html, "<h2>Practice (not from the sources)</h2>");
+	cr_assert_not_null(hs);
+	cr_assert(strstr(hs, "<div class=\"practice\"><span class=\"label\">Practice (not from the sources)</span>"));
+	cr_assert(strstr(hs, "<li>Keep the backup of ABC &lt;b&gt;a week&lt;/b&gt; &amp; more | not from the source.</li>"));
+	cr_assert_null(strstr(html, "<b>a week"));
+	free(html);
+
+	char *text = render(EXPORT_JSON);
+	json_t *root = json_loads(text, 0, NULL);
+	cr_assert_not_null(root);
+	json_t *steps = json_object_get(root, "steps");
+	json_t *pr = json_object_get(json_array_get(steps, TIDY), "practice");
+	cr_assert_eq(json_array_size(pr), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(pr, 0)),
+			 "Keep the backup of ABC <b>a week</b> & more | not from the source.");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(steps, TIDY), "practice_label")),
+			 "Practice (not from the sources)");
+	cr_assert_null(json_object_get(json_array_get(steps, BACKUP), "practice"), "only steps that have it");
+	json_decref(root);
+	free(text);
+}

@@ -123,6 +123,11 @@ Test(runbook, every_key_loads_into_the_struct)
 	cr_assert_str_eq(s->fail[0].hint, "KB 886213 - check the IUSR_ accounts on ${site_code}.");
 	cr_assert(s->fail[1].match.is_regex);
 	cr_assert_null(s->fail[1].hint);
+	cr_assert_eq(s->n_practice, 2);
+	cr_assert_str_eq(s->practice[0], "Keep the session open until ${site_code} has settled.");
+	cr_assert_str_eq(s->practice[1], "A second note, not from the sources.");
+	cr_assert_eq(rb->steps[0].n_practice, 0);
+	cr_assert_null(rb->steps[0].practice);
 
 	cr_assert_eq(runbook_step(rb, "run-setup"), &rb->steps[1]);
 	cr_assert_eq(runbook_step_index(rb, "nope"), -1);
@@ -200,4 +205,27 @@ Test(runbook, crlf_and_bom_load_like_lf)
 	rb_diags_free(&d);
 	sb_free(&sb);
 	free(text);
+}
+
+/* `practice:` is a string (a list of one) or a list of strings; ${vars} are checked. */
+Test(runbook, practice_is_a_string_or_a_list)
+{
+	const char *text = "runbook: 1\nid: p\ntitle: P\nversion: '1'\n"
+			   "variables: [{name: site_code, prompt: Site}]\n"
+			   "phases:\n  - id: a\n    title: A\n    steps:\n"
+			   "      - id: one\n        title: One\n        practice: Check ${site_code} twice.\n"
+			   "      - id: two\n        title: Two\n        practice: [x, 'y ${site_code}']\n"
+			   "      - id: three\n        title: Three\n        practice:\n";
+	struct rb_diags d = {0};
+	struct runbook *rb = NULL;
+	int rc = runbook_load_text(text, strlen(text), "p.yaml", &rb, &d);
+	rb_diags_print(&d, stderr);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(rb->steps[0].n_practice, 1);
+	cr_assert_str_eq(rb->steps[0].practice[0], "Check ${site_code} twice.");
+	cr_assert_eq(rb->steps[1].n_practice, 2);
+	cr_assert_str_eq(rb->steps[1].practice[1], "y ${site_code}");
+	cr_assert_eq(rb->steps[2].n_practice, 0, "`practice:` with nothing is absent");
+	runbook_free(rb);
+	rb_diags_free(&d);
 }

@@ -161,6 +161,8 @@ Test(reject, undeclared_variable_in_every_field)
 	expect_diag(HEAD STEP1 "        caution: ${nope}\n", 18, 18, "'${nope}' in 'caution'");
 	expect_diag(HEAD STEP1 "        confirm: ${nope}\n", 18, 18, "'${nope}' in 'confirm'");
 	expect_diag(HEAD STEP1 "        checklist: ['${nope}']\n", 18, 21, "'${nope}' in 'checklist'");
+	expect_diag(HEAD STEP1 "        practice: Ask ${nope}\n", 18, 19, "'${nope}' in 'practice'");
+	expect_diag(HEAD STEP1 "        practice: [ok, 'x ${nope}']\n", 18, 24, "'${nope}' in 'practice'");
 	expect_diag(HEAD "  - id: p\n    title: P\n    steps:\n      - id: s1\n        title: S ${nope}\n", 17, 16, "'${nope}' in 'title'");
 	expect_diag(HEAD STEP1 "        verify:\n          - log: sitecomp\n            expect: ['${nope}']\n", 20, 22, "'${nope}' in 'expect'");
 	expect_diag(HEAD STEP1 "        verify:\n          - log: sitecomp\n            expect: [{regex: 'a${nope}'}]\n", 20, 30, "'${nope}' in 'expect'");
@@ -334,4 +336,13 @@ Test(reject, a_checklist_longer_than_the_keys_that_tick_it)
 	expect_valid(HEAD STEP1 "        checklist: [a, b, c, d, e, f, g, h, i]\n");
 	expect_diag(HEAD STEP1 "        checklist: [a, b, c, d, e, f, g, h, i, j]\n", 18, 20,
 		    "a checklist has at most 9 items");
+}
+
+Test(reject, practice_of_the_wrong_kind_or_empty)
+{
+	expect_diag(HEAD STEP1 "        practice: {a: b}\n", 18, 19,
+		    "'practice' in step 's1' must be a string or a list of strings, not a mapping");
+	expect_diag(HEAD STEP1 "        practice: [[a]]\n", 18, 20, "items of 'practice' in step 's1' must be strings");
+	expect_diag(HEAD STEP1 "        practice: ['']\n", 18, 20, "an empty 'practice' note in step 's1'");
+	expect_diag(HEAD STEP1 "        practise: x\n", 18, 9, "unknown key 'practise' in step 's1' (did you mean 'practice'?)");
 }

@@ -137,6 +137,44 @@ static void assert_fail_sig(const struct rb_step *s, const char *log, const char
 
 /* ------------------------------------------------------------------ 1. every runbook */
 
+/* A file name of the project's source collection ("002_45f6a120af3282bb.txt"): runbooks cite
+ * documents as an administrator knows them (docs/sources.md), never by these names. */
+static bool names_a_seed_file(const char *s)
+{
+	for (const char *p = s ? strstr(s, ".txt") : NULL; p; p = strstr(p + 1, ".txt")) {
+		if (p - s < 20)
+			continue;
+		const char *q = p - 20;
+		bool ok = q[0] >= '0' && q[0] <= '9' && q[1] >= '0' && q[1] <= '9' && q[2] >= '0' && q[2] <= '9' &&
+			  q[3] == '_';
+		for (size_t i = 4; ok && i < 20; i++)
+			ok = (q[i] >= '0' && q[i] <= '9') || (q[i] >= 'a' && q[i] <= 'f');
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static void assert_no_seed_name(const struct runbook *rb, const char *what, const char *s)
+{
+	cr_assert(!names_a_seed_file(s), "%s: %s names a file of the source collection: %s", rb->id, what, s);
+}
+
+static void assert_no_seed_names(const struct runbook *rb, const char *what, char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_no_seed_name(rb, what, v[i]);
+}
+
+Test(runbooks_content, the_seed_name_detector_detects)
+{
+	cr_assert(names_a_seed_file("see 002_45f6a120af3282bb.txt: Steps"));
+	cr_assert(names_a_seed_file("'004_d6cfa6d819331755.txt'"));
+	cr_assert_not(names_a_seed_file("KB 191138: SUMMARY"));
+	cr_assert_not(names_a_seed_file("notes.txt"));
+	cr_assert_not(names_a_seed_file("002_45f6a120af3282bX.txt"));
+}
+
 Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
 {
 	size_t n = 0;
@@ -146,9 +184,9 @@ Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
 		struct runbook *rb = load_path(paths[i]);
 		cr_assert_not_null(rb->summary, "%s: no summary", rb->id);
 		cr_assert_gt(rb->n_sources, 0, "%s: no sources", rb->id);
-		for (size_t j = 0; j < rb->n_sources; j++)
-			cr_assert_not_null(strstr(rb->sources[j], ".txt"), "%s: source '%s' names no document",
-					   rb->id, rb->sources[j]);
+		assert_no_seed_names(rb, "sources", rb->sources, rb->n_sources);
+		assert_no_seed_name(rb, "summary", rb->summary);
+		assert_no_seed_name(rb, "title", rb->title);
 		for (size_t j = 0; j < rb->n_logs; j++) {
 			const struct rb_log *l = &rb->logs[j];
 			for (const char *c = l->name; *c; c++)
@@ -157,11 +195,18 @@ Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
 		}
 		for (size_t j = 0; j < rb->n_steps; j++) {
 			const struct rb_step *s = &rb->steps[j];
+			/* Every step cites "document: section" (or a KB article by number). */
 			bool cited = false;
 			for (size_t k = 0; k < s->n_references; k++)
-				if (strstr(s->references[k], ".txt: "))
+				if (strstr(s->references[k], ": ") || strncmp(s->references[k], "KB ", 3) == 0)
 					cited = true;
-			cr_assert(cited, "%s: step %s cites no 'document.txt: section'", rb->id, s->id);
+			cr_assert(cited, "%s: step %s cites no 'document: section'", rb->id, s->id);
+			assert_no_seed_names(rb, "references", s->references, s->n_references);
+			assert_no_seed_name(rb, "a title", s->title);
+			assert_no_seed_name(rb, "a body", s->body);
+			assert_no_seed_name(rb, "a caution", s->caution);
+			assert_no_seed_names(rb, "a checklist", s->checklist, s->n_checklist);
+			assert_no_seed_names(rb, "practice", s->practice, s->n_practice);
 		}
 		runbook_free(rb);
 	}
@@ -170,44 +215,125 @@ Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
 
 /* ------------------------------------------------------------------ 2. what issue 3 requires */
 
-static const char *const SP2_DOC = "002_45f6a120af3282bb.txt";
+/* Some source of the runbook contains needle. */
+static bool cites(const struct runbook *rb, const char *needle)
+{
+	for (size_t i = 0; i < rb->n_sources; i++)
+		if (strstr(rb->sources[i], needle))
+			return true;
+	return false;
+}
 
-Test(runbooks_content, sp2_upgrade_follows_the_checklist)
+static bool step_cites(const struct rb_step *s, const char *needle)
+{
+	for (size_t i = 0; i < s->n_references; i++)
+		if (strstr(s->references[i], needle))
+			return true;
+	return false;
+}
+
+static bool any_contains(char **v, size_t n, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(v[i], needle))
+			return true;
+	return false;
+}
+
+Test(runbooks_content, sp2_upgrade_follows_the_checklist_in_the_authors_order)
 {
 	struct runbook *rb = load_id("sms2003-sp2-upgrade");
-	cr_assert_not_null(strstr(rb->sources[0], SP2_DOC));
-	const char *vars[] = {"site_code", "site_server", "sql_server", "sms_dir", "from_version",
-			      "sql_replication", "win2003_sp1_installed", "has_secondaries"};
+	cr_assert(cites(rb, "SMS 2003 SP2 Upgrade Checklist"));
+	cr_assert(cites(rb, "Steps to Upgrade Windows 2003 and SMS"));
+	cr_assert(cites(rb, "http://download.microsoft.com/download/8/f/4/"));
+	const char *vars[] = {"site_code", "site_server", "sql_server", "site_db", "test_sql_server", "test_where",
+			      "sms_dir", "from_version", "site_server_os", "sql_version", "sql_replication",
+			      "win2003_sp1_installed", "remote_mp", "remote_consoles", "has_secondaries",
+			      "secondary_sites"};
 	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
 		cr_assert_not_null(runbook_variable(rb, vars[i]), "variable %s", vars[i]);
 	cr_assert_str_eq(runbook_variable(rb, "site_code")->pattern, "^[A-Z0-9]{3}$");
 	cr_assert_eq(runbook_variable(rb, "from_version")->n_choices, 2);
 	cr_assert_str_eq(runbook_variable(rb, "sms_dir")->def, "C:\\SMS");
+	/* OS and SQL alternatives are answers, not a checklist that cannot all be ticked (U4) */
+	cr_assert_eq(runbook_variable(rb, "site_server_os")->n_choices, 8);
+	cr_assert_eq(runbook_variable(rb, "sql_version")->n_choices, 4);
+	cr_assert_eq(step(rb, "site-system-os")->n_checklist, 1);
+	cr_assert_null(step(rb, "sql-version")->checklist);
+	assert_when(rb, "site-os-unsupported", "site_server_os", "none of these");
+	assert_when(rb, "sql-unsupported", "sql_version", "none of these");
+
+	/* every step says where it is done */
+	for (size_t i = 0; i < rb->n_steps; i++)
+		cr_assert_not_null(rb->steps[i].host, "step %s has no host", rb->steps[i].id);
 
 	/* prerequisites, in the checklist's order */
 	assert_before(rb, "site-system-os", "sql-version");
 	assert_before(rb, "sql-version", "legacy-clients");
 	assert_before(rb, "legacy-clients", "http-port");
-	assert_before(rb, "http-port", "admin-consoles");
-	/* the conditional phases */
+
+	/* the author's order: Windows SP1 and the DCOM resets, then the database test, then SP2 (E1) */
+	const char *order[] = {"sp1-download", "sp1-install", "sp1-reboot", "sp1-dcom-reset",
+			       "sp1-admins-remote-activation", "drw-primary", "disable-replication", "record-db-size",
+			       "backup-site-db", "restore-copy", "run-testdbupgrade", "review-testdbupgrade",
+			       "disk-space", "run-setup", "settle", "smssetup-completed", "sitecomp-completed",
+			       "hman-completed", "inboxmgr-completed", "admin-consoles", "drw-secondary",
+			       "upgrade-secondaries", "advanced-client-upgrade"};
+	for (size_t i = 1; i < sizeof order / sizeof *order; i++)
+		assert_before(rb, order[i - 1], order[i]);
+	cr_assert(step_cites(step(rb, "sp1-install"), "Steps to Upgrade Windows 2003 and SMS"));
+	cr_assert(step_cites(step(rb, "backup-site-db"), "Steps to Upgrade Windows 2003 and SMS: step 8"));
+	cr_assert(step_cites(step(rb, "run-setup"), "Steps to Upgrade Windows 2003 and SMS: step 9"));
+
+	/* the conditional steps */
 	assert_when(rb, "drw-primary", "from_version", "RTM");
 	assert_when(rb, "disable-replication", "sql_replication", "yes");
 	assert_when(rb, "reenable-replication", "sql_replication", "yes");
-	assert_when(rb, "sp1-install", "win2003_sp1_installed", "no");
-	assert_when(rb, "sp1-dcom-reset", "win2003_sp1_installed", "no");
+	const char *sp1[] = {"sp1-download", "sp1-install", "sp1-reboot", "sp1-dcom-reset", "sp1-admins-remote-activation",
+			     "sp1-remote-mp"};
+	for (size_t i = 0; i < sizeof sp1 / sizeof *sp1; i++)
+		assert_when(rb, sp1[i], "win2003_sp1_installed", "no");
+	assert_when(rb, "sp1-remote-mp", "remote_mp", "yes");
 	assert_when(rb, "drw-secondary", "has_secondaries", "yes");
 	assert_when(rb, "upgrade-secondaries", "has_secondaries", "yes");
-	assert_before(rb, "drw-primary", "disable-replication");
-	assert_before(rb, "disable-replication", "run-testdbupgrade");
-	assert_before(rb, "run-testdbupgrade", "sp1-install");
-	assert_before(rb, "sp1-install", "run-setup");
+	assert_when(rb, "admin-consoles", "remote_consoles", "yes");
+	assert_when(rb, "restore-copy", "test_where", "another computer");
+	assert_when(rb, "detach-and-restore", "test_where", "the site database server");
 
+	/* SMS Admins Remote Activation on every site server (O2), as Creech's fix gives it */
+	const struct rb_step *ra = step(rb, "sp1-admins-remote-activation");
+	cr_assert_str_eq(ra->host, "${site_server}");
+	cr_assert(any_contains(ra->checklist, ra->n_checklist, "Edit Limits"));
+	cr_assert(any_contains(ra->checklist, ra->n_checklist, "SMS Admins group and allow it Remote Activation"));
+	const struct rb_step *dc = step(rb, "sp1-dcom-reset");
+	cr_assert(any_contains(dc->checklist, dc->n_checklist, "SMS_SERVER_LOCATOR_POINT"));
+	cr_assert(any_contains(dc->checklist, dc->n_checklist, "SMS Reporting Users"));
+	cr_assert(any_contains(dc->practice, dc->n_practice, "SMS_SERVER_LOCATOR POINT"),
+		  "the corrected DCOM name is declared as practice");
+
+	/* error 997 on a remote MP: KB 906570, and upgrading both did not fix it for the reporter (O8) */
+	const struct rb_step *mp = step(rb, "sp1-remote-mp");
+	cr_assert(step_cites(mp, "KB 906570"));
+	cr_assert_not_null(strstr(mp->body, "appeared again"));
+
+	/* the test: before-sizes of data AND log files, disk space after the test (O3, O4) */
+	const struct rb_step *rec = step(rb, "record-db-size");
+	cr_assert(any_contains(rec->checklist, rec->n_checklist, "data file"));
+	cr_assert(any_contains(rec->checklist, rec->n_checklist, "log file"));
+	cr_assert_not(any_contains(rec->checklist, rec->n_checklist, "disk space"));
+	cr_assert(any_contains(step(rb, "disk-space")->checklist, step(rb, "disk-space")->n_checklist, "autogrow"));
+	cr_assert_str_eq(step(rb, "restore-copy")->host, "${test_sql_server}");
+
+	/* confirm words on the irreversible moments (U5) */
 	const struct rb_step *t = step(rb, "run-testdbupgrade");
-	cr_assert(has_command(t, "Setup.exe /testdbupgrade SMS_${site_code}"));
+	cr_assert(has_command(t, "Setup.exe /testdbupgrade ${site_db}"));
+	cr_assert_str_eq(t->host, "${test_sql_server}");
+	cr_assert_str_eq(t->confirm, "COPY");
 	cr_assert_not_null(t->caution);
 	cr_assert_not_null(strstr(t->caution, "copy"));
-
+	cr_assert_str_eq(step(rb, "detach-and-restore")->confirm, "DETACH");
 	const struct rb_step *setup = step(rb, "run-setup");
+	cr_assert_str_eq(setup->confirm, "UPGRADE");
 	cr_assert(has_command(setup, "${setup_command}"));
 	const struct rb_variable *sc = runbook_variable(rb, "setup_command");
 	cr_assert_eq(sc->n_choices, 3);
@@ -217,30 +343,37 @@ Test(runbooks_content, sp2_upgrade_follows_the_checklist)
 
 	const struct rb_step *settle = step(rb, "settle");
 	cr_assert_eq(settle->wait_s, 30 * 60);
-	assert_before(rb, "run-setup", "settle");
 
-	/* the completion markers, each anchored at run-setup */
+	/* the completion markers, as the checklist quotes them; each counted from the right step */
 	struct {
-		const char *step, *log, *line;
+		const char *step, *log, *line, *since;
 	} markers[] = {
-		{"smssetup-completed", "smssetup", "SMS Setup completed successfully"},
-		{"sitecomp-completed", "sitecomp", "Processing site shutdown transaction"},
-		{"sitecomp-completed", "sitecomp", "Site shutdown complete"},
+		{"smssetup-completed", "smssetup", "SMS Setup completed successfully", "run-setup"},
+		{"sitecomp-completed", "sitecomp", "Processing site shutdown transaction", "run-setup"},
+		{"sitecomp-completed", "sitecomp", "Site shutdown complete", "run-setup"},
 		{"sitecomp-completed", "sitecomp",
 		 "Waiting for changes to the \"${sms_dir}\\Inboxes\\Sitectrl.box\" or "
-		 "\"${sms_dir}\\Inboxes\\Sitecomp.box\" directories"},
-		{"hman-completed", "hman", "Wait for site control changes for maximum 3600 seconds"},
+		 "\"${sms_dir}\\Inboxes\\Sitecomp.box\" directories", "run-setup"},
 		{"inboxmgr-completed", "inboxmgr",
-		 "Waiting for changes inbox definition, inbox rules and inbox replication files, max wait = 3600 seconds"},
+		 "Waiting for changes inbox definition, inbox rules and inbox replication files, max wait = 3600 seconds",
+		 "settle"},
 	};
 	for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
 		const struct rb_step *s = step(rb, markers[i].step);
 		const struct rb_verify *v = verify_on(s, markers[i].log);
 		cr_assert(expects(v, markers[i].line), "%s: missing marker '%s'", s->id, markers[i].line);
-		cr_assert_str_eq(v->since, "run-setup", "%s: not anchored at run-setup", s->id);
-		cr_assert_eq(v->since_index, (long)setup->index);
+		cr_assert_str_eq(v->since, markers[i].since, "%s: not anchored at %s", s->id, markers[i].since);
+		cr_assert_eq(v->since_index, runbook_step_index(rb, markers[i].since));
 		assert_before(rb, "settle", markers[i].step);
 	}
+	/* Hman and Inboxmgr write their lines in normal operation too: counted only once the site
+	 * has stopped (since: settle), Hman's number a regex */
+	const struct rb_verify *hv = verify_on(step(rb, "hman-completed"), "hman");
+	cr_assert_eq(hv->n_expect, 1);
+	cr_assert(hv->expect[0].is_regex);
+	cr_assert_str_eq(hv->expect[0].text, "Wait for site control changes for maximum -?[0-9]+ seconds");
+	cr_assert_str_eq(hv->since, "settle");
+	cr_assert_str_eq(verify_on(step(rb, "inboxmgr-completed"), "inboxmgr")->since, "settle");
 	/* SiteComp.log markers in the document's order */
 	const struct rb_verify *v = verify_on(step(rb, "sitecomp-completed"), "sitecomp");
 	cr_assert_eq(v->n_expect, 3);
@@ -248,26 +381,66 @@ Test(runbooks_content, sp2_upgrade_follows_the_checklist)
 	cr_assert_str_eq(v->expect[1].text, "Site shutdown complete");
 	cr_assert_str_eq(runbook_log(rb, "smssetup")->file, "SMSSetup.log");
 	cr_assert_str_eq(runbook_log(rb, "sitecomp")->file, "SiteComp.log");
+	/* Format additions 1 and 2 (case:, log_folders): pinned in the text until their fields
+	 * (rb_pattern.nocase, rb_log.folder) are merged. */
+	cr_assert_not_null(strstr(rb->text, "smssetup: { file: SMSSetup.log, folder: system-root }"));
+	cr_assert_not_null(strstr(rb->text, "log_folders:\n  system-root:\n    machine: ${site_server}\n"));
+	cr_assert_not_null(strstr(rb->text, "Sitecomp.box\" directories', case: insensitive }"));
 
-	assert_before(rb, "inboxmgr-completed", "upgrade-secondaries");
-	assert_before(rb, "upgrade-secondaries", "advanced-client-upgrade");
+	/* a real step per remote console, secondary sites by name, SMS 2.0 inventory (O1, O5, O6, U6) */
+	cr_assert_null(strstr(step(rb, "admin-consoles")->title, "Plan"));
+	cr_assert_not_null(strstr(step(rb, "drw-secondary")->body, "every child secondary site"));
+	cr_assert_not_null(strstr(step(rb, "upgrade-secondaries")->title, "${secondary_sites}"));
+	cr_assert_not_null(strstr(step(rb, "legacy-client-upgrade")->body, "software"));
+	/* KB 913119 re-check, as practice */
+	cr_assert(any_contains(step(rb, "inboxmgr-completed")->practice, step(rb, "inboxmgr-completed")->n_practice,
+			       "KB 913119"));
 	runbook_free(rb);
 }
 
 Test(runbooks_content, dcom_reset_applies_each_task_to_its_role)
 {
 	struct runbook *rb = load_id("win2003-sp1-dcom-reset");
+	cr_assert(cites(rb, "SMS 2003 FAQ, Windows Server 2003 SP1"));
+	cr_assert(cites(rb, "Real World Problems and Solutions to Upgrading"));
+	cr_assert(cites(rb, "Granular COM Permissions"));
 	assert_when(rb, "slp-iusr-activation", "is_slp", "yes");
 	assert_when(rb, "rp-reporting-users-activation", "is_rp", "yes");
 	assert_when(rb, "admins-remote-activation", "is_site_server", "yes");
+	assert_when(rb, "provider-remote-activation", "has_sms_provider", "yes");
+	assert_when(rb, "provider-remote-activation", "is_site_server", "no");
+	cr_assert_gt(step(rb, "provider-remote-activation")->n_practice, 0, "the remote provider is practice");
 	assert_when(rb, "scw-remote-wmi", "run_scw", "yes");
 	assert_when(rb, "scw-remote-wmi", "has_sms_provider", "yes");
 	assert_when(rb, "scw-sql-monitor-ports", "is_remote_site_db", "yes");
 	assert_when(rb, "scw-iis-remote-admin", "is_bits_dp", "yes");
 	assert_when(rb, "scw-deselect-cap", "is_cap", "no");
-	assert_when(rb, "fw-remote-control", "firewall", "yes");
+	assert_when(rb, "scw-network-security", "run_scw", "yes");
 	assert_when(rb, "fw-unsecapp", "runs_admin_console", "yes");
 	assert_when(rb, "fw-statview", "runs_admin_console", "yes");
+	assert_when(rb, "kb843362", "is_site_server", "yes");
+	assert_when(rb, "mp-1603-ccmclean", "is_mp", "yes");
+
+	/* the Security Configuration Wizard's Network Security section turns the firewall on: every
+	 * firewall step applies to both ways of enabling it (B1-O6) */
+	const struct rb_variable *fwv = runbook_variable(rb, "firewall");
+	cr_assert_not_null(strstr(fwv->prompt, "Network Security section"));
+	const char *fw_steps[] = {"fw-remote-control", "fw-remote-assistance", "fw-file-printer-sharing", "fw-statview",
+				  "fw-unsecapp"};
+	for (size_t i = 0; i < sizeof fw_steps / sizeof *fw_steps; i++) {
+		const struct rb_step *s = step(rb, fw_steps[i]);
+		bool found = false;
+		for (size_t k = 0; k < s->n_when; k++) {
+			if (strcmp(s->when[k].var, "firewall") != 0)
+				continue;
+			found = true;
+			cr_assert_eq(s->when[k].n_values, 2, "%s", s->id);
+			cr_assert_str_eq(s->when[k].values[0], "Control Panel");
+			cr_assert_str_eq(s->when[k].values[1], "Security Configuration Wizard");
+		}
+		cr_assert(found, "%s has no when: firewall", s->id);
+	}
+	assert_before(rb, "scw-network-security", "fw-remote-control");
 
 	cr_assert(has_command(step(rb, "slp-iusr-activation"), "Dcomcnfg.exe"));
 	const struct rb_step *fw = step(rb, "fw-remote-control");
@@ -282,8 +455,29 @@ Test(runbooks_content, dcom_reset_applies_each_task_to_its_role)
 	cr_assert_not_null(strstr(step(rb, "admins-remote-activation")->title, "Remote Activation"));
 	assert_before(rb, "slp-iusr-activation", "scw-remote-wmi");
 	assert_before(rb, "scw-rerun", "fw-remote-control");
+
+	/* error 997: the remedy is hotfix KB 906570; upgrading both servers did not fix it (B2-E1) */
+	const struct rb_step *e997 = step(rb, "remote-mp-error-997");
+	cr_assert_not_null(strstr(e997->title, "KB 906570"));
+	cr_assert_null(strstr(e997->title, "together"));
+	cr_assert_not(any_contains(e997->checklist, e997->n_checklist, "together"));
+	cr_assert(any_contains(e997->checklist, e997->n_checklist, "KB 906570"));
+	cr_assert_not_null(strstr(e997->body, "appeared again"));
+	cr_assert_not_null(strstr(e997->body, "TAM"));
+	cr_assert_not_null(strstr(e997->body, "advanced security mode"));
+	/* the missing symptom and advice (B1-O4, O5) */
+	const struct rb_step *mp = step(rb, "mp-1603-ccmclean");
+	cr_assert_not_null(strstr(mp->body, "can not create Active X component"));
+	cr_assert_not_null(strstr(mp->body, "keep the SMS client off a server until its MP role is installed"));
+	/* quotes attributed to whoever said them, never to "the compiler" (B2-E2) */
 	for (size_t i = 0; i < rb->n_steps; i++)
-		cr_assert_str_eq(rb->steps[i].host, "${server}", "step %s", rb->steps[i].id);
+		cr_assert_null(rb->steps[i].body ? strstr(rb->steps[i].body, "compiler") : NULL, "step %s",
+			       rb->steps[i].id);
+	cr_assert_not_null(strstr(step(rb, "rp-web-reports")->body, "[Steve T]"));
+	cr_assert_not_null(strstr(step(rb, "mp-1603-ccmclean")->body, "remote child site"));
+
+	for (size_t i = 0; i < rb->n_steps; i++)
+		cr_assert_not_null(rb->steps[i].host, "step %s", rb->steps[i].id);
 	runbook_free(rb);
 }
 
