@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# test_runbooks_shipped.sh — the five shipped runbooks from the outside (issue 3, "Done when"):
-# `steward lint runbooks/` exits 0, `steward list` shows all five, and `steward show` renders
+# test_runbooks_shipped.sh — the six shipped runbooks from the outside (issue 3, "Done when"):
+# `steward lint runbooks/` exits 0, `steward list` shows all six, and `steward show` renders
 # each one with every step (text and JSON), the SP2 markers and the session's values.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
@@ -14,7 +14,7 @@ has() { # has DESCRIPTION FILE TEXT
 	if ! grep -qF -- "$3" "$2"; then echo "FAIL: $1: no '$3' in $2"; fails=$((fails+1)); fi
 }
 cd "$tmp" || exit 1
-ids="sms2003-sp2-upgrade win2003-sp1-dcom-reset ntop-cluster-install sccm2007-site-db-move sms2003-mp-install"
+ids="sms2003-sp2-upgrade win2003-sp1-dcom-reset ntop-cluster-install sccm2007-site-db-move sms2003-mp-install sccm2007-secondary-upgrade-restart"
 
 "$bin" lint "$src/runbooks/" >out 2>err; check "lint runbooks/" 0 $?
 "$bin" --runbooks "$src/runbooks" list >out 2>err; check "list" 0 $?

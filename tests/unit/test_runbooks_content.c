@@ -4,8 +4,10 @@
  *
  * 1. Every runbook in runbooks/ loads, cites its sources, has a summary, and every step cites
  *    a source document section.
- * 2. Each runbook holds what issue 3 requires of it (the source documents' steps, conditions,
- *    commands, markers, signatures, confirms, hosts, waits and since: anchors).
+ * 2. Each runbook holds what issues 3 and 11 require of it (the source documents' steps,
+ *    conditions, commands, markers, signatures, confirms, hosts, waits and since: anchors), and
+ *    the runbooks of issue 11 use the format additions (practice:, log_folders, case:) where
+ *    the sources call for them.
  * 3. For every step with verify/fail entries, the asset text is in the real line formats, uses
  *    only declared ${variables}, and — fed through the parser and the matcher — the .log
  *    satisfies the step's verify block on that log, the .noise.log alone does not, and each
@@ -122,6 +124,36 @@ static bool expects(const struct rb_verify *v, const char *text)
 	return false;
 }
 
+/* The step applies only when var is one of exactly these values. */
+static void assert_when_values(const struct runbook *rb, const char *id, const char *var, const char *const *values,
+			       size_t n)
+{
+	const struct rb_step *s = step(rb, id);
+	for (size_t i = 0; i < s->n_when; i++) {
+		if (strcmp(s->when[i].var, var) != 0)
+			continue;
+		cr_assert_eq(s->when[i].n_values, n, "%s: when %s has %zu values", id, var, s->when[i].n_values);
+		for (size_t k = 0; k < n; k++)
+			cr_assert_str_eq(s->when[i].values[k], values[k], "%s: when %s", id, var);
+		return;
+	}
+	cr_assert_fail("%s: step %s has no `when: %s`", rb->id, id, var);
+}
+
+static void assert_every_step_has_a_host(const struct runbook *rb)
+{
+	for (size_t i = 0; i < rb->n_steps; i++)
+		cr_assert(rb->steps[i].host && *rb->steps[i].host, "%s: step %s has no host", rb->id, rb->steps[i].id);
+}
+
+static bool has_checklist_item(const struct rb_step *s, const char *needle)
+{
+	for (size_t i = 0; i < s->n_checklist; i++)
+		if (strstr(s->checklist[i], needle))
+			return true;
+	return false;
+}
+
 /* A fail entry on log whose plain match contains needle, with a hint. */
 static void assert_fail_sig(const struct rb_step *s, const char *log, const char *needle)
 {
@@ -179,7 +211,7 @@ Test(runbooks_content, every_shipped_runbook_loads_and_cites_its_sources)
 {
 	size_t n = 0;
 	char **paths = shipped_paths(&n);
-	cr_assert_geq(n, 5);
+	cr_assert_geq(n, 6);
 	for (size_t i = 0; i < n; i++) {
 		struct runbook *rb = load_path(paths[i]);
 		cr_assert_not_null(rb->summary, "%s: no summary", rb->id);
@@ -523,6 +555,38 @@ Test(runbooks_content, ntop_cluster_install_names_a_node_on_every_step)
 	assert_before(rb, "mts-replication-node-a", "iissync");
 	assert_before(rb, "mts-replication-node-b", "iissync");
 	cr_assert_str_eq(step(rb, "mts-replication-node-b")->host, "${node_b}");
+
+	/* issue 11: the confirm is a gate before iissync runs, not only a record after it */
+	const struct rb_step *gate = step(rb, "confirm-replication");
+	cr_assert_str_eq(gate->confirm, "REPLICATED");
+	cr_assert_not_null(strstr(gate->caution, "irreparable damage"));
+	cr_assert_eq(gate->index + 1, sync->index, "confirm-replication must come right before iissync");
+	assert_before(rb, "mts-replication-node-b", "confirm-replication");
+	cr_assert_str_neq(sync->confirm, gate->confirm);
+
+	/* the IUSR_CLUSTER password is typed while its dialog is open, for WWW and for FTP */
+	assert_before(rb, "www-anonymous-account", "manual-password");
+	assert_before(rb, "manual-password", "www-anonymous-ok");
+	assert_before(rb, "www-anonymous-ok", "ftp-anonymous-account");
+	assert_before(rb, "ftp-anonymous-account", "ftp-manual-password");
+	assert_before(rb, "ftp-manual-password", "ftp-anonymous-apply");
+	assert_when(rb, "manual-password", "nodes_are_dcs", "no");
+	assert_when(rb, "ftp-manual-password", "nodes_are_dcs", "no");
+	assert_when(rb, "www-anonymous-account", "www_used", "yes");
+	assert_when(rb, "ftp-anonymous-account", "ftp_used", "yes");
+	assert_when(rb, "ftp-anonymous-account", "anonymous_access", "yes");
+	assert_when(rb, "adsutil-wamusername", "anonymous_access", "yes");
+	for (size_t i = 0; i < step(rb, "www-anonymous-account")->n_checklist; i++)
+		cr_assert_null(strstr(step(rb, "www-anonymous-account")->checklist[i], "OK until"),
+			       "www-anonymous-account closes the dialog before the password is typed");
+	/* the DCOM permissions on both nodes, in the KB's words */
+	const struct rb_step *acc = step(rb, "create-cluster-accounts");
+	bool dcom = false;
+	for (size_t i = 0; i < acc->n_checklist; i++)
+		if (strstr(acc->checklist[i], "Dcom Default Access") && strstr(acc->checklist[i], "${node_a}") &&
+		    strstr(acc->checklist[i], "${node_b}"))
+			dcom = true;
+	cr_assert(dcom, "the DCOM default access/launch item names both nodes");
 	runbook_free(rb);
 }
 
@@ -537,47 +601,236 @@ Test(runbooks_content, site_db_move_detaches_with_confirm_and_branches)
 	assert_before(rb, "detach", "copy-files");
 	assert_before(rb, "copy-files", "attach");
 	const struct rb_variable *to = runbook_variable(rb, "move_to");
-	cr_assert_eq(to->n_choices, 2);
+	cr_assert_eq(to->n_choices, 3);
+	cr_assert_str_eq(to->choices[1], "other-instance");
+	static const char *const moved_server[] = {"other-instance", "other-server"};
 	assert_when(rb, "start-services", "move_to", "other-drive");
-	assert_when(rb, "modify-sql-config", "move_to", "other-server");
-	assert_when(rb, "stopsite-again", "move_to", "other-server");
+	assert_when_values(rb, "modify-sql-config", "move_to", moved_server, 2);
+	assert_when_values(rb, "stopsite-again", "move_to", moved_server, 2);
+	assert_when_values(rb, "grant-site-server-admin", "move_to", moved_server, 2);
+	assert_when_values(rb, "restart-site-server", "move_to", moved_server, 2);
 	cr_assert(has_command(step(rb, "stopsite-again"), "Preinst /stopsite"));
 	assert_before(rb, "attach", "start-services");
 	assert_before(rb, "attach", "modify-sql-config");
 	assert_when(rb, "susdb-detach", "move_susdb", "yes");
 	cr_assert_str_eq(step(rb, "susdb-detach")->confirm, "DETACH");
+
+	/* issue 11: the copy target (old server's view) and the attach path (new server's view) */
+	cr_assert_not_null(strstr(step(rb, "copy-files")->body, "${copy_destination}"));
+	cr_assert(has_checklist_item(step(rb, "attach"), "${new_location}\\${site_db}.mdf"));
+	/* the SMS Provider is moved, after Setup changed the SQL Server configuration */
+	assert_when(rb, "move-provider", "provider_on_sql", "yes");
+	assert_when(rb, "move-provider", "move_to", "other-server");
+	assert_before(rb, "modify-sql-config", "move-provider");
+	assert_before(rb, "move-provider", "restart-site-server");
+	/* SUSDB: its own host and folders, moved while the site is stopped, services started again */
+	cr_assert_str_eq(step(rb, "susdb-stop-services")->host, "${wsus_server}");
+	cr_assert_str_eq(step(rb, "susdb-move-files")->host, "${old_sql_server}");
+	cr_assert_not_null(strstr(step(rb, "susdb-move-files")->body, "${susdb_move_destination}"));
+	cr_assert(has_checklist_item(step(rb, "susdb-attach"), "${susdb_new_location}\\SUSDB.MDF"));
+	assert_before(rb, "attach", "susdb-stop-services");
+	assert_before(rb, "susdb-stop-services", "susdb-detach");
+	assert_before(rb, "susdb-detach", "susdb-move-files");
+	assert_before(rb, "susdb-move-files", "susdb-attach");
+	assert_before(rb, "susdb-attach", "susdb-start-services");
+	assert_before(rb, "susdb-start-services", "start-services");
+	assert_before(rb, "susdb-start-services", "stopsite-again");
+	/* a rollback path the failing steps point to, last */
+	const struct rb_step *rollback = step(rb, "rollback");
+	cr_assert_eq(rollback->index, rb->n_steps - 1);
+	cr_assert_not_null(strstr(step(rb, "attach")->caution, "rollback"));
+	cr_assert_not_null(strstr(step(rb, "modify-sql-config")->caution, "rollback"));
+	/* the steps that were only a title now say what to do */
+	cr_assert_not_null(step(rb, "check-target")->body);
+	cr_assert_not_null(step(rb, "restart-site-server")->body);
+	assert_every_step_has_a_host(rb);
 	runbook_free(rb);
 }
 
 Test(runbooks_content, mp_install_checklist_markers_and_signatures)
 {
 	struct runbook *rb = load_id("sms2003-mp-install");
-	const char *order[] = {"ntfs", "dc-iis-wpg", "iis-installed", "bits-extensions", "port-80", "wmi",
-			       "task-scheduler", "dtc", "sql-access-group", "spn-user-account",
-			       "kerberos-tickets", "install-mp", "mplist"};
+	const char *order[] = {"ntfs", "dc-iis-wpg", "iis-installed", "bits-extensions", "port-80",
+			       "port-80-listener", "wmi", "task-scheduler", "dtc", "sql-access-group",
+			       "spn-user-account", "kerberos-tickets", "remote-registry", "install-mp",
+			       "mp-components", "sql-access-status", "sql-access-prepare", "sql-access-osql",
+			       "mplist"};
 	for (size_t i = 1; i < sizeof order / sizeof *order; i++)
 		assert_before(rb, order[i - 1], order[i]);
 	assert_when(rb, "dc-iis-wpg", "is_dc", "yes");
 	assert_when(rb, "sql-access-localsystem", "security_mode", "advanced");
-	cr_assert(has_command(step(rb, "port-80"), "Netstat -a -n -o"));
+	assert_before(rb, "install-mp", "sql-access-localsystem");
+	/* the netstat/tasklist listener check only where those commands exist, and no svchost item
+	 * that a healthy IIS 6 server fails */
+	cr_assert(has_command(step(rb, "port-80-listener"), "Netstat -a -n -o"));
+	cr_assert(has_command(step(rb, "port-80-listener"), "tasklist /svc"));
+	assert_when(rb, "port-80-listener", "mp_os", "Windows Server 2003");
+	cr_assert_eq(step(rb, "port-80")->n_command, 0);
+	for (size_t i = 0; i < rb->n_steps; i++)
+		for (size_t k = 0; k < rb->steps[i].n_checklist; k++)
+			cr_assert_null(strstr(rb->steps[i].checklist[k], "svchost"), "step %s: svchost checklist item",
+				       rb->steps[i].id);
 	cr_assert(has_command(step(rb, "sql-access-osql"), "osql -S ${sql_server} -d ${site_db} -E"));
+	cr_assert(has_checklist_item(step(rb, "remote-registry"), "Remote Registry"));
+	cr_assert(has_checklist_item(step(rb, "remote-registry"), "ADMIN$"));
+	cr_assert(has_checklist_item(step(rb, "mp-components"), "SMS_EXECUTIVE"));
+	cr_assert(has_checklist_item(step(rb, "mp-components"), "CCM Server Framework"));
+	cr_assert(has_checklist_item(step(rb, "mp-components"), "SMS-MP"));
 
 	const struct rb_step *s = step(rb, "install-mp");
-	cr_assert(expects(verify_on(s, "sitecomp"), "Installation successful"));
+	cr_assert_not_null(strstr(s->body, "every 60"));
+	cr_assert_not_null(strstr(s->body, "ERROR: NAL failed"));
+	const struct rb_verify *sc = verify_on(s, "sitecomp");
+	cr_assert_eq(sc->n_expect, 3);
+	cr_assert_str_eq(sc->expect[0].text, "executed successfully on server ${mp_server}");
+	cr_assert_str_eq(sc->expect[1].text, "Bootstrap operations completed");
+	cr_assert_str_eq(sc->expect[2].text, "Installation successful");
 	const struct rb_verify *ms = verify_on(s, "mpsetup");
 	cr_assert_str_eq(ms->expect[0].text, "MP.MSI exited with return code: 0");
 	cr_assert_str_eq(ms->expect[1].text, "Installation was successful");
-	cr_assert(expects(verify_on(s, "mpcontrol"), "Http verification .sms_aut succeeded with status code 200"));
+	cr_assert_gt(ms->timeout_s, 0);
+	const struct rb_verify *mc = verify_on(s, "mpcontrol");
+	cr_assert(expects(mc, "Http verification .sms_aut succeeded with status code 200"));
+	cr_assert_gt(mc->timeout_s, 0);
 	assert_fail_sig(s, "mpsetup", "MP.MSI exited with return code: 1603");
+	assert_fail_sig(s, "mpsetup", "MP.MSI exited with return code: 1618");
+	assert_fail_sig(s, "mpsetup", "Fatal MSI Error - MP.MSI could not be installed.");
 	assert_fail_sig(s, "mpsetup", "IIS Service is not installed");
 	assert_fail_sig(s, "mpsetup", "80041315");
 	assert_fail_sig(s, "mpsetup", "80020009");
+	assert_fail_sig(s, "mpmsi", "80041315");
+	assert_fail_sig(s, "mpmsi", "80020009");
 	assert_fail_sig(s, "mpmsi", "Failed to grab execution mutex");
+	assert_fail_sig(s, "mpmsi", "MainEngineThread is returning 1618");
 	assert_fail_sig(s, "mpcontrol", "status code 401");
 	assert_fail_sig(s, "mpcontrol", "12029");
+	assert_fail_sig(s, "mpcontrol", "Http verification .sms_aut failed with no header received");
+	assert_fail_sig(s, "sitecomp", "STATMSG: ID=4908 ");
+	for (size_t i = 0; i < s->n_fail; i++)
+		cr_assert_null(strstr(s->fail[i].hint ? s->fail[i].hint : "", "Then reinstall"),
+			       "a hint still says to reinstall instead of waiting for the 60-minute retry");
 	cr_assert_str_eq(runbook_log(rb, "mpsetup")->file, "MPSetup.log");
 	cr_assert_str_eq(runbook_log(rb, "mpcontrol")->file, "MPControl.log");
+	assert_every_step_has_a_host(rb);
 	runbook_free(rb);
+}
+
+Test(runbooks_content, secondary_upgrade_restart_follows_the_post)
+{
+	struct runbook *rb = load_id("sccm2007-secondary-upgrade-restart");
+	const char *order[] = {"free-disk-space", "check-status", "backup-primary", "set-status-active",
+			       "restart-upgrade", "check-upgrade"};
+	for (size_t i = 1; i < sizeof order / sizeof *order; i++)
+		assert_before(rb, order[i - 1], order[i]);
+	cr_assert_eq(rb->n_steps, sizeof order / sizeof *order);
+	assert_every_step_has_a_host(rb);
+	cr_assert_str_eq(step(rb, "free-disk-space")->host, "${secondary_site_server}");
+	cr_assert_str_eq(step(rb, "set-status-active")->host, "${primary_sql_server}");
+
+	/* the status values 1 to 5, as the post lists them */
+	const char *body = step(rb, "check-status")->body;
+	const char *values[] = {"1  SITE_STATUS_ACTIVE", "2  SITE_STATUS_PENDING", "3  SITE_STATUS_FAILED",
+				"4  SITE_STATUS_DELETED", "5  SITE_STATUS_UPGRADE"};
+	for (size_t i = 0; i < 5; i++) {
+		const char *at = strstr(body, values[i]);
+		cr_assert_not_null(at, "status value '%s' missing", values[i]);
+		if (i > 0)
+			cr_assert_gt(at, strstr(body, values[i - 1]), "status values out of order");
+	}
+	cr_assert(has_command(step(rb, "check-status"), "SELECT SiteCode, Status FROM ${primary_site_db}.dbo.Sites "
+							"WHERE SiteCode = '${secondary_site_code}'"));
+
+	/* the database change: the SQL as a command, behind a confirm, after the backup */
+	const struct rb_step *set = step(rb, "set-status-active");
+	cr_assert(has_command(set, "UPDATE ${primary_site_db}.dbo.Sites SET Status = 1 WHERE SiteCode = "
+				   "'${secondary_site_code}' AND Status = 5"));
+	cr_assert_str_eq(set->confirm, "ACTIVE");
+	cr_assert_not_null(set->caution);
+	cr_assert_not_null(strstr(set->body, "from 5"));
+	/* the author's own warnings */
+	const struct rb_step *bk = step(rb, "backup-primary");
+	cr_assert_not_null(strstr(bk->caution, "not been officially tested"));
+	cr_assert_not_null(strstr(bk->caution, "no guarantee"));
+	cr_assert_not_null(strstr(rb->summary, "no guarantee"));
+	/* started again from the console; the manual fallback of the post */
+	cr_assert_not_null(strstr(step(rb, "restart-upgrade")->body, "Console"));
+	cr_assert_not_null(strstr(step(rb, "check-upgrade")->body, "source files"));
+	/* no log line in the post: nothing watched, nothing invented */
+	cr_assert_eq(rb->n_logs, 0);
+	for (size_t i = 0; i < rb->n_sources; i++)
+		cr_assert_null(strstr(rb->sources[i], ".txt"), "source names a file of the collection");
+	for (size_t i = 0; i < rb->n_steps; i++)
+		for (size_t k = 0; k < rb->steps[i].n_references; k++)
+			cr_assert_null(strstr(rb->steps[i].references[k], ".txt"), "step %s cites a file name",
+				       rb->steps[i].id);
+	runbook_free(rb);
+}
+
+/* The format additions of this round (docs: FORMAT-ADDITIONS) as the runbook files write them.
+ * Read as text so that this test states the intent independently of which loader fields exist:
+ * practice notes where the sources are silent, the management point's logs in their own
+ * folder, the SiteComp.log marker case-insensitive. */
+static char *step_block(const char *text, const char *id)
+{
+	char *key = xasprintf("\n      - id: %s\n", id);
+	const char *at = strstr(text, key);
+	cr_assert_not_null(at, "no step %s in the file", id);
+	at += strlen(key) - 1;
+	const char *end = strstr(at, "\n      - id: ");
+	const char *phase = strstr(at, "\n  - id: ");
+	if (!end || (phase && phase < end))
+		end = phase;
+	free(key);
+	return end ? xstrndup(at, (size_t)(end - at)) : xstrdup(at);
+}
+
+static void assert_practice(const char *text, const char *id)
+{
+	char *b = step_block(text, id);
+	cr_assert_not_null(strstr(b, "\n        practice:"), "step %s has no practice note", id);
+	free(b);
+}
+
+Test(runbooks_content, issue11_practice_notes_and_log_placement_in_the_files)
+{
+	char *mp = util_read_file(RUNBOOK_DIR "/sms2003-mp-install.yaml", NULL);
+	char *ntop = util_read_file(RUNBOOK_DIR "/ntop-cluster-install.yaml", NULL);
+	char *db = util_read_file(RUNBOOK_DIR "/sccm2007-site-db-move.yaml", NULL);
+	char *sec = util_read_file(RUNBOOK_DIR "/sccm2007-secondary-upgrade-restart.yaml", NULL);
+	cr_assert(mp && ntop && db && sec);
+
+	/* MPSetup.log, MPMSI.log and MPControl.log are read on the management point */
+	cr_assert_not_null(strstr(mp, "\nlog_folders:\n  mp-logs:\n    machine: ${mp_server}\n"));
+	cr_assert_not_null(strstr(mp, "\n  sitecomp: SiteComp.log\n"));
+	cr_assert_not_null(strstr(mp, "\n  mpsetup: { file: MPSetup.log, folder: mp-logs }\n"));
+	cr_assert_not_null(strstr(mp, "\n  mpmsi: { file: MPMSI.log, folder: mp-logs }\n"));
+	cr_assert_not_null(strstr(mp, "\n  mpcontrol: { file: MPControl.log, folder: mp-logs }\n"));
+	cr_assert_not_null(strstr(mp, "{ text: 'executed successfully on server ${mp_server}', case: insensitive }"));
+	/* the "(general practice, not in the source)" promise is now a field */
+	const char *files[] = {mp, ntop, db};
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_null(strstr(files[i], "(general practice, not in the source)"));
+
+	const char *mp_steps[] = {"port-80-listener", "sql-access-group", "process-tracking", "install-mp"};
+	for (size_t i = 0; i < sizeof mp_steps / sizeof *mp_steps; i++)
+		assert_practice(mp, mp_steps[i]);
+	const char *ntop_steps[] = {"create-cluster-accounts", "www-anonymous-account", "create-iis-instance",
+				    "setup-node-b", "finish-node-a", "move-target-to-a"};
+	for (size_t i = 0; i < sizeof ntop_steps / sizeof *ntop_steps; i++)
+		assert_practice(ntop, ntop_steps[i]);
+	const char *db_steps[] = {"check-target", "note-db-location", "stop-site", "detach", "copy-files",
+				  "attach", "start-services", "grant-site-server-admin", "modify-sql-config",
+				  "move-provider", "restart-site-server", "susdb-stop-services",
+				  "susdb-move-files", "susdb-start-services", "rollback"};
+	for (size_t i = 0; i < sizeof db_steps / sizeof *db_steps; i++)
+		assert_practice(db, db_steps[i]);
+	const char *sec_steps[] = {"check-status", "set-status-active", "restart-upgrade", "check-upgrade"};
+	for (size_t i = 0; i < sizeof sec_steps / sizeof *sec_steps; i++)
+		assert_practice(sec, sec_steps[i]);
+	free(mp);
+	free(ntop);
+	free(db);
+	free(sec);
 }
 
 /* ------------------------------------------------------------------ 3. the assets */
@@ -589,6 +842,7 @@ static void test_values(const struct runbook *rb, struct varmap *vm)
 	static const char *const fixed[][2] = {
 		{"site_code", "ABC"},        {"site_db", "SMS_ABC"},
 		{"sql_server_fqdn", "SQL1.corp.example"},
+		{"primary_site_db", "SMS_PRI"}, {"secondary_site_code", "SEC"},
 	};
 	for (size_t i = 0; i < rb->n_variables; i++) {
 		const struct rb_variable *v = &rb->variables[i];
