@@ -353,15 +353,37 @@ static const char *next_of(const char **next, const char *p, const char *end, ch
 	return *next;
 }
 
+/*
+ * How common a byte is in log text, roughly (English letter frequencies, space and
+ * digits high): the search below looks for the needle's rarest byte, in both cases, so
+ * that a common first letter ('p', 's') does not stop memchr at every word.
+ */
+static int commonness(unsigned char c)
+{
+	static const char by_rank[] = " etaoinsrhldcumfpgwybvkxjqz"; /* most common first */
+	c = lower(c);
+	const char *r = c ? strchr(by_rank, c) : NULL;
+	if (r)
+		return 100 - (int)(r - by_rank);
+	if (c >= '0' && c <= '9')
+		return 80;
+	return c < 0x80 ? 60 : 40; /* punctuation; UTF-8 bytes */
+}
+
 const char *rx_casemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
 	if (nlen == 0)
 		return hay;
 	if (nlen > hlen)
 		return NULL;
-	char lo = needle[0];
+	size_t k = 0; /* the rarest byte's index in needle */
+	for (size_t i = 1; i < nlen; i++)
+		if (commonness((unsigned char)needle[i]) < commonness((unsigned char)needle[k]))
+			k = i;
+	char lo = needle[k];
 	char up = lo >= 'a' && lo <= 'z' ? (char)(lo - 32) : lo;
-	const char *p = hay, *end = hay + hlen - nlen + 1; /* last possible start + 1 */
+	/* candidates for needle[k] lie in [hay + k, hay + hlen - nlen + k] */
+	const char *p = hay + k, *end = hay + hlen - nlen + k + 1;
 	const char *next_lo = NULL, *next_up = NULL;
 	while (p < end) {
 		const char *a = next_of(&next_lo, p, end, lo);
@@ -369,11 +391,12 @@ const char *rx_casemem(const char *hay, size_t hlen, const char *needle, size_t 
 		const char *hit = a < b ? a : b;
 		if (hit == end)
 			return NULL;
-		size_t i = 1;
-		while (i < nlen && lower((unsigned char)hit[i]) == (unsigned char)needle[i])
+		const char *start = hit - k;
+		size_t i = 0;
+		while (i < nlen && lower((unsigned char)start[i]) == (unsigned char)needle[i])
 			i++;
 		if (i == nlen)
-			return hit;
+			return start;
 		p = hit + 1;
 	}
 	return NULL;
