@@ -141,7 +141,7 @@ bench-run: steward
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources.
 FUZZ         ?= runbook
 FUZZ_SECONDS ?= 60
-# logtail needs inputs past its 256 KiB read buffer: FUZZ_MAX_LEN=700000 -len_control=0
+# logtail and match need inputs past the 256 KiB read buffer / record: FUZZ_MAX_LEN=700000 -len_control=0
 FUZZ_MAX_LEN ?= 65536
 FUZZ_ARGS    ?=
 FUZZ_CC      ?= clang

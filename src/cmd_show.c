@@ -100,6 +100,8 @@ static void put_pattern(struct strbuf *sb, const struct show *sh, const struct r
 		put_sub(sb, sh, pt->text);
 		sb_puts(sb, "\"");
 	}
+	if (pt->nocase)
+		sb_puts(sb, " (any case)");
 }
 
 /* "yes" when every when: variable has a value and they hold, "no", or NULL when unknown. */
@@ -347,7 +349,8 @@ static json_t *jpattern(const struct show *sh, const struct rb_pattern *pt)
 	} else {
 		text = jsub(sh, pt->text);
 	}
-	return json_pack("{s:o, s:b}", "text", text ? text : json_null(), "regex", pt->is_regex);
+	return json_pack("{s:o, s:b, s:b}", "text", text ? text : json_null(), "regex", pt->is_regex,
+			 "any_case", pt->nocase);
 }
 
 static json_t *jstep(const struct show *sh, const struct rb_step *st)

@@ -5,26 +5,100 @@
  * following (inotify or polling, per log), problem, recovered, step_active and
  * session_finished. Exits 0 when the session finishes or on
  * SIGINT/SIGTERM, 1 when a failure signature was seen, else the engine's error code.
+ *
+ * Stopping: SIGINT/SIGTERM set a flag the engine checks between lines (and wake the
+ * poll through a pipe), so watch saves its positions and releases its lock at once.
+ * Should that take longer than STOP_GRACE_MS (a read stuck on a network mount, a very
+ * long record), a timer armed by the handler ends the process with _exit: the lock row
+ * then names a process that is gone, which the next steward command takes over
+ * (store_lock.c), and the store is exactly as a crash leaves it (every hit committed
+ * with its position; later lines are read again).
  */
 #include "steward/cli.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd_sessutil.h"
 #include "steward/watch.h"
 
+#define STOP_GRACE_MS 700
+
+/* Signal handlers can only reach statics; one watch runs per process. */
 static volatile sig_atomic_t watch_stop;
+static volatile sig_atomic_t watch_exit_code; /* what _exit reports if the grace ends */
+static int wake_pipe[2] = {-1, -1};
+static timer_t grace_timer;
+static bool grace_armed;
 
 static void on_signal(int sig)
 {
 	(void)sig;
+	int saved = errno;
 	watch_stop = 1;
+	if (wake_pipe[1] >= 0) {
+		ssize_t n = write(wake_pipe[1], "x", 1);
+		(void)n; /* a full pipe already wakes the poll */
+	}
+	if (grace_armed) { /* timer_settime is async-signal-safe */
+		struct itimerspec its = {.it_value = {.tv_sec = STOP_GRACE_MS / 1000,
+						      .tv_nsec = (STOP_GRACE_MS % 1000) * 1000000L}};
+		timer_settime(grace_timer, 0, &its, NULL);
+	}
+	errno = saved;
+}
+
+static void on_grace_over(int sig)
+{
+	(void)sig;
+	_exit(watch_exit_code);
+}
+
+/* The stop machinery: a wake-up pipe, the grace timer, the handlers. */
+static void stop_setup(void)
+{
+	watch_stop = 0;
+	watch_exit_code = ST_OK;
+	if (pipe(wake_pipe) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+			fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+		}
+	} else {
+		wake_pipe[0] = wake_pipe[1] = -1; /* the grace timer still bounds the stop */
+	}
+	struct sigaction ga = {0};
+	ga.sa_handler = on_grace_over;
+	sigaction(SIGALRM, &ga, NULL);
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM};
+	grace_armed = timer_create(CLOCK_MONOTONIC, &sev, &grace_timer) == 0;
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void stop_teardown(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (grace_armed)
+		timer_delete(grace_timer);
+	grace_armed = false;
+	signal(SIGALRM, SIG_DFL);
+	for (int i = 0; i < 2; i++) {
+		if (wake_pipe[i] >= 0)
+			close(wake_pipe[i]);
+		wake_pipe[i] = -1;
+	}
 }
 
 static void print_obj(json_t *o)
@@ -148,10 +222,8 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	watcher_set_line_events(w, false);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_setup();
+	watcher_set_stop_flag(w, &watch_stop);
 	signal(SIGPIPE, SIG_IGN);
 	long active = -2;
 	bool told_mode = false;
@@ -159,6 +231,8 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		rc = watcher_process(w, on_event, s, &err);
 		if (rc != ST_OK)
 			break;
+		if (watcher_failure_seen(w))
+			watch_exit_code = ST_FAILED;
 		if (!told_mode) { /* say how each log is followed (network mounts are polled) */
 			told_mode = true;
 			for (size_t l = 0; l < s->rb->n_logs; l++) {
@@ -178,8 +252,11 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 			print_obj(base(s, "session_finished"));
 			break;
 		}
-		struct pollfd pfd = {.fd = watcher_fd(w), .events = POLLIN};
-		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, watcher_timeout_ms(w)) < 0 && errno != EINTR) {
+		if (watch_stop)
+			break;
+		struct pollfd pfd[2] = {{.fd = watcher_fd(w), .events = POLLIN},
+					{.fd = wake_pipe[0], .events = POLLIN}};
+		if (poll(pfd, 2, watcher_timeout_ms(w)) < 0 && errno != EINTR) {
 			rc = st_set(&err, ST_IOERR, "poll: %s", strerror(errno));
 			break;
 		}
@@ -192,6 +269,7 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 	watcher_free(w);
 	session_close(s);
 	store_close(st);
+	stop_teardown();
 	if (rc != ST_OK)
 		return cli_error(rc, "watch: %s", err.msg);
 	return failed ? ST_FAILED : ST_OK;

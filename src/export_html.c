@@ -389,6 +389,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				if (rs->verify[vb].expect[e].is_regex)
 					sb_puts(out, "regex: ");
 				esc(out, expect);
+				if (rs->verify[vb].expect[e].nocase)
+					sb_puts(out, " (any case)");
 				sb_puts(out, "</td><td class=\"mono\">");
 				if (m)
 					esc(out, m->line);

@@ -262,6 +262,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				md(out, rs->verify[vb].log);
 				sb_puts(out, rs->verify[vb].expect[e].is_regex ? "** expects regex " : "** expects ");
 				md_code(out, expect);
+				if (rs->verify[vb].expect[e].nocase)
+					sb_puts(out, " (any case)");
 				sb_puts(out, " — ");
 				if (m) {
 					sb_puts(out, "seen ");

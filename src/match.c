@@ -5,10 +5,10 @@
  */
 #include "steward/match.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "steward/rx.h"
 #include "steward/util.h"
 
 #define MIN_LITERAL 3
@@ -16,9 +16,11 @@
 struct pattern {
 	char *text;     /* substituted */
 	bool is_regex;
-	bool compiled;
-	regex_t re;
-	char *literal;  /* what the pre-filter searches for; NULL = cannot pre-filter */
+	bool nocase;    /* ASCII letters in either case (rx.h) */
+	struct rx re;
+	char *needle;   /* plain + nocase: text lower-cased */
+	char *literal;  /* what the pre-filter searches for (lower-cased when nocase);
+	                   NULL = cannot pre-filter */
 };
 
 struct block {
@@ -160,38 +162,45 @@ static enum st_code pattern_compile(struct pattern *pt, const struct rb_pattern 
 				    const struct varmap *vm, const char *what, struct st_error *err)
 {
 	pt->is_regex = src->is_regex;
+	pt->nocase = src->nocase;
 	pt->text = src->is_regex ? vars_subst_regex(src->text, vm) : vars_subst(src->text, vm);
 	if (!pt->text)
 		pt->text = xstrdup("");
 	if (!pt->is_regex) {
+		if (pt->nocase)
+			pt->needle = rx_ascii_lower(xstrdup(pt->text));
 		pt->literal = strlen(pt->text) >= 1 ? xstrdup(pt->text) : NULL;
-		return ST_OK;
+	} else {
+		char *why = NULL;
+		if (!rx_compile(&pt->re, pt->text, pt->nocase, &why)) {
+			enum st_code rc = st_set(err, ST_INVALID,
+						 "%s: regex '%s' does not compile after substitution: %s",
+						 what, pt->text, why);
+			free(why);
+			return rc;
+		}
+		pt->literal = match_regex_literal(pt->text);
 	}
-	int rc = regcomp(&pt->re, pt->text, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char msg[256];
-		regerror(rc, &pt->re, msg, sizeof msg);
-		return st_set(err, ST_INVALID, "%s: regex '%s' does not compile after substitution: %s", what,
-			      pt->text, msg);
-	}
-	pt->compiled = true;
-	pt->literal = match_regex_literal(pt->text);
+	if (pt->nocase && pt->literal)
+		rx_ascii_lower(pt->literal);
 	return ST_OK;
 }
 
 static void pattern_free(struct pattern *pt)
 {
-	if (pt->compiled)
-		regfree(&pt->re);
+	rx_free(&pt->re);
 	free(pt->text);
+	free(pt->needle);
 	free(pt->literal);
 }
 
 static bool pattern_match(const struct pattern *pt, const char *text)
 {
-	if (!pt->is_regex)
-		return strstr(text, pt->text) != NULL;
-	return regexec(&pt->re, text, 0, NULL, 0) == 0;
+	if (pt->is_regex)
+		return rx_match(&pt->re, text);
+	if (pt->nocase)
+		return rx_casemem(text, strlen(text), pt->needle, strlen(pt->needle)) != NULL;
+	return strstr(text, pt->text) != NULL;
 }
 
 enum st_code match_step_compile(const struct runbook *rb, size_t step, const struct varmap *vm,
@@ -335,12 +344,14 @@ bool match_can_prefilter(const struct match_step *m, size_t log)
 	return true;
 }
 
-/* First occurrence of needle in [buf, buf+len), searching only before `limit`. */
-static size_t find_before(const char *buf, size_t len, const char *needle, size_t limit)
+/* First occurrence of pt's literal in [buf, buf+len) (in any case for a nocase
+ * pattern), searching only before `limit`. */
+static size_t find_before(const char *buf, size_t len, const struct pattern *pt, size_t limit)
 {
+	const char *needle = pt->literal;
 	size_t nl = strlen(needle);
 	size_t span = limit + nl - 1 < len ? limit + nl - 1 : len; /* a hit may start before limit */
-	const char *hit = memmem(buf, span, needle, nl);
+	const char *hit = pt->nocase ? rx_casemem(buf, span, needle, nl) : memmem(buf, span, needle, nl);
 	return hit ? (size_t)(hit - buf) : len;
 }
 
@@ -350,7 +361,7 @@ size_t match_prefilter(const struct match_step *m, size_t log, const char *buf, 
 	for (size_t b = 0; b < m->n_blocks; b++) {
 		const struct block *bl = &m->blocks[b];
 		if (bl->log == log && bl->next < bl->n) {
-			size_t at = find_before(buf, len, bl->expect[bl->next].literal, first);
+			size_t at = find_before(buf, len, &bl->expect[bl->next], first);
 			if (at < first)
 				first = at;
 		}
@@ -358,7 +369,7 @@ size_t match_prefilter(const struct match_step *m, size_t log, const char *buf, 
 	for (size_t f = 0; f < m->n_fails; f++) {
 		const struct fail *fl = &m->fails[f];
 		if (fl->log == log && !fl->seen) {
-			size_t at = find_before(buf, len, fl->pat.literal, first);
+			size_t at = find_before(buf, len, &fl->pat, first);
 			if (at < first)
 				first = at;
 		}

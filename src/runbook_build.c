@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "steward/rx.h"
 #include "steward/util.h"
 #include "steward/vars.h"
 
@@ -77,12 +78,11 @@ static const char *const step_keys[] = {"id", "title", "when", "host", "body", "
 					"caution", "checklist", "confirm", "wait", "verify", "fail",
 					"references", "practice", NULL};
 static const char *const step_required[] = {"id", "title", NULL};
-static const char *const verify_keys[] = {"log", "expect", "since", "timeout", NULL};
+static const char *const verify_keys[] = {"log", "expect", "since", "timeout", "case", NULL};
 static const char *const verify_required[] = {"log", "expect", NULL};
-static const char *const fail_keys[] = {"log", "match", "hint", NULL};
+static const char *const fail_keys[] = {"log", "match", "hint", "case", NULL};
 static const char *const fail_required[] = {"log", "match", NULL};
-static const char *const regex_keys[] = {"regex", NULL};
-static const char *const regex_required[] = {"regex", NULL};
+static const char *const pattern_keys[] = {"text", "regex", "case", NULL};
 
 static size_t min3(size_t a, size_t b, size_t c)
 {
@@ -386,122 +386,22 @@ static void check_refs(struct ctx *c, const struct yn *at, const char *s, const 
 	}
 }
 
-/*
- * glibc's regcomp copies a subexpression once per repetition ("a{1000}", and "a+" is
- * "aa*"), so "(a{100}){100}" or "a++++++++..." can take gigabytes and minutes to
- * compile. This estimates the size of the expanded expression; the loader refuses
- * anything bigger than REGEX_MAX_COST, which no log signature comes near.
- */
-#define REGEX_MAX_COST 20000.0
-
-static double regex_cost(const char *re)
+/* NULL when re is an acceptable runbook regex (rx.h: compiles, no back-references,
+ * bounded cost); else a malloc'd message: "FIELD 'RE' does not compile ..." or "...
+ * is refused: why" for a regex that compiles but could make matching hang. */
+static char *regex_problem(const char *field, const char *re, const char *shown_re)
 {
-	double total[YAMLTREE_MAX_DEPTH + 2] = {0}, last[YAMLTREE_MAX_DEPTH + 2] = {0};
-	size_t depth = 0, overflow = 0; /* groups nested deeper than the arrays are flattened */
-	for (const char *p = re; *p; p++) {
-		double unit = 0;
-		switch (*p) {
-		case '\\':
-			unit = 1;
-			if (p[1])
-				p++;
-			break;
-		case '[': {
-			const char *q = p + 1;
-			if (*q == '^')
-				q++;
-			if (*q == ']')
-				q++;
-			while (*q && *q != ']') {
-				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
-					const char *end = strstr(q + 2, q[1] == ':' ? ":]" : q[1] == '.' ? ".]" : "=]");
-					q = end ? end + 2 : q + 1;
-				} else {
-					q++;
-				}
-			}
-			p = *q ? q : q - 1;
-			unit = 1;
-			break;
-		}
-		case '(':
-			if (depth < YAMLTREE_MAX_DEPTH) {
-				depth++;
-				total[depth] = last[depth] = 0;
-			} else {
-				overflow++;
-			}
-			continue;
-		case ')':
-			if (overflow) {
-				overflow--;
-				continue;
-			}
-			if (depth == 0) {
-				unit = 1;
-				break;
-			}
-			unit = total[depth] > 1 ? total[depth] : 1;
-			depth--;
-			break;
-		case '|':
-			last[depth] = 0;
-			continue;
-		case '+':
-		case '{': {
-			double mult = 2;
-			if (*p == '{') {
-				char *end;
-				unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
-				if (end == p + 1)
-					continue; /* not an interval; regcomp judges it */
-				if (*end == ',') {
-					const char *h = end + 1;
-					hi = strtoul(h, &end, 10);
-					if (end == h)
-						hi = lo + 1;
-				}
-				mult = (double)(hi > lo ? hi : lo) + 1;
-				p = *end == '}' ? end : end - 1;
-			}
-			total[depth] += last[depth] * (mult - 1);
-			last[depth] *= mult;
-			if (total[depth] > REGEX_MAX_COST)
-				return total[depth];
-			continue;
-		}
-		case '*':
-		case '?':
-			continue;
-		default:
-			unit = 1;
-			break;
-		}
-		total[depth] += unit;
-		last[depth] = unit;
-		if (total[depth] > REGEX_MAX_COST)
-			return total[depth];
-	}
-	double sum = 0;
-	for (size_t i = 0; i <= depth; i++)
-		sum += total[i];
-	return sum;
-}
-
-/* NULL when re compiles (and is not too costly to compile); else a malloc'd reason. */
-static char *regex_problem(const char *re)
-{
-	if (regex_cost(re) > REGEX_MAX_COST)
-		return xstrdup("its repetitions ({n,m}, +) expand to more than the matcher accepts");
-	regex_t rx;
-	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char buf[256];
-		regerror(rc, &rx, buf, sizeof(buf));
-		return xstrdup(buf);
-	}
-	regfree(&rx);
-	return NULL;
+	bool unsafe = false;
+	char *why = rx_problem(re, &unsafe);
+	if (!why)
+		return NULL;
+	char *shown = clip(shown_re);
+	char *msg = unsafe ? xasprintf("%s '%s' is refused: %s", field, shown, why)
+			   : xasprintf("%s '%s' does not compile as a POSIX extended regex: %s", field,
+				       shown, why);
+	free(shown);
+	free(why);
+	return msg;
 }
 
 /* Compiles an ERE after putting a placeholder for each ${name} (substituted values are
@@ -509,13 +409,10 @@ static char *regex_problem(const char *re)
 static void check_regex(struct ctx *c, const struct yn *at, const char *re, const char *field)
 {
 	char *subst = vars_subst_regex(re, &c->placeholders);
-	char *why = regex_problem(subst);
-	if (why) {
-		char *shown = clip(re);
-		problem(c, at, "%s '%s' does not compile as a POSIX extended regex: %s", field, shown, why);
-		free(shown);
-	}
-	free(why);
+	char *msg = regex_problem(field, subst, re);
+	if (msg)
+		problem(c, at, "%s", msg);
+	free(msg);
 	free(subst);
 }
 
@@ -548,14 +445,11 @@ static void build_variable(struct ctx *c, const struct yn *node, struct rb_varia
 	var->pattern = take_string(c, pat, "pattern", what, false);
 	bool pattern_ok = true;
 	if (var->pattern) {
-		char *why = regex_problem(var->pattern);
-		if (why) {
-			char *shown = clip(var->pattern);
-			problem(c, pat, "pattern '%s' does not compile as a POSIX extended regex: %s",
-				shown, why);
-			free(shown);
+		char *msg = regex_problem("pattern", var->pattern, var->pattern);
+		if (msg) {
+			problem(c, pat, "%s", msg);
 			pattern_ok = false;
-			free(why);
+			free(msg);
 		}
 	}
 	const struct yn *ch = get(node, "choices");
@@ -692,12 +586,43 @@ static void build_when(struct ctx *c, const struct yn *v, struct rb_step *st, co
 	}
 }
 
-/* A plain string, or {regex: ...}. */
+/* `case:` (FORMAT-ADDITIONS §1): sensitive (the default) or insensitive. Sets *nocase
+ * when the key is present and valid; leaves it alone otherwise (a bad value is reported). */
+static void take_case(struct ctx *c, const struct yn *v, const char *what, bool *nocase)
+{
+	if (!v)
+		return;
+	if (v->kind != YN_SCALAR) {
+		problem(c, v, "'case' in %s must be sensitive or insensitive, not %s", what,
+			yamltree_kind_name(v->kind));
+		return;
+	}
+	if (strcmp(v->str, "insensitive") == 0) {
+		*nocase = true;
+	} else if (strcmp(v->str, "sensitive") == 0) {
+		*nocase = false;
+	} else {
+		static const char *const values[] = {"sensitive", "insensitive"};
+		const char *near = nearest(v->str, values, 2);
+		char *shown = clip(v->str);
+		if (near)
+			problem(c, v, "'case' in %s is '%s': write 'sensitive' or 'insensitive' (did you "
+				      "mean '%s'?)", what, shown, near);
+		else
+			problem(c, v, "'case' in %s is '%s': write 'sensitive' (the default) or "
+				      "'insensitive' (ASCII letters match in either case)", what, shown);
+		free(shown);
+	}
+}
+
+/* A plain string, or a mapping {text: ...} / {regex: ...} with an optional `case:`.
+ * nocase is the default of the block or fail entry the pattern is in. */
 static void build_pattern(struct ctx *c, const struct yn *v, const char *field, const char *what,
-			  struct rb_pattern *out)
+			  bool nocase, struct rb_pattern *out)
 {
 	out->pos.line = v->line;
 	out->pos.col = v->col;
+	out->nocase = nocase;
 	if (v->kind == YN_SCALAR) {
 		if (v->len == 0) {
 			problem(c, v, "an empty '%s' in %s would match every line", field, what);
@@ -708,19 +633,32 @@ static void build_pattern(struct ctx *c, const struct yn *v, const char *field, 
 		return;
 	}
 	if (v->kind != YN_MAP) {
-		problem(c, v, "'%s' in %s must be a string or {regex: ...}, not %s", field, what,
-			yamltree_kind_name(v->kind));
+		problem(c, v, "'%s' in %s must be a string, {text: ...} or {regex: ...}, not %s", field,
+			what, yamltree_kind_name(v->kind));
 		return;
 	}
-	if (!check_keys(c, v, field, regex_keys, regex_required))
+	if (!check_keys(c, v, field, pattern_keys, NULL))
 		return;
-	const struct yn *re = get(v, "regex");
-	out->text = take_string(c, re, "regex", what, true);
-	out->is_regex = true;
-	if (out->text) {
-		check_refs(c, re, out->text, field);
-		check_regex(c, re, out->text, "regex");
+	take_case(c, get(v, "case"), what, &out->nocase);
+	const struct yn *text = get(v, "text"), *re = get(v, "regex");
+	if (text && re) {
+		problem(c, re, "'%s' in %s has both 'text' and 'regex': a pattern is one or the other",
+			field, what);
+		return;
 	}
+	if (!text && !re) {
+		problem(c, v, "'%s' in %s needs 'text' (a substring) or 'regex' (a POSIX extended regex)",
+			field, what);
+		return;
+	}
+	const struct yn *val = text ? text : re;
+	out->is_regex = re != NULL;
+	out->text = take_string(c, val, text ? "text" : "regex", what, true);
+	if (!out->text)
+		return;
+	check_refs(c, val, out->text, field);
+	if (out->is_regex)
+		check_regex(c, val, out->text, "regex");
 }
 
 static bool resolve_log(struct ctx *c, const struct yn *v, const char *log, const char *what,
@@ -770,6 +708,8 @@ static void build_verify(struct ctx *c, const struct yn *v, struct rb_step *st, 
 		if (vf->log)
 			resolve_log(c, log, vf->log, what, &vf->log_index);
 		const struct yn *ex = get(node, "expect");
+		bool nocase = false;
+		take_case(c, get(node, "case"), "a verify block", &nocase);
 		if (ex && ex->kind != YN_SEQ) {
 			problem(c, ex, "'expect' in %s must be a list of strings or {regex: ...}, not %s",
 				what, yamltree_kind_name(ex->kind));
@@ -778,7 +718,8 @@ static void build_verify(struct ctx *c, const struct yn *v, struct rb_step *st, 
 		} else if (ex) {
 			vf->expect = xcalloc(ex->n, sizeof(struct rb_pattern));
 			for (size_t k = 0; k < ex->n; k++)
-				build_pattern(c, ex->items[k], "expect", what, &vf->expect[vf->n_expect++]);
+				build_pattern(c, ex->items[k], "expect", what, nocase,
+					      &vf->expect[vf->n_expect++]);
 		}
 		const struct yn *since = get(node, "since");
 		vf->since = take_string(c, since, "since", "a verify block", false);
@@ -815,8 +756,10 @@ static void build_fail(struct ctx *c, const struct yn *v, struct rb_step *st, co
 		if (f->log)
 			resolve_log(c, log, f->log, what, &f->log_index);
 		const struct yn *m = get(node, "match");
+		bool nocase = false;
+		take_case(c, get(node, "case"), "a fail signature", &nocase);
 		if (m)
-			build_pattern(c, m, "match", what, &f->match);
+			build_pattern(c, m, "match", what, nocase, &f->match);
 		const struct yn *hint = get(node, "hint");
 		f->hint = take_string(c, hint, "hint", "a fail signature", false);
 		check_refs(c, hint, f->hint, "hint");

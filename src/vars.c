@@ -9,11 +9,11 @@
 #include "steward/vars.h"
 
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "steward/rx.h"
 #include "steward/util.h"
 
 void varmap_set(struct varmap *vm, const char *name, const char *value)
@@ -60,13 +60,16 @@ void varmap_free(struct varmap *vm)
 char *vars_check_value(const struct rb_variable *var, const char *value)
 {
 	if (var->pattern) {
-		regex_t rx;
-		int rc = regcomp(&rx, var->pattern, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0)
-			return xasprintf("its pattern %s does not compile", var->pattern);
-		rc = regexec(&rx, value, 0, NULL, 0);
-		regfree(&rx);
-		if (rc != 0)
+		struct rx rx;
+		char *why = NULL;
+		if (!rx_compile(&rx, var->pattern, false, &why)) {
+			char *msg = xasprintf("its pattern %s does not compile: %s", var->pattern, why);
+			free(why);
+			return msg;
+		}
+		bool ok = rx_match(&rx, value);
+		rx_free(&rx);
+		if (!ok)
 			return xasprintf("'%s' does not match %s", value, var->pattern);
 	}
 	if (var->n_choices > 0) {

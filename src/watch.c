@@ -65,6 +65,7 @@ struct watcher {
 	bool changed;             /* re-read the active step before the next record */
 	bool line_events;
 	bool failure_seen;
+	const volatile sig_atomic_t *stop; /* set: return from watcher_process soon */
 	int64_t last_save_ms;     /* when positions were last recorded */
 	/* per watcher_process call */
 	watch_cb cb;
@@ -422,6 +423,11 @@ static void on_record(void *ctx, struct log_record *rec)
 
 /* ---- logtail callbacks ---------------------------------------------------------- */
 
+static bool stop_requested(const struct watcher *w)
+{
+	return w->stop && *w->stop;
+}
+
 static void set_cur(struct wlog *wl, const struct logtail_line *ln)
 {
 	if (!wl->cur_file || strcmp(wl->cur_file, ln->file) != 0) {
@@ -441,7 +447,9 @@ static bool main_line(void *ctx, size_t idx, const struct logtail_line *ln)
 	set_cur(wl, ln);
 	struct feed fd = {.w = w, .log = idx, .asm_ = wl->asm_, .file = wl->cur_file, .dev = ln->dev, .ino = ln->ino};
 	smslog_asm_feed(wl->asm_, ln->text, ln->len, ln->offset, ln->end_offset, on_record, &fd);
-	return w->rc == ST_OK;
+	/* a stop request ends the round after this line: it was matched (or is held by the
+	 * assembler, which the saved position never passes), nothing is lost */
+	return w->rc == ST_OK && !stop_requested(w);
 }
 
 static void flush_log(struct watcher *w, size_t idx, bool all)
@@ -515,7 +523,7 @@ static size_t main_chunk(void *ctx, size_t idx, const struct logtail_chunk *ch)
 	const char *buf = ch->buf;
 	size_t len = ch->len;
 	uint64_t offset = ch->offset, file_size = ch->file_size;
-	if (w->rc != ST_OK || w->changed)
+	if (w->rc != ST_OK || w->changed || stop_requested(w))
 		return 0;
 	size_t limit = len;
 	if (w->line_events) {
@@ -689,6 +697,7 @@ void watcher_session_changed(struct watcher *w) { w->changed = true; }
 bool watcher_is_polling(const struct watcher *w, size_t log) { return logtail_is_polling(w->tail, log); }
 void watcher_set_line_events(struct watcher *w, bool on) { w->line_events = on; }
 bool watcher_failure_seen(const struct watcher *w) { return w->failure_seen; }
+void watcher_set_stop_flag(struct watcher *w, const volatile sig_atomic_t *stop) { w->stop = stop; }
 
 enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct st_error *err)
 {
@@ -718,7 +727,7 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 		if (rc == ST_OK && util_now_ms() - w->last_save_ms >= SAVE_EVERY_MS)
 			rc = save_positions(w);
 		/* a step change stopped the reading mid-way: go on with the new step's matching */
-		if (!w->changed || w->s->finished)
+		if (!w->changed || w->s->finished || stop_requested(w))
 			break;
 	}
 	w->cb = NULL;

@@ -6,7 +6,9 @@
  *
  * Order: only the next expected entry of each block is live; a record advances a
  * block by at most one entry, so markers out of order never complete a block.
- * Plain entries match as substrings of the cleaned text, regexes as POSIX EREs.
+ * Plain entries match as substrings of the cleaned text, regexes as POSIX EREs (rx.h);
+ * a `case: insensitive` entry ignores the case of ASCII letters (and so does its
+ * pre-filter literal).
  *
  * Pre-filter: for catch-up over a large backlog, match_prefilter finds the first
  * place in a raw buffer where any live entry (or unseen failure signature) of a

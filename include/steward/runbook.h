@@ -26,6 +26,8 @@ struct rb_pos {
 struct rb_pattern {
 	char *text;    /* the string or the regex source, raw */
 	bool is_regex; /* {regex: ...} rather than a plain substring */
+	bool nocase;   /* `case: insensitive` (the item's, else its block's or fail entry's):
+	                  ASCII letters match in either case, ${var} values included */
 	struct rb_pos pos;
 };
 

@@ -9,6 +9,7 @@
 #ifndef STEWARD_WATCH_H
 #define STEWARD_WATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,9 @@ bool watcher_is_polling(const struct watcher *w, size_t log);
  * backlog is scanned with the raw-buffer pre-filter and only the lines it hits are parsed;
  * on, only the last LINE_TAIL_KEEP bytes of a backlog are delivered line by line. */
 void watcher_set_line_events(struct watcher *w, bool on);
+/* A flag (set by a signal handler) that makes watcher_process return soon: after the
+ * line being matched, before the next one is read. NULL (the default): never. */
+void watcher_set_stop_flag(struct watcher *w, const volatile sig_atomic_t *stop);
 /* True once a failure signature was recorded by this watcher. */
 bool watcher_failure_seen(const struct watcher *w);
 

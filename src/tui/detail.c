@@ -262,7 +262,8 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 						line_clock(ss->markers[m].line, ss->markers[m].at_ms, clock);
 						snprintf(at, sizeof at, "  (%s)", clock);
 					}
-				char *line = xasprintf("%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "", at);
+				char *line = xasprintf("%s%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "",
+						       vb->expect[e].nocase ? " (any case)" : "", at);
 				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
 				free(line);
 				free(pat);

@@ -65,7 +65,7 @@ d = json.load(open("out"))
 assert d["id"] == "all-keys" and d["runbook"] == 1
 s = d["phases"][1]["steps"][0]
 assert s["verify"][0]["since"] == "run-setup" and s["verify"][0]["timeout_s"] == 7200
-assert s["verify"][1]["expect"][0] == {"text": "Site ABC updated", "regex": False}
+assert s["verify"][1]["expect"][0] == {"text": "Site ABC updated", "regex": False, "any_case": False}
 assert d["phases"][0]["steps"][0]["wait_s"] == 5400
 assert d["phases"][0]["steps"][0]["applies"] is False
 assert s["practice"] == ["Keep the session open until ABC has settled.", "A second note, not from the sources."]
