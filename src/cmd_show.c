@@ -104,6 +104,111 @@ static void put_pattern(struct strbuf *sb, const struct show *sh, const struct r
 		sb_puts(sb, " (any case)");
 }
 
+/* ---- where the logs are ----------------------------------------------------------- */
+
+/* The folder a log is in: "logs" (the main folder) or a log_folders id; NULL for an
+ * absolute file. */
+static const char *log_folder_id(const struct rb_log *log)
+{
+	if (log->file[0] == '/')
+		return NULL;
+	return log->folder ? log->folder : RB_MAIN_LOG_FOLDER;
+}
+
+/* The machine a log's folder is on, substituted (caller frees); NULL when not said. */
+static char *log_machine(const struct show *sh, const struct rb_log *log)
+{
+	const struct rb_log_folder *f = log->folder ? runbook_log_folder(sh->rb, log->folder) : NULL;
+	return f && f->machine ? vars_subst(f->machine, &sh->vm) : NULL;
+}
+
+/* Sanitized s padded with spaces to cols display columns. */
+static void put_cell(struct strbuf *sb, const char *s, int cols)
+{
+	char *clean = text_sanitize(s, strlen(s), 0);
+	sb_puts(sb, clean);
+	for (int w = text_width(clean); w < cols; w++)
+		sb_putc(sb, ' ');
+	free(clean);
+}
+
+static int cell_width(const char *s)
+{
+	char *clean = text_sanitize(s, strlen(s), 0);
+	int w = text_width(clean);
+	free(clean);
+	return w;
+}
+
+/* The logs table: for each log its file, its folder and the machine that folder is on
+ * (the MACHINE column only when the runbook names a machine for some log). */
+static void render_logs(struct strbuf *sb, const struct show *sh)
+{
+	const struct runbook *rb = sh->rb;
+	if (!rb->n_logs)
+		return;
+	enum { NCOL = 4 };
+	static const char *const head[NCOL] = {"LOG", "FILE", "FOLDER", "MACHINE"};
+	char **cells = xcalloc(rb->n_logs * NCOL, sizeof *cells);
+	int width[NCOL];
+	int ncol = NCOL - 1;
+	for (int c = 0; c < NCOL; c++)
+		width[c] = (int)strlen(head[c]);
+	for (size_t i = 0; i < rb->n_logs; i++) {
+		const struct rb_log *log = &rb->logs[i];
+		const char *folder = log_folder_id(log);
+		char *machine = log_machine(sh, log);
+		if (machine)
+			ncol = NCOL;
+		cells[i * NCOL] = xstrdup(log->name);
+		cells[i * NCOL + 1] = xstrdup(log->file);
+		cells[i * NCOL + 2] = xstrdup(folder ? folder : "(absolute path)");
+		cells[i * NCOL + 3] = machine ? machine : xstrdup("(not said)");
+		for (int c = 0; c < NCOL; c++) {
+			int w = cell_width(cells[i * NCOL + c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	sb_puts(sb, "\nLogs (each file is in its folder; 'logs' is the main log folder, --logs DIR):\n");
+	for (size_t i = 0; i <= rb->n_logs; i++) {
+		sb_puts(sb, "  ");
+		for (int c = 0; c < ncol; c++)
+			put_cell(sb, i ? cells[(i - 1) * NCOL + c] : head[c], c + 1 < ncol ? width[c] + 2 : 0);
+		sb_putc(sb, '\n');
+	}
+	for (size_t i = 0; i < rb->n_logs * NCOL; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* The folders a session asks for, with the runbook's machine, prompt and hint. */
+static void render_folders(struct strbuf *sb, const struct show *sh)
+{
+	const struct runbook *rb = sh->rb;
+	if (!rb->n_log_folders)
+		return;
+	sb_puts(sb, "\nLog folders (give each with --folder ID=PATH; one not given defaults to the main log "
+		    "folder):\n  logs: the main log folder (--logs DIR)\n");
+	for (size_t k = 0; k < rb->n_log_folders; k++) {
+		const struct rb_log_folder *f = &rb->log_folders[k];
+		sb_puts(sb, "  ");
+		put(sb, f->id);
+		if (f->machine) {
+			sb_puts(sb, " on ");
+			put_sub(sb, sh, f->machine);
+		}
+		sb_puts(sb, ": ");
+		put_sub(sb, sh, f->prompt);
+		sb_putc(sb, '\n');
+		if (f->hint) {
+			sb_puts(sb, "      hint: ");
+			put_sub(sb, sh, f->hint);
+			sb_putc(sb, '\n');
+		}
+	}
+}
+
 /* "yes" when every when: variable has a value and they hold, "no", or NULL when unknown. */
 static const char *applies(const struct show *sh, const struct rb_step *st)
 {
@@ -178,6 +283,16 @@ static void render_step(struct strbuf *sb, const struct show *sh, const struct r
 		put(sb, v->log);
 		sb_puts(sb, " (");
 		put(sb, rb->logs[v->log_index].file);
+		if (rb->logs[v->log_index].folder) {
+			char *machine = log_machine(sh, &rb->logs[v->log_index]);
+			sb_puts(sb, " in folder ");
+			put(sb, rb->logs[v->log_index].folder);
+			if (machine) {
+				sb_puts(sb, " on ");
+				put(sb, machine);
+			}
+			free(machine);
+		}
 		sb_puts(sb, "), in this order, lines written after ");
 		if (v->since) {
 			sb_puts(sb, "step ");
@@ -287,16 +402,8 @@ static void render_text(struct strbuf *sb, const struct show *sh)
 			sb_puts(sb, "  Variables not given (and without a default) are shown as ${name};"
 				    " give them with --var NAME=VALUE.\n");
 	}
-	if (rb->n_logs) {
-		sb_puts(sb, "\nLogs (in the session's log folder unless absolute):\n");
-		for (size_t i = 0; i < rb->n_logs; i++) {
-			sb_puts(sb, "  ");
-			put(sb, rb->logs[i].name);
-			sb_puts(sb, ": ");
-			put(sb, rb->logs[i].file);
-			sb_putc(sb, '\n');
-		}
-	}
+	render_logs(sb, sh);
+	render_folders(sb, sh);
 	for (size_t p = 0; p < rb->n_phases; p++) {
 		const struct rb_phase *ph = &rb->phases[p];
 		sb_printf(sb, "\nPhase %zu of %zu: ", p + 1, rb->n_phases);
@@ -413,9 +520,23 @@ static json_t *render_json(const struct show *sh)
 		json_object_set_new(jv, "value_from", jstr(src[sh->src[i]]));
 		json_array_append_new(vars, jv);
 	}
-	json_t *logs = json_object();
-	for (size_t i = 0; i < rb->n_logs; i++)
-		json_object_set_new(logs, rb->logs[i].name, json_string(rb->logs[i].file));
+	json_t *logs = json_object(), *places = json_object(), *folders = json_array();
+	for (size_t i = 0; i < rb->n_logs; i++) {
+		const struct rb_log *log = &rb->logs[i];
+		json_object_set_new(logs, log->name, json_string(log->file));
+		char *machine = log_machine(sh, log);
+		json_object_set_new(places, log->name, json_pack("{s:s, s:o, s:o}", "file", log->file, "folder",
+								 jstr(log_folder_id(log)), "machine", jstr(machine)));
+		free(machine);
+	}
+	json_array_append_new(folders, json_pack("{s:s, s:n, s:n, s:n}", "id", RB_MAIN_LOG_FOLDER, "machine",
+						 "prompt", "hint"));
+	for (size_t k = 0; k < rb->n_log_folders; k++) {
+		const struct rb_log_folder *f = &rb->log_folders[k];
+		json_array_append_new(folders, json_pack("{s:s, s:o, s:o, s:o}", "id", f->id, "machine",
+							 jsub(sh, f->machine), "prompt", jsub(sh, f->prompt),
+							 "hint", jsub(sh, f->hint)));
+	}
 	json_t *phases = json_array();
 	for (size_t p = 0; p < rb->n_phases; p++) {
 		const struct rb_phase *ph = &rb->phases[p];
@@ -437,6 +558,8 @@ static json_t *render_json(const struct show *sh)
 	json_object_set_new(j, "steps", json_integer((json_int_t)rb->n_steps));
 	json_object_set_new(j, "variables", vars);
 	json_object_set_new(j, "logs", logs);
+	json_object_set_new(j, "log_places", places);
+	json_object_set_new(j, "log_folders", folders);
 	json_object_set_new(j, "phases", phases);
 	return j;
 }

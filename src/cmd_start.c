@@ -1,11 +1,14 @@
 /*
  * cmd_start.c — `steward start RUNBOOK [--var NAME=VALUE]... [--logs DIR]
- * [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse] [--detach]`.
+ * [--folder ID=PATH]... [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse]
+ * [--detach]`.
  *
  * Resolves the runbook (a path or an id in the search path), checks every --var
- * against the runbook (undeclared name: 64; invalid value: 65 with the reason), and
- * then either creates the session and prints its id (--detach: every variable without
- * a default must be given, else 64 naming them) or opens the TUI's start form.
+ * against the runbook (undeclared name: 64; invalid value: 65 with the reason) and every
+ * --folder/--log name (64 naming the valid ones), and then either creates the session and
+ * prints its id (--detach: every variable without a default must be given, else 64 naming
+ * them; each runbook log folder left to default is named on stderr, with its machine,
+ * prompt and hint) or opens the TUI's start form. `--logs DIR` is `--folder logs=DIR`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 
 #include "cmd_sessutil.h"
 #include "steward/catalog.h"
+#include "steward/text.h"
 #include "steward/tui.h"
 #include "steward/vars.h"
 
@@ -22,8 +26,10 @@ struct start_opts {
 	const char *log_dir;
 	const char **log_names;
 	const char **log_paths;
+	const char **folder_ids;   /* --folder ID=PATH, except ID "logs" (that is log_dir) */
+	const char **folder_paths;
 	char **owned; /* the split NAME=PATH strings */
-	size_t n_logs, n_owned;
+	size_t n_logs, n_folders, n_owned;
 	const char *label;
 	const char *op;
 	bool rehearse, detach;
@@ -37,6 +43,8 @@ static void opts_free(struct start_opts *o)
 	free(o->owned);
 	free(o->log_names);
 	free(o->log_paths);
+	free(o->folder_ids);
+	free(o->folder_paths);
 }
 
 static void own(struct start_opts *o, char *s)
@@ -52,6 +60,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		{"log", required_argument, NULL, 'l'},    {"label", required_argument, NULL, 'b'},
 		{"operator", required_argument, NULL, 'o'}, {"rehearse", no_argument, NULL, 'r'},
 		{"detach", no_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
+		{"folder", required_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -74,6 +83,21 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 			o->log_paths = xreallocarray(o->log_paths, o->n_logs + 1, sizeof *o->log_paths);
 			o->log_names[o->n_logs] = name;
 			o->log_paths[o->n_logs++] = value;
+			break;
+		case 'f':
+			if (!cli_split_assign(optarg, &name, &value) || !*name)
+				return cli_error(ST_USAGE, "--folder %s: expected ID=PATH (a log folder id of the "
+							   "runbook, or logs)", optarg);
+			own(o, name);
+			own(o, value);
+			if (strcmp(name, RB_MAIN_LOG_FOLDER) == 0) { /* --logs DIR, said another way */
+				o->log_dir = value;
+				break;
+			}
+			o->folder_ids = xreallocarray(o->folder_ids, o->n_folders + 1, sizeof *o->folder_ids);
+			o->folder_paths = xreallocarray(o->folder_paths, o->n_folders + 1, sizeof *o->folder_paths);
+			o->folder_ids[o->n_folders] = name;
+			o->folder_paths[o->n_folders++] = value;
 			break;
 		case 'L': o->log_dir = optarg; break;
 		case 'b': o->label = optarg; break;
@@ -143,6 +167,50 @@ static int check_complete(const struct runbook *rb, struct varmap *vm)
 	return rc;
 }
 
+/*
+ * --detach asks nothing, so it says on stderr which runbook folders were left to default
+ * to the main log folder, as the session recorded them: id, prompt, machine, the logs
+ * that will be looked for there, and the runbook's hint (stdout stays the session id).
+ */
+static void note_defaulted_folders(struct store *st, const char *id)
+{
+	struct session *s = NULL;
+	struct st_error err = {0};
+	if (session_open(st, id, SESSION_READ, &s, &err) != ST_OK)
+		return; /* the session exists; a note is not worth an error */
+	const struct runbook *rb = s->rb;
+	for (size_t k = 1; k < s->n_folders; k++) {
+		const struct sess_log_folder *f = &s->folders[k];
+		const struct rb_log_folder *rf = &rb->log_folders[k - 1];
+		if (f->given)
+			continue;
+		struct strbuf files = STRBUF_INIT;
+		for (size_t l = 0; l < rb->n_logs; l++)
+			if (s->places[l].folder == (long)k)
+				sb_printf(&files, "%s%s", files.len ? ", " : "", rb->logs[l].file);
+		if (files.len) {
+			char *machine = vars_subst(rf->machine, &s->vars), *prompt = vars_subst(rf->prompt, &s->vars);
+			char *hint = vars_subst(rf->hint, &s->vars);
+			struct strbuf msg = STRBUF_INIT;
+			sb_printf(&msg, "steward: log folder %s (%s%s%s%s) not given: %s looked for in the main log "
+					"folder %s", f->id, machine ? "on " : "", machine ? machine : "", machine ? ": " : "",
+				  prompt, sb_str(&files), f->path ? f->path : "?");
+			if (hint)
+				sb_printf(&msg, " — %s", hint);
+			sb_printf(&msg, " — give it with --folder %s=PATH", f->id);
+			char *line = text_sanitize(sb_str(&msg), msg.len, 0);
+			fprintf(stderr, "%s\n", line);
+			free(line);
+			sb_free(&msg);
+			free(machine);
+			free(prompt);
+			free(hint);
+		}
+		sb_free(&files);
+	}
+	session_close(s);
+}
+
 int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct start_opts o = {0};
@@ -163,7 +231,13 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 		return sessutil_fail(&err);
 	}
 	rb_diags_free(&diags);
+	struct session_params p = {
+		.vars = &o.vars, .log_dir = o.log_dir, .folder_ids = o.folder_ids, .folder_paths = o.folder_paths,
+		.n_folders = o.n_folders, .log_override_names = o.log_names, .log_override_paths = o.log_paths,
+		.n_log_overrides = o.n_logs, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
 	rc = check_given(rb, &o.vars);
+	if (rc == ST_OK && session_check_params(rb, &p, &err) != ST_OK)
+		rc = sessutil_fail(&err);
 	if (rc == ST_OK && o.detach)
 		rc = check_complete(rb, &o.vars);
 	if (rc == ST_OK && !o.detach)
@@ -172,15 +246,13 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == ST_OK)
 		rc = sessutil_open_store(ctx, STORE_WRITE, &st);
 	if (rc == ST_OK) {
-		struct session_params p = {
-			.vars = &o.vars, .log_dir = o.log_dir, .log_override_names = o.log_names,
-			.log_override_paths = o.log_paths, .n_log_overrides = o.n_logs, .label = o.label,
-			.op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
 		if (o.detach) {
 			char *id = NULL;
 			sc = session_create(st, rb, &p, &id, &err);
-			if (sc == ST_OK)
+			if (sc == ST_OK) {
 				printf("%s\n", id);
+				note_defaulted_folders(st, id);
+			}
 			else
 				rc = sessutil_fail(&err);
 			free(id);

@@ -346,3 +346,38 @@ char *export_checklist_item(const struct export_doc *d, size_t step, size_t k)
 {
 	return vars_subst(d->s->rb->steps[step].checklist[k], &d->s->vars);
 }
+
+void export_place(const struct export_doc *d, size_t l, struct export_place *out)
+{
+	const struct session *s = d->s;
+	const struct rb_log *log = &s->rb->logs[l];
+	const struct sess_log_place *pl = &s->places[l];
+	*out = (struct export_place){.name = log->name, .file = log->file, .path = pl->path};
+	out->placed_by = pl->overridden ? "--log" : pl->folder < 0 ? "absolute" : "folder";
+	if (pl->folder < 0)
+		return;
+	const struct sess_log_folder *f = &s->folders[pl->folder];
+	out->folder = f->id;
+	out->defaulted = pl->folder > 0 && !f->given;
+	if (pl->folder > 0)
+		out->machine = vars_subst(s->rb->log_folders[pl->folder - 1].machine, &s->vars);
+}
+
+void export_place_free(struct export_place *p)
+{
+	free(p->machine);
+	p->machine = NULL;
+}
+
+char *export_place_folder_text(const struct export_place *p)
+{
+	if (strcmp(p->placed_by, "--log") == 0)
+		return xstrdup("none (placed by --log)");
+	if (!p->folder)
+		return xstrdup("none (an absolute path in the runbook)");
+	if (strcmp(p->folder, RB_MAIN_LOG_FOLDER) == 0)
+		return xasprintf("%s (the main log folder)", p->folder);
+	if (p->defaulted)
+		return xasprintf("%s (not given: defaulted to the main log folder)", p->folder);
+	return xstrdup(p->folder);
+}

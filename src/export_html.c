@@ -158,6 +158,35 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	sb_puts(out, "</td></tr>\n</table>\n");
 }
 
+/* Which log lived where: the paths the session fixed at start, and each folder's machine. */
+static void logs(const struct export_doc *d, struct strbuf *out)
+{
+	const struct runbook *rb = d->s->rb;
+	if (rb->n_logs == 0)
+		return;
+	sb_puts(out, "<h2>Logs</h2>\n<table>\n<tr><th>Log</th><th>File</th><th>Folder</th><th>Machine</th>"
+		     "<th>Path read</th></tr>\n");
+	for (size_t l = 0; l < rb->n_logs; l++) {
+		struct export_place p;
+		export_place(d, l, &p);
+		char *folder = export_place_folder_text(&p);
+		sb_puts(out, "<tr><td class=\"mono\">");
+		esc(out, p.name);
+		sb_puts(out, "</td><td class=\"mono\">");
+		esc(out, p.file);
+		sb_puts(out, "</td><td>");
+		esc(out, folder);
+		sb_puts(out, "</td><td>");
+		esc(out, p.machine ? p.machine : "—");
+		sb_puts(out, "</td><td class=\"mono\">");
+		esc(out, p.path ? p.path : "not recorded");
+		sb_puts(out, "</td></tr>\n");
+		free(folder);
+		export_place_free(&p);
+	}
+	sb_puts(out, "</table>\n");
+}
+
 static void clock_label(char out[32], int64_t ms, bool with_date)
 {
 	char t[32];
@@ -505,6 +534,7 @@ void export_html(const struct export_doc *d, struct strbuf *out)
 {
 	head(d, out);
 	summary(d, out);
+	logs(d, out);
 	timeline(d, out);
 	steps(d, out);
 	practice(d, out);

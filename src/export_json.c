@@ -51,6 +51,51 @@ static json_t *notes_json(const struct session *s, long step)
 	return arr;
 }
 
+/* Every log folder as fixed at start, the main one first, with the runbook's words. */
+static json_t *folders_json(const struct session *s)
+{
+	json_t *arr = json_array();
+	for (size_t k = 0; k < s->n_folders; k++) {
+		const struct sess_log_folder *f = &s->folders[k];
+		const struct rb_log_folder *rf = k ? &s->rb->log_folders[k - 1] : NULL;
+		char *machine = rf ? vars_subst(rf->machine, &s->vars) : NULL;
+		char *prompt = rf ? vars_subst(rf->prompt, &s->vars) : NULL;
+		char *hint = rf ? vars_subst(rf->hint, &s->vars) : NULL;
+		json_t *o = json_object();
+		json_object_set_new(o, "id", jtext(f->id));
+		json_object_set_new(o, "path", jtext(f->path));
+		json_object_set_new(o, "given", json_boolean(f->given));
+		json_object_set_new(o, "machine", jtext(machine));
+		json_object_set_new(o, "prompt", jtext(prompt));
+		json_object_set_new(o, "hint", jtext(hint));
+		json_array_append_new(arr, o);
+		free(machine);
+		free(prompt);
+		free(hint);
+	}
+	return arr;
+}
+
+/* Which log lived where: {name: {file, path, folder, machine, placed_by, defaulted}}. */
+static json_t *places_json(const struct export_doc *d)
+{
+	json_t *obj = json_object();
+	for (size_t l = 0; l < d->s->rb->n_logs; l++) {
+		struct export_place p;
+		export_place(d, l, &p);
+		json_t *o = json_object();
+		json_object_set_new(o, "file", jtext(p.file));
+		json_object_set_new(o, "path", jtext(p.path));
+		json_object_set_new(o, "folder", jtext(p.folder));
+		json_object_set_new(o, "machine", jtext(p.machine));
+		json_object_set_new(o, "placed_by", json_string(p.placed_by));
+		json_object_set_new(o, "defaulted", json_boolean(p.defaulted));
+		json_object_set_new(obj, p.name, o);
+		export_place_free(&p);
+	}
+	return obj;
+}
+
 static json_t *session_json(const struct export_doc *d)
 {
 	const struct session *s = d->s;
@@ -80,6 +125,8 @@ static json_t *session_json(const struct export_doc *d)
 	 * stays the runbook's own. */
 	json_object_set_new(j, "title", jtext(title));
 	free(title);
+	json_object_set_new(j, "log_folders", folders_json(s));
+	json_object_set_new(j, "log_places", places_json(d));
 	return j;
 }
 

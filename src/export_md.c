@@ -116,6 +116,37 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	sb_puts(out, " |\n\n");
 }
 
+/* Which log lived where: the paths the session fixed at start, and each folder's machine. */
+static void logs(const struct export_doc *d, struct strbuf *out)
+{
+	const struct runbook *rb = d->s->rb;
+	if (rb->n_logs == 0)
+		return;
+	sb_puts(out, "## Logs\n\n| Log | File | Folder | Machine | Path read |\n|---|---|---|---|---|\n");
+	for (size_t l = 0; l < rb->n_logs; l++) {
+		struct export_place p;
+		export_place(d, l, &p);
+		char *folder = export_place_folder_text(&p);
+		sb_puts(out, "| ");
+		md(out, p.name);
+		sb_puts(out, " | ");
+		md(out, p.file);
+		sb_puts(out, " | ");
+		md(out, folder);
+		sb_puts(out, " | ");
+		md(out, p.machine ? p.machine : "—");
+		sb_puts(out, " | ");
+		if (p.path)
+			md_code(out, p.path);
+		else
+			sb_puts(out, "not recorded");
+		sb_puts(out, " |\n");
+		free(folder);
+		export_place_free(&p);
+	}
+	sb_puts(out, "\n");
+}
+
 static void steps(const struct export_doc *d, struct strbuf *out)
 {
 	const struct runbook *rb = d->s->rb;
@@ -369,6 +400,7 @@ static void seals_section(const struct export_doc *d, struct strbuf *out)
 void export_md(const struct export_doc *d, struct strbuf *out)
 {
 	summary(d, out);
+	logs(d, out);
 	steps(d, out);
 	checklists(d, out);
 	practice(d, out);

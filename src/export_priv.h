@@ -73,6 +73,21 @@ char *export_checklist_item(const struct export_doc *d, size_t step, size_t k);
 char *export_practice_text(const struct export_doc *d, size_t step, size_t k);
 /* Whether any step of the runbook carries practice notes. */
 bool export_has_practice(const struct export_doc *d);
+/* Where log l lived (the session's start fixed it), the same in every format. */
+struct export_place {
+	const char *name, *file;
+	const char *path;      /* as fixed at start; NULL when not recorded */
+	const char *folder;    /* its folder's id; NULL when --log or an absolute runbook path placed it */
+	char *machine;         /* the folder's machine, substituted (owned); NULL when the runbook does not say */
+	const char *placed_by; /* "folder", "absolute" (the runbook's own path) or "--log" */
+	bool defaulted;        /* its folder was not given at start: it is the main log folder */
+};
+void export_place(const struct export_doc *d, size_t l, struct export_place *out);
+void export_place_free(struct export_place *p);
+/* The folder column of the readable formats: "system-root", "logs (the main log folder)",
+ * "mp-logs (not given: defaulted to the main log folder)", "none (placed by --log)" ...
+ * Caller frees. */
+char *export_place_folder_text(const struct export_place *p);
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

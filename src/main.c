@@ -28,8 +28,8 @@ static const struct verb verbs[] = {
 	{"show", cmd_show, "show RUNBOOK [--json] [--var NAME=VALUE]...", "a runbook as a readable document"},
 	{"lint", cmd_lint, "lint PATH...", "validate runbook files or folders"},
 	{"start", cmd_start,
-	 "start RUNBOOK [--var NAME=VALUE]... [--logs DIR] [--log NAME=PATH]... [--label TEXT] "
-	 "[--operator NAME] [--rehearse] [--detach]",
+	 "start RUNBOOK [--var NAME=VALUE]... [--logs DIR] [--folder ID=PATH]... [--log NAME=PATH]... "
+	 "[--label TEXT] [--operator NAME] [--rehearse] [--detach]",
 	 "create a session (and open it in the TUI)"},
 	{"resume", cmd_resume, "resume [SESSION] [--take-over]", "open the TUI on a session"},
 	{"sessions", cmd_sessions, "sessions [--all] [--json]", "list sessions"},

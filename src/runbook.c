@@ -161,8 +161,17 @@ void runbook_free(struct runbook *rb)
 	for (size_t i = 0; i < rb->n_logs; i++) {
 		free(rb->logs[i].name);
 		free(rb->logs[i].file);
+		free(rb->logs[i].folder);
 	}
 	free(rb->logs);
+	for (size_t i = 0; i < rb->n_log_folders; i++) {
+		struct rb_log_folder *f = &rb->log_folders[i];
+		free(f->id);
+		free(f->machine);
+		free(f->prompt);
+		free(f->hint);
+	}
+	free(rb->log_folders);
 	for (size_t i = 0; i < rb->n_phases; i++) {
 		free(rb->phases[i].id);
 		free(rb->phases[i].title);
@@ -321,5 +330,15 @@ const struct rb_log *runbook_log(const struct runbook *rb, const char *name)
 	for (size_t i = 0; i < rb->n_logs; i++)
 		if (rb->logs[i].name && strcmp(rb->logs[i].name, name) == 0)
 			return &rb->logs[i];
+	return NULL;
+}
+
+const struct rb_log_folder *runbook_log_folder(const struct runbook *rb, const char *id)
+{
+	if (!rb || !id)
+		return NULL;
+	for (size_t i = 0; i < rb->n_log_folders; i++)
+		if (rb->log_folders[i].id && strcmp(rb->log_folders[i].id, id) == 0)
+			return &rb->log_folders[i];
 	return NULL;
 }

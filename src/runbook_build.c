@@ -5,7 +5,7 @@
  * Invariants: positions point at the offending key or value (a missing key at the
  * mapping that lacks it); the struct is only handed out when no problem was found, so
  * partly-filled fields may be NULL here and runbook_free must cope with that.
- * Order of work: variables and logs first (everything else refers to them), then
+ * Order of work: variables, log folders and logs first (everything else refers to them), then
  * phases and steps, then `since` (which needs every step's index).
  */
 #include "runbook_build.h"
@@ -68,7 +68,7 @@ static bool too_many_problems(const struct ctx *c)
 /* ---- keys of a mapping ---------------------------------------------------------- */
 
 static const char *const top_keys[] = {"runbook", "id", "title", "version", "summary", "sources",
-				       "variables", "logs", "phases", NULL};
+				       "variables", "log_folders", "logs", "phases", NULL};
 static const char *const top_required[] = {"runbook", "id", "title", "version", "phases", NULL};
 static const char *const var_keys[] = {"name", "prompt", "pattern", "choices", "default", NULL};
 static const char *const var_required[] = {"name", "prompt", NULL};
@@ -83,6 +83,10 @@ static const char *const verify_required[] = {"log", "expect", NULL};
 static const char *const fail_keys[] = {"log", "match", "hint", "case", NULL};
 static const char *const fail_required[] = {"log", "match", NULL};
 static const char *const pattern_keys[] = {"text", "regex", "case", NULL};
+static const char *const folder_keys[] = {"machine", "prompt", "hint", NULL};
+static const char *const folder_required[] = {"prompt", NULL};
+static const char *const log_keys[] = {"file", "folder", NULL};
+static const char *const log_required[] = {"file", NULL};
 
 static size_t min3(size_t a, size_t b, size_t c)
 {
@@ -500,6 +504,86 @@ static void build_variables(struct ctx *c, const struct yn *v)
 			varmap_set(&c->placeholders, c->rb->variables[i].name, "x");
 }
 
+/*
+ * `log_folders`: id -> {machine, prompt, hint}. An entry is kept even when its keys are
+ * wrong (the problem is reported), so that logs naming it are not reported twice.
+ */
+static void build_log_folders(struct ctx *c, const struct yn *v)
+{
+	if (!v)
+		return;
+	if (v->kind != YN_MAP) {
+		if (v->kind == YN_SCALAR && v->len == 0 && v->plain)
+			return;
+		problem(c, v, "'log_folders' must be a mapping of folder id to {prompt: ...}, not %s",
+			yamltree_kind_name(v->kind));
+		return;
+	}
+	if (!check_keys(c, v, "'log_folders'", NULL, NULL)) /* reports duplicate ids */
+		return;
+	c->rb->log_folders = xcalloc(v->n ? v->n : 1, sizeof(struct rb_log_folder));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct yn *key = v->pairs[i].key, *val = v->pairs[i].val;
+		if (key->kind != YN_SCALAR || runbook_log_folder(c->rb, key->str))
+			continue; /* reported by check_keys */
+		if (!valid_id(key->str)) {
+			problem(c, key, "log folder id '%s' is not valid: ids use a-z, 0-9 and '-', starting "
+					"with a letter or digit", key->str);
+			continue;
+		}
+		if (strcmp(key->str, RB_MAIN_LOG_FOLDER) == 0) {
+			problem(c, key, "log folder id '" RB_MAIN_LOG_FOLDER "' is the session's main log "
+					"folder (--logs DIR) and is not declared: choose another id");
+			continue;
+		}
+		struct rb_log_folder *f = &c->rb->log_folders[c->rb->n_log_folders++];
+		f->id = xstrdup(key->str);
+		f->pos.line = key->line;
+		f->pos.col = key->col;
+		char *what = xasprintf("log folder '%s'", key->str);
+		if (check_keys(c, val, what, folder_keys, folder_required)) {
+			const struct yn *x;
+			f->machine = take_string(c, x = get(val, "machine"), "machine", what, false);
+			check_refs(c, x, f->machine, "machine");
+			f->prompt = take_string(c, x = get(val, "prompt"), "prompt", what, true);
+			check_refs(c, x, f->prompt, "prompt");
+			f->hint = take_string(c, x = get(val, "hint"), "hint", what, false);
+			check_refs(c, x, f->hint, "hint");
+		}
+		free(what);
+	}
+}
+
+/* A log's `folder`: "logs" (the main folder, stored as NULL) or a declared log_folders id. */
+static void resolve_folder(struct ctx *c, const struct yn *at, struct rb_log *log)
+{
+	if (strcmp(log->folder, RB_MAIN_LOG_FOLDER) == 0) {
+		free(log->folder);
+		log->folder = NULL;
+		return;
+	}
+	if (runbook_log_folder(c->rb, log->folder))
+		return;
+	const char **ids = xcalloc(c->rb->n_log_folders + 2, sizeof(char *));
+	struct strbuf valid = STRBUF_INIT;
+	ids[0] = RB_MAIN_LOG_FOLDER;
+	sb_puts(&valid, RB_MAIN_LOG_FOLDER);
+	for (size_t i = 0; i < c->rb->n_log_folders; i++) {
+		ids[i + 1] = c->rb->log_folders[i].id;
+		sb_printf(&valid, ", %s", c->rb->log_folders[i].id);
+	}
+	const char *near = nearest(log->folder, ids, c->rb->n_log_folders + 1);
+	if (near)
+		problem(c, at, "folder '%s' of log '%s' is not declared in 'log_folders' (did you mean "
+			       "'%s'?)", log->folder, log->name, near);
+	else
+		problem(c, at, "folder '%s' of log '%s' is not declared in 'log_folders' (valid folders: "
+			       "%s)", log->folder, log->name, sb_str(&valid));
+	sb_free(&valid);
+	free(ids);
+}
+
+/* `logs`: name -> a file name, or {file: ..., folder: ...}. */
 static void build_logs(struct ctx *c, const struct yn *v)
 {
 	if (!v)
@@ -524,12 +608,40 @@ static void build_logs(struct ctx *c, const struct yn *v)
 		}
 		if (runbook_log(c->rb, key->str))
 			continue; /* duplicate, reported by check_keys */
-		char *file = take_string(c, val, key->str, "'logs'", true);
-		if (!file)
+		if (val->kind == YN_SEQ) {
+			problem(c, val, "log '%s' in 'logs' must be a file name or {file: ..., folder: ...}, "
+					"not %s", key->str, yamltree_kind_name(val->kind));
 			continue;
+		}
+		char *what = xasprintf("log '%s'", key->str);
+		const struct yn *file_node = val, *folder_node = NULL;
+		char *file = NULL, *folder = NULL;
+		if (val->kind == YN_MAP) {
+			if (check_keys(c, val, what, log_keys, log_required)) {
+				file_node = get(val, "file");
+				file = take_string(c, file_node, "file", what, true);
+				folder_node = get(val, "folder");
+				folder = take_string(c, folder_node, "folder", what, false);
+			}
+		} else {
+			file = take_string(c, val, key->str, "'logs'", true);
+		}
+		free(what);
+		if (!file) {
+			free(folder);
+			continue;
+		}
 		struct rb_log *log = &c->rb->logs[c->rb->n_logs++];
 		log->name = xstrdup(key->str);
 		log->file = file;
+		log->folder = folder;
+		if (folder && file[0] == '/') {
+			problem(c, file_node, "file '%s' of log '%s' is absolute, so it is in no folder: "
+					      "leave out 'folder', or give the file name inside folder '%s'",
+				file, log->name, folder);
+		} else if (folder) {
+			resolve_folder(c, folder_node, log);
+		}
 	}
 }
 
@@ -967,6 +1079,7 @@ bool runbook_build(const struct yn *root, const char *name, struct runbook *rb,
 	const struct yn *t = get(root, "title");
 	rb->title = take_string(&c, t, "title", what, true);
 	check_refs(&c, t, rb->title, "title");
+	build_log_folders(&c, get(root, "log_folders"));
 	build_logs(&c, get(root, "logs"));
 	build_phases(&c, get(root, "phases"));
 	resolve_since(&c);

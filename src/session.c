@@ -196,9 +196,16 @@ static char *absolute(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
-/* The resolved path of each log: --log override, else an absolute file, else log_dir/file. */
-static enum st_code resolve_logs(const struct runbook *rb, const struct session_params *p, const char *log_dir,
-				 json_t *logs, struct st_error *err)
+/* "logs, system-root, mp-logs": the folder ids a session of rb takes. */
+static void folder_ids(const struct runbook *rb, struct strbuf *out)
+{
+	sb_puts(out, RB_MAIN_LOG_FOLDER);
+	for (size_t k = 0; k < rb->n_log_folders; k++)
+		sb_printf(out, ", %s", rb->log_folders[k].id);
+}
+
+enum st_code session_check_params(const struct runbook *rb, const struct session_params *p,
+				  struct st_error *err)
 {
 	for (size_t o = 0; o < p->n_log_overrides; o++) {
 		if (!runbook_log(rb, p->log_override_names[o])) {
@@ -212,39 +219,112 @@ static enum st_code resolve_logs(const struct runbook *rb, const struct session_
 			return rc;
 		}
 	}
-	for (size_t l = 0; l < rb->n_logs; l++) {
-		const char *over = NULL;
-		for (size_t o = 0; o < p->n_log_overrides; o++)
-			if (strcmp(p->log_override_names[o], rb->logs[l].name) == 0)
-				over = p->log_override_paths[o];
-		char *path = over ? absolute(over)
-			   : rb->logs[l].file[0] == '/' ? xstrdup(rb->logs[l].file)
-							  : xasprintf("%s/%s", log_dir, rb->logs[l].file);
-		json_object_set_new(logs, rb->logs[l].name, sess_jstr(path));
+	for (size_t f = 0; f < p->n_folders; f++) {
+		const char *id = p->folder_ids[f];
+		if (strcmp(id, RB_MAIN_LOG_FOLDER) != 0 && !runbook_log_folder(rb, id)) {
+			struct strbuf ids = STRBUF_INIT;
+			folder_ids(rb, &ids);
+			enum st_code rc = st_set(err, ST_USAGE, "--folder %s: runbook %s has no log folder named %s "
+						 "(its folders: %s)", id, rb->id, id, sb_str(&ids));
+			sb_free(&ids);
+			return rc;
+		}
+	}
+	return ST_OK;
+}
+
+/* The path given for folder id (the last --folder naming it), or NULL. */
+static const char *given_folder(const struct session_params *p, const char *id)
+{
+	const char *path = NULL;
+	for (size_t f = 0; f < p->n_folders; f++)
+		if (strcmp(p->folder_ids[f], id) == 0)
+			path = p->folder_paths[f];
+	return path && *path ? path : NULL;
+}
+
+/*
+ * Every folder's path: given (it must exist), else the main log folder's. Fills
+ * folders ({id: {path, given}}) in runbook order, "logs" first.
+ */
+static enum st_code resolve_folders(const struct runbook *rb, const struct session_params *p, const char *log_dir,
+				    bool log_dir_given, json_t *folders, struct st_error *err)
+{
+	json_object_set_new(folders, RB_MAIN_LOG_FOLDER,
+			    json_pack("{s:o, s:b}", "path", sess_jstr(log_dir), "given", log_dir_given));
+	for (size_t k = 0; k < rb->n_log_folders; k++) {
+		const struct rb_log_folder *rf = &rb->log_folders[k];
+		const char *given = given_folder(p, rf->id);
+		char *path = given ? absolute(given) : xstrdup(log_dir);
+		struct stat sb;
+		if (given && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+			char *prompt = vars_subst(rf->prompt, p->vars);
+			enum st_code rc = st_set(err, ST_NOTFOUND, "log folder %s (%s) %s does not exist — mount it "
+						 "and give its path with --folder %s=PATH", rf->id, prompt, path, rf->id);
+			free(prompt);
+			free(path);
+			return rc;
+		}
+		json_object_set_new(folders, rf->id, json_pack("{s:o, s:b}", "path", sess_jstr(path), "given", given != NULL));
 		free(path);
 	}
 	return ST_OK;
+}
+
+/*
+ * The resolved path of each log, fixed here once for the whole session: --log override,
+ * else an absolute file, else its folder's path + file. Fills logs ({name: path}) and
+ * overrides ([name...], the logs --log placed).
+ */
+static void resolve_logs(const struct runbook *rb, const struct session_params *p, const json_t *folders,
+			 json_t *logs, json_t *overrides)
+{
+	for (size_t l = 0; l < rb->n_logs; l++) {
+		const struct rb_log *log = &rb->logs[l];
+		const char *over = NULL;
+		for (size_t o = 0; o < p->n_log_overrides; o++)
+			if (strcmp(p->log_override_names[o], log->name) == 0)
+				over = p->log_override_paths[o];
+		const char *dir = json_string_value(json_object_get(
+			json_object_get(folders, log->folder ? log->folder : RB_MAIN_LOG_FOLDER), "path"));
+		char *path = over ? absolute(over)
+			   : log->file[0] == '/' ? xstrdup(log->file)
+						 : xasprintf("%s/%s", dir ? dir : ".", log->file);
+		json_object_set_new(logs, log->name, sess_jstr(path));
+		if (over)
+			json_array_append_new(overrides, json_string(log->name));
+		free(path);
+	}
 }
 
 enum st_code session_create(struct store *st, const struct runbook *rb, const struct session_params *p,
 			    char **id_out, struct st_error *err)
 {
 	*id_out = NULL;
-	char *log_dir = absolute(p->log_dir && *p->log_dir ? p->log_dir : ".");
+	enum st_code rc = session_check_params(rb, p, err);
+	if (rc != ST_OK)
+		return rc;
+	const char *main_dir = given_folder(p, RB_MAIN_LOG_FOLDER);
+	if (!main_dir)
+		main_dir = p->log_dir && *p->log_dir ? p->log_dir : NULL;
+	char *log_dir = absolute(main_dir ? main_dir : ".");
 	struct stat sb;
-	if (p->log_dir && (stat(log_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-		enum st_code rc = st_set(err, ST_NOTFOUND, "log folder %s does not exist — give the folder "
-					 "holding the site's logs with --logs DIR", log_dir);
+	if (main_dir && (stat(log_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		rc = st_set(err, ST_NOTFOUND, "log folder %s does not exist — give the folder "
+			    "holding the site's logs with --logs DIR", log_dir);
 		free(log_dir);
 		return rc;
 	}
-	json_t *logs = json_object();
-	enum st_code rc = resolve_logs(rb, p, log_dir, logs, err);
+	json_t *folders = json_object(), *logs = json_object(), *overrides = json_array();
+	rc = resolve_folders(rb, p, log_dir, main_dir != NULL, folders, err);
 	if (rc != ST_OK) {
+		json_decref(folders);
 		json_decref(logs);
+		json_decref(overrides);
 		free(log_dir);
 		return rc;
 	}
+	resolve_logs(rb, p, folders, logs, overrides);
 	json_t *vars = json_object();
 	for (size_t i = 0; p->vars && i < p->vars->n; i++)
 		json_object_set_new(vars, p->vars->names[i], sess_jstr(p->vars->values[i]));
@@ -281,11 +361,12 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 		rc = load_runbook(s, &row, err);
 		if (rc == ST_OK) {
 			sess_state_init(s);
-			json_t *d = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:b, s:o, s:s, s:o}", "runbook",
-					      "id", rb->id, "title", rb->title, "version", rb->version, "sha256",
-					      rb->sha256, "path", rb_path, "label", sess_jstr(row.label), "rehearsal",
-					      p->rehearsal, "variables", vars, "log_dir", log_dir, "logs", logs);
-			vars = logs = NULL;
+			json_t *d = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:o, s:b, s:o, s:s, s:o, s:o, s:o}",
+					      "runbook", "id", rb->id, "title", rb->title, "version", rb->version,
+					      "sha256", rb->sha256, "path", rb_path, "label", sess_jstr(row.label),
+					      "rehearsal", p->rehearsal, "variables", vars, "log_dir", log_dir, "logs",
+					      logs, "log_folders", folders, "log_overrides", overrides);
+			vars = logs = folders = overrides = NULL;
 			rc = sess_emit(s, "session_started", -1, d, err);
 			if (rc == ST_OK)
 				rc = sess_advance(s, false, err);
@@ -308,6 +389,8 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 	session_close(s);
 	json_decref(vars);
 	json_decref(logs);
+	json_decref(folders);
+	json_decref(overrides);
 	free(row.label);
 	free(row.runbook_sha256);
 	free(op);

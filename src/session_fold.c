@@ -152,6 +152,17 @@ void sess_state_free(struct session *s)
 		free(s->logs);
 		s->logs = NULL;
 	}
+	for (size_t k = 0; s->folders && k < s->n_folders; k++) {
+		free(s->folders[k].id);
+		free(s->folders[k].path);
+	}
+	free(s->folders);
+	s->folders = NULL;
+	s->n_folders = 0;
+	for (size_t l = 0; s->places && l < s->rb->n_logs; l++)
+		free(s->places[l].path);
+	free(s->places);
+	s->places = NULL;
 	for (size_t i = 0; i < s->n_notes; i++) {
 		free(s->notes[i].op);
 		free(s->notes[i].text);
@@ -180,6 +191,12 @@ void sess_state_init(struct session *s)
 		st->window = xcalloc(rb->n_logs + 1, sizeof *st->window);
 	}
 	s->logs = xcalloc(rb->n_logs + 1, sizeof *s->logs);
+	s->n_folders = 1 + rb->n_log_folders;
+	s->folders = xcalloc(s->n_folders, sizeof *s->folders);
+	s->folders[0].id = xstrdup(RB_MAIN_LOG_FOLDER);
+	for (size_t k = 0; k < rb->n_log_folders; k++)
+		s->folders[k + 1].id = xstrdup(rb->log_folders[k].id);
+	s->places = xcalloc(rb->n_logs + 1, sizeof *s->places);
 	s->active = -1;
 	s->finished = false;
 	s->finished_ms = 0;
@@ -262,6 +279,53 @@ static void set_position(struct log_position *p, const json_t *o)
 	p->offset = (uint64_t)(json_object_get(o, "size") ? jget_int(o, "size") : jget_int(o, "offset"));
 }
 
+/*
+ * Where each folder and log was placed, from the start event. Sessions started before
+ * log folders existed have neither "log_folders" nor "log_overrides": their main folder
+ * is log_dir, and a log whose recorded path is not log_dir/file was given by --log.
+ */
+static void apply_places(struct session *s, const json_t *d)
+{
+	const struct runbook *rb = s->rb;
+	const json_t *folders = json_object_get(d, "log_folders");
+	for (size_t k = 0; k < s->n_folders; k++) {
+		struct sess_log_folder *f = &s->folders[k];
+		const json_t *o = json_object_get(folders, f->id);
+		const char *path = o ? jget_str(o, "path") : k == 0 ? s->log_dir : NULL;
+		free(f->path);
+		f->path = path ? xstrdup(path) : NULL;
+		f->given = o ? json_is_true(json_object_get(o, "given")) : k == 0 && path;
+	}
+	const json_t *over = json_object_get(d, "log_overrides");
+	for (size_t l = 0; l < rb->n_logs; l++) {
+		struct sess_log_place *pl = &s->places[l];
+		const struct rb_log *log = &rb->logs[l];
+		free(pl->path);
+		pl->path = s->logs[l].path ? xstrdup(s->logs[l].path) : NULL;
+		pl->folder = -1;
+		if (log->file[0] != '/') {
+			pl->folder = 0;
+			for (size_t k = 0; log->folder && k < rb->n_log_folders; k++)
+				if (strcmp(rb->log_folders[k].id, log->folder) == 0)
+					pl->folder = (long)k + 1;
+		}
+		pl->overridden = false;
+		if (json_is_array(over)) {
+			size_t i;
+			const json_t *name;
+			json_array_foreach(over, i, name)
+				if (json_is_string(name) && strcmp(json_string_value(name), log->name) == 0)
+					pl->overridden = true;
+		} else if (pl->folder >= 0 && pl->path && s->folders[pl->folder].path) {
+			char *would = xasprintf("%s/%s", s->folders[pl->folder].path, log->file);
+			pl->overridden = strcmp(would, pl->path) != 0;
+			free(would);
+		}
+		if (pl->overridden)
+			pl->folder = -1;
+	}
+}
+
 static enum st_code apply_started(struct session *s, const json_t *d, int64_t at, const char *op,
 				  const char *host, struct st_error *err)
 {
@@ -289,6 +353,7 @@ static enum st_code apply_started(struct session *s, const json_t *d, int64_t at
 		free(s->logs[l].path);
 		s->logs[l].path = xstrdup(path);
 	}
+	apply_places(s, d);
 	for (size_t i = 0; i < s->rb->n_steps; i++)
 		s->steps[i].status = vars_step_applies(&s->rb->steps[i], &s->vars) ? STEP_PENDING : STEP_NA;
 	return ST_OK;

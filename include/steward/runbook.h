@@ -6,6 +6,8 @@
  *  - every required key is present; ids are valid and unique;
  *  - every verify/fail `log` names an entry of logs[]; every `since` names an
  *    earlier step (since_index < the step's index);
+ *  - every log's `folder` is NULL (the session's main log folder, id "logs") or the id
+ *    of an entry of log_folders[]; a log with a folder has a relative file;
  *  - every pattern/regex compiles; every ${name} names a declared variable;
  *  - every duration is parsed (seconds; -1 when absent).
  * Strings are stored raw (${vars} not substituted); see vars.h for that.
@@ -106,9 +108,22 @@ struct rb_variable {
 	struct rb_pos pos;
 };
 
+/* The id of the session's main log folder (`--logs DIR`); never in log_folders[]. */
+#define RB_MAIN_LOG_FOLDER "logs"
+
 struct rb_log {
-	char *name; /* key in `logs` */
-	char *file; /* file name relative to the session's log folder, or absolute */
+	char *name;   /* key in `logs` */
+	char *file;   /* file name relative to its folder, or absolute (then folder is NULL) */
+	char *folder; /* a log_folders id; NULL = the session's main log folder */
+};
+
+/* A folder other than the main log folder, which the session asks a path for. */
+struct rb_log_folder {
+	char *id;      /* key in `log_folders` (an id; never "logs") */
+	char *machine; /* which machine holds it, raw (${vars} allowed); NULL when absent */
+	char *prompt;  /* what to give, raw (${vars} allowed) */
+	char *hint;    /* how to reach it, raw (${vars} allowed); NULL when absent */
+	struct rb_pos pos;
 };
 
 struct runbook {
@@ -126,6 +141,8 @@ struct runbook {
 	size_t n_variables;
 	struct rb_log *logs;
 	size_t n_logs;
+	struct rb_log_folder *log_folders; /* in runbook order */
+	size_t n_log_folders;
 	struct rb_phase *phases;
 	size_t n_phases;
 	struct rb_step *steps;
@@ -180,5 +197,6 @@ const struct rb_step *runbook_step(const struct runbook *rb, const char *id);
 long runbook_step_index(const struct runbook *rb, const char *id);
 const struct rb_variable *runbook_variable(const struct runbook *rb, const char *name);
 const struct rb_log *runbook_log(const struct runbook *rb, const char *name);
+const struct rb_log_folder *runbook_log_folder(const struct runbook *rb, const char *id);
 
 #endif

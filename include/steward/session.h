@@ -98,6 +98,22 @@ struct log_position {
 	uint64_t offset; /* next byte to read */
 };
 
+/* A log folder as fixed at start: the main log folder or one of the runbook's log_folders. */
+struct sess_log_folder {
+	char *id;   /* RB_MAIN_LOG_FOLDER ("logs") or a log_folders id */
+	char *path; /* absolute, fixed at start; NULL when the start event does not say (a
+	               session started before log folders existed, for a runbook folder) */
+	bool given; /* a path was given at start; false = it defaulted to the main log folder */
+};
+
+/* Where a log was placed at start (the start event records it; nothing moves it later). */
+struct sess_log_place {
+	char *path;      /* the resolved path fixed at start */
+	long folder;     /* index into session.folders; -1 when the runbook gives an absolute
+	                    path or --log NAME=PATH gave one */
+	bool overridden; /* --log NAME=PATH gave the path */
+};
+
 struct step_state {
 	enum step_status status;
 	enum completed_by completed_by;
@@ -137,6 +153,9 @@ struct session {
 	struct step_state *steps; /* rb->n_steps entries */
 	long active;          /* index of the active step, -1 when none */
 	struct log_position *logs; /* rb->n_logs entries: the read position for each log */
+	struct sess_log_folder *folders; /* [0] the main log folder, then rb->log_folders[k] at k + 1 */
+	size_t n_folders;     /* 1 + rb->n_log_folders */
+	struct sess_log_place *places; /* rb->n_logs entries: where each log was placed at start */
 	struct sess_note *notes;
 	size_t n_notes;
 	/* private to session.c / store.c below */
@@ -155,7 +174,11 @@ struct session {
 struct session_params {
 	const struct varmap *vars;   /* complete and valid (see vars_complete) */
 	const char *log_dir;         /* folder holding the logs; NULL = current folder */
-	const char **log_override_names; /* --log NAME=PATH pairs */
+	const char **folder_ids;     /* --folder ID=PATH pairs (ID "logs" is log_dir; a later pair
+	                                wins); a runbook folder not named defaults to log_dir */
+	const char **folder_paths;
+	size_t n_folders;
+	const char **log_override_names; /* --log NAME=PATH pairs (win over any folder) */
 	const char **log_override_paths;
 	size_t n_log_overrides;
 	const char *label;
@@ -175,7 +198,13 @@ void session_summaries_free(struct session_summary *rows, size_t n);
 enum st_code session_list(struct store *st, bool include_finished, struct session_summary **rows,
 			  size_t *n, struct st_error *err);
 
-/* Creates a session (start event, activation of the first applicable step). */
+/* Checks the names in params against the runbook, without touching the file system:
+ * every --log names a log, every --folder a folder ("logs" or a log_folders id).
+ * ST_USAGE with a message naming the valid names. session_create checks this too. */
+enum st_code session_check_params(const struct runbook *rb, const struct session_params *params,
+				  struct st_error *err);
+/* Creates a session (start event, activation of the first applicable step). The start
+ * event fixes every folder's and every log's path (struct sess_log_folder / place). */
 enum st_code session_create(struct store *st, const struct runbook *rb,
 			    const struct session_params *params, char **id_out, struct st_error *err);
 

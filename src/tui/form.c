@@ -1,8 +1,9 @@
 /*
  * form.c — the start form (tui_start): one field per runbook variable (prompt,
  * default, choices as a picker, pattern checked as you type with the reason),
- * the log folder, a label and the rehearsal switch; Start creates the session
- * through session_create and opens the session screen on it.
+ * the main log folder, one field per runbook log folder (its prompt, machine and
+ * hint; left empty it is the main log folder), a label and the rehearsal switch;
+ * Start creates the session through session_create and opens the session screen on it.
  *
  * Invariants: the form checks values with vars_check_value / vars_complete (the
  * rules live in vars.c) and creates nothing until every value is valid.
@@ -21,11 +22,12 @@
 #include "steward/vars.h"
 #include "ui.h"
 
-enum field_kind { F_VAR, F_LOGDIR, F_LABEL, F_REHEARSE, F_START };
+enum field_kind { F_VAR, F_LOGDIR, F_FOLDER, F_LABEL, F_REHEARSE, F_START };
 
 struct field {
 	enum field_kind kind;
 	const struct rb_variable *var; /* F_VAR */
+	const struct rb_log_folder *folder; /* F_FOLDER */
 	struct strbuf value;           /* typed text (UTF-8) */
 	size_t choice;                 /* picker position when var->n_choices (or F_REHEARSE: 0 no, 1 yes) */
 	char *problem;                 /* why the value is not valid, or NULL */
@@ -61,17 +63,19 @@ static void check_field(struct field *fl)
 			fl->problem = xstrdup("a value is needed");
 		else
 			fl->problem = vars_check_value(fl->var, v);
-	} else if (fl->kind == F_LOGDIR) {
+	} else if (fl->kind == F_LOGDIR || fl->kind == F_FOLDER) {
 		const char *v = sb_str(&fl->value);
 		if (*v && access(v, R_OK | X_OK) != 0)
-			fl->problem = xasprintf("no such folder yet (steward waits for the logs to appear)");
+			fl->problem = xstrdup(fl->kind == F_LOGDIR
+						      ? "no such folder yet (steward waits for the logs to appear)"
+						      : "no such folder: mount it first, or leave this empty for the main log folder");
 	}
 }
 
 static void form_init(struct form *fm)
 {
 	const struct runbook *rb = fm->rb;
-	fm->n = rb->n_variables + 4;
+	fm->n = rb->n_variables + rb->n_log_folders + 4;
 	fm->f = xcalloc(fm->n, sizeof *fm->f);
 	size_t k = 0;
 	for (size_t i = 0; i < rb->n_variables; i++, k++) {
@@ -93,6 +97,17 @@ static void form_init(struct form *fm)
 							    : (getcwd(cwd, sizeof cwd) ? cwd : ".");
 	sb_puts(&fm->f[k].value, dir);
 	check_field(&fm->f[k++]);
+	for (size_t i = 0; i < rb->n_log_folders; i++, k++) {
+		struct field *fl = &fm->f[k];
+		fl->kind = F_FOLDER;
+		fl->folder = &rb->log_folders[i];
+		const char *given = NULL; /* the last --folder naming it */
+		for (size_t g = 0; fm->params && g < fm->params->n_folders; g++)
+			if (strcmp(fm->params->folder_ids[g], fl->folder->id) == 0)
+				given = fm->params->folder_paths[g];
+		sb_puts(&fl->value, given ? given : "");
+		check_field(fl);
+	}
 	fm->f[k].kind = F_LABEL;
 	sb_puts(&fm->f[k++].value, fm->params && fm->params->label ? fm->params->label : "");
 	fm->f[k].kind = F_REHEARSE;
@@ -121,11 +136,67 @@ static const char *field_label(const struct field *fl)
 	switch (fl->kind) {
 	case F_VAR: return fl->var->prompt;
 	case F_LOGDIR: return "Folder holding the site's logs";
+	case F_FOLDER: return fl->folder->prompt;
 	case F_LABEL: return "Label for this session (optional)";
 	case F_REHEARSE: return "Rehearsal (practice run, marked everywhere)";
 	case F_START: return "";
 	}
 	return "";
+}
+
+/* Rows a field takes: label, value, problem; a log folder adds its hint. */
+static int field_rows(const struct field *fl)
+{
+	return fl->kind == F_FOLDER ? 4 : 3;
+}
+
+/* The variables as typed so far, for ${vars} in folder prompts, machines and hints. */
+static void form_vars(const struct form *fm, struct varmap *vm)
+{
+	for (size_t i = 0; i < fm->n; i++)
+		if (fm->f[i].kind == F_VAR && *field_value(&fm->f[i]))
+			varmap_set(vm, fm->f[i].var->name, field_value(&fm->f[i]));
+}
+
+static const char *main_dir(const struct form *fm)
+{
+	for (size_t i = 0; i < fm->n; i++)
+		if (fm->f[i].kind == F_LOGDIR)
+			return sb_str(&fm->f[i].value);
+	return "";
+}
+
+/* A log folder: "PROMPT (id, on MACHINE)", the path (empty: the main folder, said so),
+ * the runbook's hint, and whether the path is there. */
+static void draw_folder(struct ui *ui, const struct form *fm, const struct field *fl, int y, bool cur,
+			const struct varmap *vm)
+{
+	char *prompt = vars_subst(fl->folder->prompt, vm);
+	char *machine = vars_subst(fl->folder->machine, vm);
+	char *label = machine ? xasprintf("%s (%s, on %s)", prompt, fl->folder->id, machine)
+			      : xasprintf("%s (%s)", prompt, fl->folder->id);
+	ui_text(ui, y, 1, ui->cols - 2, label, cur ? ROLE_TITLE : ROLE_NORMAL, UI_ELLIPSIS);
+	const char *v = sb_str(&fl->value);
+	if (*v) {
+		ui_text(ui, y + 1, 3, ui->cols - 6, v, cur ? ROLE_SELECTED : ROLE_KEY, cur ? UI_PAD : 0);
+	} else {
+		const char *dir = main_dir(fm);
+		char *dflt = xasprintf("(empty: the main log folder, %s)", *dir ? dir : "the current folder");
+		ui_text(ui, y + 1, 3, ui->cols - 6, dflt, cur ? ROLE_SELECTED : ROLE_DIM, (cur ? UI_PAD : 0) | UI_ELLIPSIS);
+		free(dflt);
+	}
+	char *hint = vars_subst(fl->folder->hint, vm);
+	if (hint) {
+		char *line = xasprintf("hint: %s", hint);
+		ui_text(ui, y + 2, 3, ui->cols - 6, line, ROLE_DIM, UI_ELLIPSIS);
+		free(line);
+	}
+	if (fl->problem)
+		ui_text(ui, y + 3, 3, ui->cols - 6, fl->problem, ROLE_WARNING, UI_ELLIPSIS);
+	free(hint);
+	free(label);
+	free(machine);
+	free(prompt);
 }
 
 static void draw_form(struct ui *ui, void *self)
@@ -136,14 +207,23 @@ static void draw_form(struct ui *ui, void *self)
 	ui_text(ui, 0, 0, ui->cols, buf, ROLE_STATUS, UI_PAD | UI_ELLIPSIS);
 	ui_text(ui, 1, 1, ui->cols - 2, "Fill in the values, then choose Start. Values are checked as you type.",
 		ROLE_DIM, UI_ELLIPSIS);
-	/* Each field takes 3 rows: label, value, problem. */
-	int room = (ui->rows - 4) / 3;
+	/* Rows 3 .. rows-2 hold the fields; scroll so that the current one fits. */
+	int room = ui->rows - 4;
 	if ((int)fm->cur < fm->top)
 		fm->top = (int)fm->cur;
-	if ((int)fm->cur >= fm->top + room)
-		fm->top = (int)fm->cur - room + 1;
+	for (;;) {
+		int used = 0;
+		for (size_t i = (size_t)fm->top; i <= fm->cur; i++)
+			used += field_rows(&fm->f[i]);
+		if (used <= room || fm->top >= (int)fm->cur)
+			break;
+		fm->top++;
+	}
+	struct varmap vm = {0};
+	form_vars(fm, &vm);
 	int y = 3;
-	for (size_t i = (size_t)fm->top; i < fm->n && y + 2 < ui->rows - 1; i++, y += 3) {
+	for (size_t i = (size_t)fm->top; i < fm->n && y + field_rows(&fm->f[i]) - 1 < ui->rows - 1;
+	     y += field_rows(&fm->f[i]), i++) {
 		struct field *fl = &fm->f[i];
 		bool cur = i == fm->cur;
 		if (fl->kind == F_START) {
@@ -152,6 +232,10 @@ static void draw_form(struct ui *ui, void *self)
 				ok &= !(fm->f[k].problem && fm->f[k].kind == F_VAR);
 			ui_text(ui, y, 2, ui->cols - 4, ok ? "[ Start the session ]" : "[ Start ] (fix the values above first)",
 				cur ? ROLE_SELECTED : (ok ? ROLE_ACTIVE : ROLE_DIM), 0);
+			continue;
+		}
+		if (fl->kind == F_FOLDER) {
+			draw_folder(ui, fm, fl, y, cur, &vm);
 			continue;
 		}
 		if (fl->kind == F_VAR)
@@ -180,6 +264,7 @@ static void draw_form(struct ui *ui, void *self)
 		else if (fl->kind == F_VAR && fl->var->pattern)
 			ui_text(ui, y + 2, 3, ui->cols - 6, "ok", ROLE_DONE, 0);
 	}
+	varmap_free(&vm);
 }
 
 static unsigned start_session(struct ui *ui, struct form *fm)
@@ -203,9 +288,18 @@ static unsigned start_session(struct ui *ui, struct form *fm)
 		p = *fm->params;
 	p.vars = &vm;
 	const char *dir = NULL, *label = NULL;
+	const char **folder_ids = xcalloc(fm->rb->n_log_folders + 1, sizeof *folder_ids);
+	const char **folder_paths = xcalloc(fm->rb->n_log_folders + 1, sizeof *folder_paths);
+	p.folder_ids = folder_ids;
+	p.folder_paths = folder_paths;
+	p.n_folders = 0;
 	for (size_t i = 0; i < fm->n; i++) {
 		if (fm->f[i].kind == F_LOGDIR)
 			dir = sb_str(&fm->f[i].value);
+		else if (fm->f[i].kind == F_FOLDER && fm->f[i].value.len) {
+			folder_ids[p.n_folders] = fm->f[i].folder->id;
+			folder_paths[p.n_folders++] = sb_str(&fm->f[i].value);
+		}
 		else if (fm->f[i].kind == F_LABEL)
 			label = sb_str(&fm->f[i].value);
 		else if (fm->f[i].kind == F_REHEARSE)
@@ -219,6 +313,8 @@ static unsigned start_session(struct ui *ui, struct form *fm)
 	char *id = NULL;
 	enum st_code rc = session_create(fm->st, fm->rb, &p, &id, &err);
 	varmap_free(&vm);
+	free(folder_ids);
+	free(folder_paths);
 	if (rc != ST_OK) {
 		ui_message(ui, ROLE_ERROR, "%s", err.msg);
 		return UI_REDRAW;
@@ -280,7 +376,7 @@ static unsigned form_input(struct ui *ui, void *self, wint_t key, bool is_func)
 	(void)ui;
 	struct form *fm = self;
 	struct field *fl = &fm->f[fm->cur];
-	bool editable = fl->kind == F_LOGDIR || fl->kind == F_LABEL || (fl->kind == F_VAR && !fl->var->n_choices);
+	bool editable = fl->kind == F_LOGDIR || fl->kind == F_FOLDER || fl->kind == F_LABEL || (fl->kind == F_VAR && !fl->var->n_choices);
 	if (!editable)
 		return UI_REDRAW;
 	struct strbuf *v = &fl->value;
