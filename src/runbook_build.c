@@ -393,10 +393,10 @@ static void check_refs(struct ctx *c, const struct yn *at, const char *s, const 
 /* NULL when re is an acceptable runbook regex (rx.h: compiles, no back-references,
  * bounded cost); else a malloc'd message: "FIELD 'RE' does not compile ..." or "...
  * is refused: why" for a regex that compiles but could make matching hang. */
-static char *regex_problem(const char *field, const char *re, const char *shown_re)
+static char *regex_problem(const char *field, const char *re, const char *shown_re, enum rx_use use)
 {
 	bool unsafe = false;
-	char *why = rx_problem(re, &unsafe);
+	char *why = rx_problem(re, use, &unsafe);
 	if (!why)
 		return NULL;
 	char *shown = clip(shown_re);
@@ -413,7 +413,7 @@ static char *regex_problem(const char *field, const char *re, const char *shown_
 static void check_regex(struct ctx *c, const struct yn *at, const char *re, const char *field)
 {
 	char *subst = vars_subst_regex(re, &c->placeholders);
-	char *msg = regex_problem(field, subst, re);
+	char *msg = regex_problem(field, subst, re, RX_LOG_LINE);
 	if (msg)
 		problem(c, at, "%s", msg);
 	free(msg);
@@ -449,7 +449,7 @@ static void build_variable(struct ctx *c, const struct yn *node, struct rb_varia
 	var->pattern = take_string(c, pat, "pattern", what, false);
 	bool pattern_ok = true;
 	if (var->pattern) {
-		char *msg = regex_problem("pattern", var->pattern, var->pattern);
+		char *msg = regex_problem("pattern", var->pattern, var->pattern, RX_VALUE);
 		if (msg) {
 			problem(c, pat, "%s", msg);
 			pattern_ok = false;

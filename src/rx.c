@@ -253,7 +253,7 @@ static char *rc_reason(int rc, const regex_t *re)
 	return xstrdup(buf);
 }
 
-char *rx_problem(const char *ere, bool *unsafe)
+char *rx_problem(const char *ere, enum rx_use use, bool *unsafe)
 {
 	*unsafe = true;
 	if (has_backref(ere))
@@ -261,7 +261,7 @@ char *rx_problem(const char *ere, bool *unsafe)
 			       "exponential time on one log line");
 	if (regex_cost(ere) > RX_MAX_COST)
 		return xstrdup("its repetitions ({n,m}, +) expand to more than the matcher accepts");
-	double wild = rx_wildcards(ere);
+	double wild = use == RX_LOG_LINE ? rx_wildcards(ere) : 0;
 	if (wild > RX_MAX_WILD)
 		return xasprintf("it has %.0f wildcard positions (., [...], groups with |, each "
 				 "counted as often as {n,m} repeats it); at most %d keep matching fast "

@@ -59,6 +59,9 @@ void varmap_free(struct varmap *vm)
 
 char *vars_check_value(const struct rb_variable *var, const char *value)
 {
+	/* A typed value, never a page of text: this also bounds what its pattern costs (rx.h). */
+	if (strlen(value) > RX_MAX_VALUE)
+		return xasprintf("the value is %zu bytes long; a value has at most %d", strlen(value), RX_MAX_VALUE);
 	if (var->pattern) {
 		struct rx rx;
 		char *why = NULL;

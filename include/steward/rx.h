@@ -37,9 +37,15 @@ struct rx {
 	bool compiled;
 };
 
-/* NULL when ere is an acceptable runbook regex; else a malloc'd reason (for lint), with
- * *unsafe true when it compiles but is refused by one of the bounds above. */
-char *rx_problem(const char *ere, bool *unsafe);
+/* What a regex is matched against: a log line (untrusted, up to 256 KiB: every bound
+ * above), or a variable's value typed by the operator (at most RX_MAX_VALUE bytes: the
+ * DFA grows at most one state per byte of it, so the wildcard bound is not needed and a
+ * NetBIOS name pattern such as ^[A-Za-z0-9-]{1,15}$ stays allowed). */
+enum rx_use { RX_LOG_LINE, RX_VALUE };
+#define RX_MAX_VALUE 4096
+/* NULL when ere is an acceptable runbook regex for that use; else a malloc'd reason (for
+ * lint), with *unsafe true when it compiles but is refused by one of the bounds above. */
+char *rx_problem(const char *ere, enum rx_use use, bool *unsafe);
 /* Compiles ere (which rx_problem accepts) for matching. False with a reason in why
  * (malloc'd) otherwise; rx is then empty (rx_free is harmless). */
 bool rx_compile(struct rx *rx, const char *ere, bool nocase, char **why);

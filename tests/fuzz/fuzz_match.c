@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the pattern raw, as lint and the matcher would take it */
 	bool unsafe;
-	char *why = rx_problem(pat, &unsafe);
+	char *why = rx_problem(pat, RX_LOG_LINE, &unsafe);
 	if (!why && (flags & 2)) {
 		struct rx r;
 		char *cw = NULL;

@@ -262,15 +262,15 @@ Test(rx, wildcard_count)
 	cr_assert_eq(rx_wildcards("((a|b){3}){4}"), 12);
 	cr_assert_eq(rx_wildcards("\\w\\s\\."), 2);
 	bool unsafe;
-	char *why = rx_problem("((a|b){3}){5}", &unsafe);
+	char *why = rx_problem("((a|b){3}){5}", RX_LOG_LINE, &unsafe);
 	cr_assert_not_null(why);
 	cr_assert(unsafe);
 	free(why);
-	why = rx_problem("a(b", &unsafe);
+	why = rx_problem("a(b", RX_LOG_LINE, &unsafe);
 	cr_assert_not_null(why);
 	cr_assert_not(unsafe);
 	free(why);
-	cr_assert_null(rx_problem("[\\1]x", &unsafe)); /* a backslash in brackets is literal */
+	cr_assert_null(rx_problem("[\\1]x", RX_LOG_LINE, &unsafe)); /* a backslash in brackets is literal */
 }
 
 /* The anchored form keeps the meaning of ^, $, alternation and ICASE. */
@@ -298,4 +298,33 @@ Test(rx, anchored_form_keeps_semantics)
 	rx_free(&r);
 	cr_assert_not(rx_compile(&r, "a)|(b", false, &why));
 	free(why);
+}
+
+/* A variable's pattern checks a typed value of at most RX_MAX_VALUE bytes, not a log line:
+ * the wildcard bound does not apply (a NetBIOS name pattern has 15), back-references
+ * still do, and a longer value is refused before the pattern runs. */
+Test(rx, variable_patterns_are_bounded_by_the_value_not_the_wildcards)
+{
+	bool unsafe;
+	char *why = rx_problem("^[A-Za-z0-9-]{1,15}$", RX_LOG_LINE, &unsafe);
+	cr_assert_not_null(why, "as a verify regex it has 15 wildcard positions");
+	free(why);
+	cr_assert_null(rx_problem("^[A-Za-z0-9-]{1,15}$", RX_VALUE, &unsafe));
+	why = rx_problem("(a*)*\\1x", RX_VALUE, &unsafe);
+	cr_assert_not_null(why, "back-references are refused for values too");
+	cr_assert(unsafe);
+	free(why);
+	char name[] = "site_server", pattern[] = "^[A-Za-z0-9-]{1,15}$";
+	struct rb_variable var = {.name = name, .pattern = pattern};
+	cr_assert_null(vars_check_value(&var, "SMS-CEN01"));
+	char *msg = vars_check_value(&var, "SMS_CEN01");
+	cr_assert_not_null(msg);
+	free(msg);
+	char *big = xmalloc(RX_MAX_VALUE + 2);
+	memset(big, 'a', RX_MAX_VALUE + 1);
+	big[RX_MAX_VALUE + 1] = '\0';
+	msg = vars_check_value(&var, big);
+	cr_assert(msg && strstr(msg, "at most 4096"), "%s", msg ? msg : "(accepted)");
+	free(msg);
+	free(big);
 }
