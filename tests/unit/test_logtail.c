@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "steward/logfile.h"
 #include "steward/logtail.h"
 #include "steward/util.h"
 
@@ -185,7 +186,7 @@ Test(logtail, rotation_while_closed_resumes_in_lo)
 	char *p = path_of("hman.log"), *lo = path_of("hman.lo_");
 	struct stat st;
 	cr_assert_eq(stat(p, &st), 0);
-	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 3}; /* read "h1" */
+	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 3, 0}; /* read "h1" */
 	/* while steward is closed: more lines, rollover, new file */
 	appends("hman.log", "h3\n");
 	cr_assert_eq(rename(p, lo), 0);
@@ -255,7 +256,7 @@ Test(logtail, truncated_while_closed)
 	char *p = path_of("x.log");
 	struct stat st;
 	cr_assert_eq(stat(p, &st), 0);
-	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 11};
+	struct logtail_pos saved = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 11, 0};
 	cr_assert_eq(truncate(p, 0), 0);
 	appends("x.log", "new\n");
 	struct logtail *t = logtail_new();
@@ -293,7 +294,7 @@ Test(logtail, missing_file_reported_once_then_picked_up)
 {
 	char *p = path_of("later.log");
 	struct logtail *t = logtail_new();
-	logtail_add(t, p, LT_START_POS, &(struct logtail_pos){0, 0, 0}, 0);
+	logtail_add(t, p, LT_START_POS, &(struct logtail_pos){0, 0, 0, 0}, 0);
 	struct seen s = {0};
 	process(t, &s);
 	process(t, &s);
@@ -312,7 +313,7 @@ Test(logtail, case_insensitive_name)
 {
 	appends("SITECOMP.LOG", "upper\n");
 	char *p = path_of("sitecomp.log");
-	char *real = logtail_resolve_path(p);
+	char *real = logfile_find(p);
 	cr_assert_not_null(real);
 	cr_assert(util_has_suffix(real, "/SITECOMP.LOG"));
 	struct logtail *t = logtail_new();
