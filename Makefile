@@ -95,23 +95,33 @@ $(BUILD)/%.o: %.c | $(CONFIG_H)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# lagfs: a FUSE passthrough whose reported sizes lag behind reads (a CIFS-like mount),
+# mounted by the reader's tests (test_logtail, test_watch_lagging_mount.sh). A test tool:
+# built without the sanitizers, since it runs as a daemon beside the code under test.
+LAGFS := $(BUILD)/tests/tools/lagfs
+$(LAGFS): tests/tools/lagfs.c
+	@mkdir -p $(dir $@)
+	@echo "  TOOL    $@"
+	$(Q)$(CC) -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(call pc_cflags,fuse3) -o $@ $< $(call pc_libs,fuse3)
+
 # Unit tests link the core library only: the linker proves the core has no curses.
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE) $(LAGFS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/unit -DSTEWARD_SOURCE_DIR='"$(CURDIR)"' $(ALL_CFLAGS) $(ALL_LDFLAGS) \
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/unit -DSTEWARD_SOURCE_DIR='"$(CURDIR)"' \
+		-DSTEWARD_LAGFS='"$(abspath $(LAGFS))"' $(ALL_CFLAGS) $(ALL_LDFLAGS) \
 		-o $@ $< $(UNIT_HELPERS) $(LIBCORE) $(TEST_LIBS) $(CORE_LIBS)
 
-check: deps-check steward $(UNIT_BIN)
+check: deps-check steward $(UNIT_BIN) $(LAGFS)
 	@./steward lint runbooks && echo "runbooks: lint clean"
 	@bash tests/run-unit.sh $(UNIT_BIN)
-	@STEWARD_BIN=$(CURDIR)/steward bash tests/run-e2e.sh $(E2E)
+	@STEWARD_BIN=$(CURDIR)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
 unit: deps-check $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
 
-e2e: deps-check steward
-	@STEWARD_BIN=$(CURDIR)/steward bash tests/run-e2e.sh $(E2E)
+e2e: deps-check steward $(LAGFS)
+	@STEWARD_BIN=$(CURDIR)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
 demo: deps-check steward
 	@bash tests/demo.sh
@@ -165,7 +175,7 @@ clean:
 # Debian packages for build, tests, demo, fuzzing and benchmarks.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libmd-dev \
             libjansson-dev libcriterion-dev sqlite3 tmux clang libclang-rt-14-dev valgrind \
-            hyperfine python3 procps
+            hyperfine python3 procps libfuse3-dev fuse3
 deps:
 	@bash tests/deps.sh install $(DEB_PKGS)
 deps-check:
