@@ -125,15 +125,12 @@ static bool rewritten_since(const char *path, uint64_t dev, uint64_t ino, uint64
 	if (!path || !mark)
 		return false;
 	char *real = logfile_find(path);
-	struct logfile_id id;
-	bool differs = false;
-	if (real && logfile_identify(real, &id) && same_file(id.dev, id.ino, dev, ino)) {
-		int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd >= 0) {
-			differs = logfile_mark(fd, off) != mark;
-			close(fd);
-		}
-	}
+	int fd = real ? open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+	struct stat st;
+	bool differs = fd >= 0 && fstat(fd, &st) == 0 && same_file((uint64_t)st.st_dev, (uint64_t)st.st_ino, dev, ino) &&
+		       logfile_mark(fd, off) != mark;
+	if (fd >= 0)
+		close(fd);
 	free(real);
 	return differs;
 }
