@@ -102,11 +102,21 @@ $(BUILD)/%.o: %.c | $(CONFIG_H)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# lagfs: a FUSE passthrough whose reported sizes lag behind reads (a CIFS-like mount),
+# mounted by the reader's tests (test_logtail, test_watch_lagging_mount.sh). A test tool:
+# built without the sanitizers, since it runs as a daemon beside the code under test.
+LAGFS := $(BUILD)/tests/tools/lagfs
+$(LAGFS): tests/tools/lagfs.c
+	@mkdir -p $(dir $@)
+	@echo "  TOOL    $@"
+	$(Q)$(CC) -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(call pc_cflags,fuse3) -o $@ $< $(call pc_libs,fuse3)
+
 # Unit tests link the core library only: the linker proves the core has no curses.
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE) $(LAGFS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/unit -DSTEWARD_SOURCE_DIR='"$(CURDIR)"' $(ALL_CFLAGS) $(ALL_LDFLAGS) \
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/unit -DSTEWARD_SOURCE_DIR='"$(CURDIR)"' \
+		-DSTEWARD_LAGFS='"$(abspath $(LAGFS))"' $(ALL_CFLAGS) $(ALL_LDFLAGS) \
 		-o $@ $< $(UNIT_HELPERS) $(LIBCORE) $(TEST_LIBS) $(CORE_LIBS)
 
 # The tests run the binary in $(BUILD), never ./steward: a `make check` beside a running
@@ -114,10 +124,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE)
 SUBMAKE := $(MAKE) --no-print-directory
 check: deps-test
 	@$(SUBMAKE) check-run
-check-run: $(BUILD)/steward $(UNIT_BIN)
+check-run: $(BUILD)/steward $(UNIT_BIN) $(LAGFS)
 	@$(BUILD)/steward lint runbooks && echo "runbooks: lint clean"
 	@bash tests/run-unit.sh $(UNIT_BIN)
-	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward bash tests/run-e2e.sh $(E2E)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
 unit: deps-test
 	@$(SUBMAKE) unit-run
@@ -126,8 +136,8 @@ unit-run: $(UNIT_BIN)
 
 e2e: deps-test
 	@$(SUBMAKE) e2e-run
-e2e-run: $(BUILD)/steward
-	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward bash tests/run-e2e.sh $(E2E)
+e2e-run: $(BUILD)/steward $(LAGFS)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
 demo: deps-build
 	@$(SUBMAKE) steward
@@ -187,7 +197,8 @@ clean:
 # (check), fuzzing and benchmarks. `make deps` installs them all; each target installs only its own.
 BUILD_DEBS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libmd-dev \
               libjansson-dev
-TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps openssh-client
+TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps openssh-client \
+              libfuse3-dev fuse3
 # libFuzzer's runtime comes with whichever clang is installed (libclang-rt-N-dev, N its major).
 FUZZ_DEBS   = $(BUILD_DEBS) clang $(shell v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
                 [ -n "$$v" ] && echo libclang-rt-$$v-dev)
@@ -209,9 +220,9 @@ deps-fuzz: deps-clang
 	@$(DEPS) check $(FUZZ_DEBS)
 
 # Before compiling: every library pkg-config must find, else the Debian package to install.
-LIBS_CHECK_EXTRA := $(if $(filter check-run unit-run,$(MAKECMDGOALS)),$(TEST_PKGS))
+LIBS_CHECK_EXTRA := $(if $(filter check-run unit-run e2e-run,$(MAKECMDGOALS)),$(TEST_PKGS) fuse3)
 PKG_DEB_MAP := sqlite3:libsqlite3-dev yaml-0.1:libyaml-dev libmd:libmd-dev jansson:libjansson-dev \
-               ncursesw:libncurses-dev criterion:libcriterion-dev
+               ncursesw:libncurses-dev criterion:libcriterion-dev fuse3:libfuse3-dev
 libs-check:
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkg-config"; \

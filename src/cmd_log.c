@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "steward/logfile.h"
 #include "steward/logtail.h"
 #include "steward/smslog.h"
 #include "steward/text.h"
@@ -181,11 +182,8 @@ static char *previous_generation(const char *path)
 	size_t n = strlen(path);
 	if (n >= 4 && strcasecmp(path + n - 4, ".lo_") == 0)
 		return NULL;
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : n;
-	char *lo = xasprintf("%.*s.lo_", (int)stem, path);
-	char *real = logtail_resolve_path(lo);
+	char *lo = logfile_lo_path(path);
+	char *real = logfile_find(lo);
 	free(lo);
 	return real;
 }
@@ -220,13 +218,18 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(cli_usage_of("log"));
 	}
 	for (size_t i = 0; i < n_paths; i++) {
-		char *real = logtail_resolve_path(paths[i]);
-		if (!real) {
-			int rc = cli_error(ST_NOTFOUND, "log: %s: no such file — check the path", paths[i]);
+		struct logfile_found found;
+		if (logfile_resolve(paths[i], &found) != LOGFILE_EXACT && found.how != LOGFILE_OTHER_CASE) {
+			int rc = found.how == LOGFILE_AMBIGUOUS
+					 ? cli_error(ST_NOTFOUND, "log: %s: several files differ from this name only in "
+							"case (%s, %s) — give the one to read", paths[i], found.other,
+						     found.other2)
+					 : cli_error(ST_NOTFOUND, "log: %s: no such file — check the path", paths[i]);
+			logfile_found_free(&found);
 			free(paths);
 			return rc;
 		}
-		free(real);
+		logfile_found_free(&found);
 	}
 	/* One-shot pass over every .lo_ then its .log; --follow then follows the .log files. */
 	struct logtail *t = logtail_new();

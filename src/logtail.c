@@ -12,20 +12,19 @@
  */
 #include "steward/logtail.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include "steward/logenc.h"
+#include "steward/logfile.h"
 #include "steward/util.h"
 
 /* Room for a held partial line (under LOGTAIL_MAX_LINE) and as much again to read into:
@@ -44,6 +43,14 @@ static const unsigned long netfs_magic[] = {
 	0x01021997UL, /* 9p */
 };
 
+/* The first bytes of the file and the bytes just before an offset, as marks (logfile.h).
+ * A size alone proves nothing: a network mount reports sizes that lag behind reads. */
+struct place {
+	uint64_t off;       /* the end of what was read (0: nothing to check) */
+	uint64_t head_mark; /* of bytes [0, min(off, LOGFILE_MARK_BYTES)) */
+	uint64_t tail_mark; /* of the LOGFILE_MARK_BYTES before off */
+};
+
 enum problem_bit { PB_MISSING = 1, PB_UNREADABLE = 2, PB_IOERR = 4, PB_NODIR = 8, PB_LOST = 16 };
 
 struct reader {
@@ -55,11 +62,9 @@ struct reader {
 	uint64_t off;  /* file offset of buf[0] */
 	char *buf;
 	size_t len;
-	/* the bytes just before off when last read: a file rewritten in place (truncated and
-	 * grown past off between two looks) no longer has them */
-	char sig[16];
-	size_t sig_len;
-	uint64_t sig_off;
+	/* where the reader stands, to tell a file that only grew from one truncated or
+	 * rewritten in place (see place_holds) */
+	struct place place;
 };
 
 struct lt_file {
@@ -78,6 +83,7 @@ struct lt_file {
 
 struct logtail {
 	struct lt_file *files;
+	struct logtail_pos ended; /* during LTN_FILE_END: the file whose lines ended */
 	size_t n;
 	int ifd;
 	bool force_poll;
@@ -85,40 +91,7 @@ struct logtail {
 	bool inited;
 };
 
-/* ---- paths -------------------------------------------------------------------- */
-
-char *logtail_resolve_path(const char *path)
-{
-	if (access(path, F_OK) == 0)
-		return xstrdup(path);
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
-	const char *base = slash ? slash + 1 : path;
-	char *found = NULL;
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			if (strcasecmp(de->d_name, base) == 0) {
-				found = slash ? xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", de->d_name)
-					      : xstrdup(de->d_name);
-				break;
-			}
-		}
-		closedir(d);
-	}
-	free(dir);
-	return found;
-}
-
-/* "x/SiteComp.log" -> "x/SiteComp.lo_" (the extension replaced; appended when none). */
-static char *lo_path_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
-	return xasprintf("%.*s.lo_", (int)stem, path);
-}
+/* ---- paths ------------------------------------------------------------------- */
 
 static int64_t mtime_ms(const struct stat *st)
 {
@@ -162,7 +135,7 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 	r->off = off;
 	r->len = 0;
 	r->enc_known = false;
-	r->sig_len = 0;
+	r->place.off = 0;
 	return 0;
 }
 
@@ -381,26 +354,61 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 	}
 }
 
-static void sig_take(struct reader *r)
+/* ---- where the reader stands ------------------------------------------------- */
+
+/* The place is the end of what was read: the delivered lines and a held partial line. */
+static void place_take(struct reader *r)
 {
-	size_t n = r->off < sizeof r->sig ? (size_t)r->off : sizeof r->sig;
-	ssize_t got = n ? pread(r->fd, r->sig, n, (off_t)(r->off - n)) : 0;
-	r->sig_len = got > 0 ? (size_t)got : 0;
-	r->sig_off = r->off;
+	uint64_t end = r->off + r->len;
+	uint64_t head = end < LOGFILE_MARK_BYTES ? end : LOGFILE_MARK_BYTES;
+	r->place = (struct place){.off = end, .head_mark = logfile_mark(r->fd, head),
+				  .tail_mark = logfile_mark(r->fd, end)};
 }
 
-/* False when the bytes before off changed since they were read (rewritten in place). */
-static bool sig_holds(const struct reader *r)
+/*
+ * Whether the file still holds what was read up to the place taken: its first bytes and
+ * the bytes just before the place read back the same. False for a file truncated (they
+ * cannot be read) or rewritten in place (they differ) — whatever size it reports, since
+ * a network mount's reported size can lag behind what reads return.
+ */
+static bool place_holds(const struct reader *r)
 {
-	if (!r->sig_len || r->sig_off != r->off)
+	const struct place *pl = &r->place;
+	if (pl->off == 0)
 		return true;
-	char now[sizeof r->sig];
-	ssize_t got = pread(r->fd, now, r->sig_len, (off_t)(r->off - r->sig_len));
-	return got == (ssize_t)r->sig_len && memcmp(now, r->sig, r->sig_len) == 0;
+	uint64_t head = pl->off < LOGFILE_MARK_BYTES ? pl->off : LOGFILE_MARK_BYTES;
+	return logfile_mark(r->fd, head) == pl->head_mark && logfile_mark(r->fd, pl->off) == pl->tail_mark;
 }
 
-/* Reads a whole rotated-out file from off to its end (the old content of a rotation). */
-static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint64_t off)
+/* A saved position still holds in the file just opened (same identity): its mark reads
+ * back the same; a position saved without one must at least still be readable. */
+static bool saved_place_holds(const struct reader *r, const struct logtail_pos *saved)
+{
+	if (saved->offset == 0)
+		return true;
+	if (saved->mark)
+		return logfile_mark(r->fd, saved->offset) == saved->mark;
+	char byte;
+	return pread(r->fd, &byte, 1, (off_t)(saved->offset - 1)) == 1;
+}
+
+/* No more lines will come from (dev, ino): the caller flushes, and may open windows. */
+static void file_end(struct ctx *c, uint64_t dev, uint64_t ino)
+{
+	c->t->ended = (struct logtail_pos){.dev = dev, .ino = ino};
+	note(c, LTN_FILE_END, NULL, NULL, NULL);
+	memset(&c->t->ended, 0, sizeof c->t->ended);
+}
+
+/* ---- rotation, truncation ------------------------------------------------------ */
+
+/*
+ * Reads a whole rotated-out file from off to its end (the old content of a rotation).
+ * A copy of the live file (copy-rotation) is delivered as the live file's lines (as_id):
+ * same bytes at the same offsets, so windows placed in the live file still apply.
+ */
+static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint64_t off,
+		       const struct logtail_pos *as_id)
 {
 	struct reader old = {.fd = -1};
 	int e = reader_open(&old, path, off);
@@ -410,21 +418,29 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 		free(old.buf);
 		return false;
 	}
+	if (as_id) {
+		old.dev = as_id->dev;
+		old.ino = as_id->ino;
+	}
 	bool ok = reader_drain(c, f, &old, true);
-	note(c, LTN_FILE_END, NULL, NULL, NULL);
+	file_end(c, old.dev, old.ino);
 	reader_close(&old);
 	free(old.buf);
 	return ok;
 }
 
-/* Opens the live file (found case-insensitively) at offset; reports problems once. */
+/* Opens the live file (logfile.h's rule) at offset; reports problems once. */
 static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 {
-	char *p = logtail_resolve_path(f->want);
-	if (!p) {
-		problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
+	struct logfile_found found;
+	if (logfile_resolve(f->want, &found) != LOGFILE_EXACT && found.how != LOGFILE_OTHER_CASE) {
+		char *why = logfile_why_not(f->want, &found);
+		problem(c, f, PB_MISSING, "%s", why);
+		free(why);
+		logfile_found_free(&found);
 		return false;
 	}
+	const char *p = found.path;
 	int e = reader_open(&f->r, p, off);
 	if (e) {
 		if (e == EACCES || e == EPERM)
@@ -433,34 +449,36 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
 		else
 			problem(c, f, PB_IOERR, "%s: cannot be opened: %s", p, strerror(e));
-		free(p);
+		logfile_found_free(&found);
 		return false;
 	}
-	free(p);
+	logfile_found_free(&found);
 	recovered(c, f, PB_MISSING | PB_UNREADABLE | PB_IOERR, f->r.path);
 	return true;
 }
 
-/* A shrunk file with the same identity: copy-rotation into .lo_, or plain truncation. */
+/* The file no longer holds what was read up to read_to (same identity): copy-rotation
+ * into .lo_, or truncation (or a rewrite in place). Reading restarts at 0. */
 static void handle_shrink(struct ctx *c, struct lt_file *f, uint64_t read_to)
 {
-	char *lo = lo_path_of(f->r.path);
-	char *lo_real = logtail_resolve_path(lo);
+	char *lo = logfile_lo_path(f->r.path);
+	char *lo_real = logfile_find(lo);
 	struct stat st;
 	bool copied = lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_ino != f->r.ino &&
 		      (uint64_t)st.st_size >= read_to && mtime_ms(&st) + 2000 >= f->last_read_ms;
 	char *live = xstrdup(f->r.path);
+	struct logtail_pos id = {.dev = f->r.dev, .ino = f->r.ino};
 	if (copied) {
-		finish_old(c, f, lo_real, read_to);
+		finish_old(c, f, lo_real, read_to, &id);
 		note(c, LTN_ROTATED, lo_real, live, "rotated (copied to .lo_ and truncated)");
 	} else {
-		note(c, LTN_FILE_END, NULL, NULL, NULL);
+		file_end(c, id.dev, id.ino);
 		note(c, LTN_TRUNCATED, live, live, "truncated: reading again from the start");
 	}
 	f->r.off = 0;
 	f->r.len = 0;
 	f->r.enc_known = false;
-	f->r.sig_len = 0;
+	f->r.place.off = 0;
 	free(live);
 	free(lo);
 	free(lo_real);
@@ -485,27 +503,30 @@ static void start_file(struct ctx *c, struct lt_file *f)
 	}
 	bool live = open_live(c, f, 0);
 	if (live && f->r.dev == f->saved.dev && f->r.ino == f->saved.ino) {
-		struct stat st;
-		if (fstat(f->r.fd, &st) == 0 && (uint64_t)st.st_size < f->saved.offset)
-			handle_shrink(c, f, f->saved.offset);
-		else
+		if (saved_place_holds(&f->r, &f->saved))
 			f->r.off = f->saved.offset;
+		else /* truncated or rewritten while steward was closed */
+			handle_shrink(c, f, f->saved.offset);
 		return;
 	}
 	/* A different file (or none) has the name: the one we read rolled over while closed. */
-	char *lo = lo_path_of(live ? f->r.path : f->want);
-	char *lo_real = logtail_resolve_path(lo);
+	char *lo = logfile_lo_path(live ? f->r.path : f->want);
+	char *lo_real = logfile_find(lo);
 	struct stat st;
 	if (lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_dev == f->saved.dev &&
 	    (uint64_t)st.st_ino == f->saved.ino) {
-		finish_old(c, f, lo_real, (uint64_t)st.st_size >= f->saved.offset ? f->saved.offset : 0);
+		finish_old(c, f, lo_real, (uint64_t)st.st_size >= f->saved.offset ? f->saved.offset : 0, NULL);
 		note(c, LTN_ROTATED, lo_real, live ? f->r.path : f->want, "rotated while steward was closed");
-	} else if (f->saved.offset > 0) {
-		problem(c, f, PB_LOST,
-			"%s: the file read up to offset %llu before is gone (rotated more than once, or "
-			"replaced); lines written to it after that could not be read",
-			f->want, (unsigned long long)f->saved.offset);
-		note(c, LTN_REPLACED, NULL, live ? f->r.path : f->want, "replaced while steward was closed");
+	} else {
+		/* the saved file is gone: whatever is read next is newer than all of it */
+		file_end(c, f->saved.dev, f->saved.ino);
+		if (f->saved.offset > 0) {
+			problem(c, f, PB_LOST,
+				"%s: the file read up to offset %llu before is gone (rotated more than once, or "
+				"replaced); lines written to it after that could not be read",
+				f->want, (unsigned long long)f->saved.offset);
+			note(c, LTN_REPLACED, NULL, live ? f->r.path : f->want, "replaced while steward was closed");
+		}
 	}
 	free(lo);
 	free(lo_real);
@@ -538,59 +559,78 @@ static void watch_dir(struct logtail *t, struct lt_file *f, struct ctx *c)
 	free(dir);
 }
 
+/* The live file (by logfile.h's rule) and its identity, when there is one. */
+struct live {
+	char *path;
+	uint64_t dev, ino;
+};
+
+static bool live_find(const struct lt_file *f, struct live *out)
+{
+	struct stat st;
+	out->path = logfile_find(f->want);
+	if (out->path && stat(out->path, &st) == 0) {
+		out->dev = (uint64_t)st.st_dev;
+		out->ino = (uint64_t)st.st_ino;
+		return true;
+	}
+	return false;
+}
+
+/* The reader's file was rotated (renamed to .lo_) or replaced: it was read to its end
+ * through the descriptor still open; then the new live file is opened. */
+static bool follow_new_file(struct ctx *c, struct lt_file *f, const struct live *lv)
+{
+	reader_drain(c, f, &f->r, true);
+	file_end(c, f->r.dev, f->r.ino);
+	char *lo = logfile_lo_path(lv->path);
+	char *lo_real = logfile_find(lo);
+	struct stat sl;
+	bool rotated = lo_real && stat(lo_real, &sl) == 0 && (uint64_t)sl.st_ino == f->r.ino &&
+		       (uint64_t)sl.st_dev == f->r.dev;
+	if (rotated)
+		note(c, LTN_ROTATED, lo_real, lv->path, "rotated");
+	else
+		note(c, LTN_REPLACED, f->r.path, lv->path, "replaced by a new file");
+	free(lo);
+	free(lo_real);
+	return open_live(c, f, 0);
+}
+
+/* Rounds of one process_file call: each ends with a rotation or truncation followed (a
+ * file changing faster than that is read again on the next call). */
+#define ROUNDS_PER_CALL 8
+
 static void process_file(struct ctx *c, struct lt_file *f)
 {
 	if (!f->started)
 		start_file(c, f);
 	if (f->r.fd < 0 && !open_live(c, f, 0))
 		return;
-	for (int round = 0; round < 8; round++) {
-		struct stat sp;
-		char *live = logtail_resolve_path(f->want);
-		bool have = live && stat(live, &sp) == 0;
-		if (have && (uint64_t)sp.st_ino == f->r.ino && !sig_holds(&f->r)) {
-			free(live);
+	for (int round = 0; round < ROUNDS_PER_CALL; round++) {
+		struct live lv;
+		bool have = live_find(f, &lv);
+		bool same = have && lv.dev == f->r.dev && lv.ino == f->r.ino;
+		if (same && !place_holds(&f->r)) {
+			free(lv.path);
 			handle_shrink(c, f, f->r.off);
 			continue;
 		}
 		bool drained = reader_drain(c, f, &f->r, c->t->oneshot);
-		if (f->r.off != f->r.sig_off || !f->r.sig_len)
-			sig_take(&f->r);
-		if (!drained) {
-			free(live);
-			break;
-		}
-		if (!have) { /* deleted or renamed away; the next file will be picked up */
-			free(live);
-			break;
-		}
-		if ((uint64_t)sp.st_ino != f->r.ino || (uint64_t)sp.st_dev != f->r.dev) {
-			/* Rotated or replaced: the old file was read to its end through our descriptor. */
-			reader_drain(c, f, &f->r, true);
-			note(c, LTN_FILE_END, NULL, NULL, NULL);
-			char *lo = lo_path_of(live);
-			char *lo_real = logtail_resolve_path(lo);
-			struct stat sl;
-			bool rotated = lo_real && stat(lo_real, &sl) == 0 && (uint64_t)sl.st_ino == f->r.ino &&
-				       (uint64_t)sl.st_dev == f->r.dev;
-			if (rotated)
-				note(c, LTN_ROTATED, lo_real, live, "rotated");
-			else
-				note(c, LTN_REPLACED, f->r.path, live, "replaced by a new file");
-			free(lo);
-			free(lo_real);
-			free(live);
-			if (!open_live(c, f, 0))
+		if (f->r.off + f->r.len != f->r.place.off)
+			place_take(&f->r);
+		if (drained && have && !same) {
+			bool opened = follow_new_file(c, f, &lv);
+			free(lv.path);
+			if (!opened)
 				break;
 			continue;
 		}
-		free(live);
-		struct stat sf;
-		if (fstat(f->r.fd, &sf) == 0 && (uint64_t)sf.st_size < f->r.off + f->r.len) {
-			handle_shrink(c, f, f->r.off);
-			continue;
-		}
-		f->last_read_ms = util_now_ms();
+		/* read to its end (or a callback stopped); a live file gone was deleted or
+		 * renamed away: the next one is picked up when it appears */
+		free(lv.path);
+		if (drained && same)
+			f->last_read_ms = util_now_ms();
 		break;
 	}
 	note(c, LTN_IDLE, NULL, NULL, NULL);
@@ -700,6 +740,7 @@ void logtail_position(const struct logtail *t, size_t idx, struct logtail_pos *o
 		out->dev = f->r.dev;
 		out->ino = f->r.ino;
 		out->offset = f->r.off;
+		out->mark = logfile_mark(f->r.fd, f->r.off);
 	} else if (!f->started && f->start == LT_START_POS) {
 		*out = f->saved;
 	} else {
@@ -716,4 +757,14 @@ const char *logtail_path(const struct logtail *t, size_t idx)
 bool logtail_is_polling(const struct logtail *t, size_t idx)
 {
 	return t->force_poll || t->files[idx].polling;
+}
+
+void logtail_ended(const struct logtail *t, struct logtail_pos *out) { *out = t->ended; }
+
+uint64_t logtail_mark(const struct logtail *t, size_t idx, uint64_t dev, uint64_t ino, uint64_t offset)
+{
+	const struct lt_file *f = &t->files[idx];
+	if (f->r.fd < 0 || f->r.dev != dev || f->r.ino != ino)
+		return 0;
+	return logfile_mark(f->r.fd, offset);
 }

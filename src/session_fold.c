@@ -277,6 +277,10 @@ static void set_position(struct log_position *p, const json_t *o)
 	p->dev = (uint64_t)jget_int(o, "dev");
 	p->ino = (uint64_t)jget_int(o, "ino");
 	p->offset = (uint64_t)(json_object_get(o, "size") ? jget_int(o, "size") : jget_int(o, "offset"));
+	p->mark = (uint64_t)jget_int(o, "mark");
+	/* events written before "found" was recorded: 0/0 meant no file */
+	if (!logfile_how_parse(jget_str(o, "found"), &p->found))
+		p->found = p->dev == 0 && p->ino == 0 ? LOGFILE_ABSENT : LOGFILE_EXACT;
 }
 
 /*

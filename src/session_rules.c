@@ -512,10 +512,10 @@ static enum st_code emit_positions(struct session *s, const struct log_position 
 {
 	json_t *arr = json_array();
 	for (size_t l = 0; l < s->rb->n_logs; l++)
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
 						     "path", sess_jstr(pos[l].path), "dev", (json_int_t)pos[l].dev,
-						     "ino", (json_int_t)pos[l].ino, "offset",
-						     (json_int_t)pos[l].offset));
+						     "ino", (json_int_t)pos[l].ino, "offset", (json_int_t)pos[l].offset,
+						     "mark", (json_int_t)pos[l].mark));
 	return sess_emit(s, "positions_saved", -1, json_pack("{s:o}", "logs", arr), err);
 }
 

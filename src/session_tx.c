@@ -7,14 +7,13 @@
  * Invariant: when any part fails, the transaction is rolled back and the state rebuilt
  * from the store, so memory never holds what the database does not.
  */
-#include <sys/stat.h>
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "session_priv.h"
+#include "steward/logfile.h"
 #include "steward/store.h"
 #include "steward/util.h"
 
@@ -163,21 +162,29 @@ enum st_code sess_tx_end(struct session *s, enum st_code rc, struct st_error *er
 
 /* ---------- activation, advancing, finishing ---------- */
 
+/*
+ * Where each log stands at a step's activation: the file found by the reader's own rule
+ * (logfile.h), its identity, where reads end and the mark there. A file that cannot be
+ * placed is recorded as such ("found": absent, ambiguous, no-folder), never as a file
+ * whose every line counts.
+ */
 static json_t *window_json(const struct session *s)
 {
 	json_t *arr = json_array();
 	for (size_t l = 0; l < s->rb->n_logs; l++) {
 		const char *path = s->logs[l].path;
-		struct stat sb;
-		uint64_t dev = 0, ino = 0, size = 0;
-		if (path && stat(path, &sb) == 0) {
-			dev = (uint64_t)sb.st_dev;
-			ino = (uint64_t)sb.st_ino;
-			size = (uint64_t)sb.st_size;
-		}
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:I}", "log", s->rb->logs[l].name,
-						     "path", sess_jstr(path), "dev", (json_int_t)dev, "ino",
-						     (json_int_t)ino, "size", (json_int_t)size));
+		struct logfile_found found = {.how = LOGFILE_ABSENT};
+		struct logfile_id id = {0};
+		if (path && logfile_resolve(path, &found) <= LOGFILE_OTHER_CASE && !logfile_identify(found.path, &id))
+			found.how = LOGFILE_NO_FOLDER; /* there, but not a readable file: cannot be placed */
+		json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:s}", "log", s->rb->logs[l].name, "path",
+				      sess_jstr(path), "dev", (json_int_t)id.dev, "ino", (json_int_t)id.ino, "size",
+				      (json_int_t)id.size, "mark", (json_int_t)id.mark, "found",
+				      logfile_how_name(found.how));
+		if (found.how == LOGFILE_OTHER_CASE)
+			json_object_set_new(o, "file", sess_jstr(found.path));
+		json_array_append_new(arr, o);
+		logfile_found_free(&found);
 	}
 	return arr;
 }

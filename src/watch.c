@@ -6,7 +6,13 @@
  *    the position recorded at its activation (or at its `since:` step's activation), its
  *    failure signatures' window at its own activation;
  *  - a window is a position (dev, ino, offset): a record counts when it comes from that
- *    file at or past the offset, or from a later file (one read after that file ended);
+ *    file at or past the offset, or from a later file (one read after that file ended,
+ *    whether or not any of its lines was delivered); a window on a file rewritten since
+ *    (its mark no longer reads back) is passed already. A log with no file by any
+ *    spelling at the activation counts every line of a file that appears later; one
+ *    that could not be placed (ambiguous names, folder unreadable) counts only lines
+ *    written after the watcher first finds its file. A window never gets less strict
+ *    while its step stays active (re-reading the session keeps what was passed);
  *  - every record's hits are recorded before they are reported, in one durable commit
  *    with the read position just past the record (session_record_line), so a crash
  *    cannot lose a hit or leave it to be counted again; the resume guard (the block's
@@ -21,8 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "steward/logfile.h"
 #include "steward/logtail.h"
 #include "steward/match.h"
 #include "steward/util.h"
@@ -32,10 +41,12 @@
 #define MAX_HITS 32
 
 struct win {
-	bool none;      /* no position: everything counts */
 	bool opened;    /* the window's file was passed: everything counts */
+	bool pending;   /* not placed yet (win_place): nothing counts */
 	uint64_t dev, ino, off;
 };
+
+#define WIN_NOTHING_OF_IT UINT64_MAX /* an offset no line reaches: only the file's end opens it */
 
 struct wlog {
 	struct smslog_asm *asm_;
@@ -50,6 +61,7 @@ struct wblock {
 	bool guard;               /* skip records at or before the last marker (resume) */
 	uint64_t guard_off;
 	bool rescan;              /* since: lines already read must be scanned again */
+	struct logtail_pos rescan_from;
 };
 
 struct watcher {
@@ -60,6 +72,7 @@ struct watcher {
 	long step;                /* step compiled into m, -1 when none */
 	struct match_step *m;
 	struct wblock *blocks;
+	int64_t step_activated_ms; /* of the step compiled (its windows stay valid while it holds) */
 	bool *open;               /* scratch: block_open for match_feed */
 	struct win *fail_win;     /* per log: the step's own window */
 	bool changed;             /* re-read the active step before the next record */
@@ -96,7 +109,7 @@ static bool same_file(uint64_t dev, uint64_t ino, uint64_t dev2, uint64_t ino2)
 static bool stat_id(const char *path, uint64_t *dev, uint64_t *ino)
 {
 	struct stat st;
-	char *real = path ? logtail_resolve_path(path) : NULL;
+	char *real = path ? logfile_find(path) : NULL;
 	bool ok = real && stat(real, &st) == 0;
 	free(real);
 	if (ok) {
@@ -106,12 +119,64 @@ static bool stat_id(const char *path, uint64_t *dev, uint64_t *ino)
 	return ok;
 }
 
-static char *lo_of(const char *path)
+/* The file at path (by logfile.h's rule) is (dev, ino) and no longer holds `mark` before
+ * off: it was truncated or rewritten since the mark was taken. */
+static bool rewritten_since(const char *path, uint64_t dev, uint64_t ino, uint64_t off, uint64_t mark)
 {
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-	size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
-	return xasprintf("%.*s.lo_", (int)stem, path);
+	if (!path || !mark)
+		return false;
+	char *real = logfile_find(path);
+	int fd = real ? open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+	struct stat st;
+	bool differs = fd >= 0 && fstat(fd, &st) == 0 && same_file((uint64_t)st.st_dev, (uint64_t)st.st_ino, dev, ino) &&
+		       logfile_mark(fd, off) != mark;
+	if (fd >= 0)
+		close(fd);
+	free(real);
+	return differs;
+}
+
+/*
+ * A log for which no file was found at the activation (or now, for a window placed
+ * late): a file that appears later is new. What the reader holds now (cur) is newer when
+ * it is the live file (it appeared since); otherwise it is an older file still being
+ * finished, of which nothing counts until its end.
+ */
+static void win_from_absence(struct win *wn, const struct logtail_pos *cur, const char *live_path)
+{
+	uint64_t ldev, lino;
+	if ((cur->dev == 0 && cur->ino == 0) ||
+	    (stat_id(live_path, &ldev, &lino) && same_file(ldev, lino, cur->dev, cur->ino))) {
+		wn->opened = true;
+		return;
+	}
+	wn->dev = cur->dev;
+	wn->ino = cur->ino;
+	wn->off = WIN_NOTHING_OF_IT;
+}
+
+/*
+ * Places a window that could not be placed at the activation: at the end of the file as
+ * it is now, the first time one is found (lines already there cannot be told from older
+ * ones); when the folder shows no file by any spelling, any file appearing later is new.
+ */
+static void win_place(struct win *wn, const struct logtail_pos *cur, const char *live_path)
+{
+	if (!wn->pending || !live_path)
+		return;
+	struct logfile_found found;
+	enum logfile_how how = logfile_resolve(live_path, &found);
+	struct logfile_id id;
+	if (how <= LOGFILE_OTHER_CASE && logfile_identify(found.path, &id)) {
+		wn->pending = false;
+		wn->dev = id.dev;
+		wn->ino = id.ino;
+		wn->off = id.size;
+	} else if (how == LOGFILE_ABSENT) {
+		wn->pending = false;
+		win_from_absence(wn, cur, live_path);
+	}
+	logfile_found_free(&found);
 }
 
 /*
@@ -123,13 +188,22 @@ static void win_init(struct win *wn, const struct log_position *p, const struct 
 		     const char *live_path)
 {
 	memset(wn, 0, sizeof *wn);
-	if (!p || (p->dev == 0 && p->ino == 0)) {
-		wn->none = true;
+	if (!p || p->found == LOGFILE_ABSENT) {
+		win_from_absence(wn, cur, live_path);
+		return;
+	}
+	if (p->found != LOGFILE_EXACT && p->found != LOGFILE_OTHER_CASE) {
+		wn->pending = true;
+		win_place(wn, cur, live_path);
 		return;
 	}
 	wn->dev = p->dev;
 	wn->ino = p->ino;
 	wn->off = p->offset;
+	if (rewritten_since(live_path, p->dev, p->ino, p->offset, p->mark)) {
+		wn->opened = true; /* everything in it was written after the window opened */
+		return;
+	}
 	if ((cur->dev == 0 && cur->ino == 0) || same_file(cur->dev, cur->ino, p->dev, p->ino))
 		return;
 	uint64_t ldev, lino, odev, oino;
@@ -137,7 +211,7 @@ static void win_init(struct win *wn, const struct log_position *p, const struct 
 	if (stat_id(live_path, &ldev, &lino) && same_file(ldev, lino, p->dev, p->ino)) {
 		newer = true;
 	} else if (live_path) {
-		char *lo = lo_of(live_path);
+		char *lo = logfile_lo_path(live_path);
 		if (stat_id(lo, &odev, &oino) && same_file(odev, oino, p->dev, p->ino) &&
 		    !same_file(cur->dev, cur->ino, ldev, lino))
 			newer = true;
@@ -146,10 +220,21 @@ static void win_init(struct win *wn, const struct log_position *p, const struct 
 	wn->opened = !newer;
 }
 
+/* A window of the same step, computed again (the session changed): it keeps what it knew. */
+static void win_keep(struct win *wn, const struct win *before)
+{
+	if (before->opened)
+		wn->opened = true;
+	else if (!before->pending && wn->pending)
+		*wn = *before;
+}
+
 static bool win_admits(struct win *wn, uint64_t dev, uint64_t ino, uint64_t off)
 {
-	if (wn->none || wn->opened)
+	if (wn->opened)
 		return true;
+	if (wn->pending)
+		return false;
 	if (same_file(dev, ino, wn->dev, wn->ino) && off >= wn->off) {
 		wn->opened = true;
 		return true;
@@ -159,7 +244,7 @@ static bool win_admits(struct win *wn, uint64_t dev, uint64_t ino, uint64_t off)
 
 static void win_file_end(struct win *wn, uint64_t dev, uint64_t ino)
 {
-	if (!wn->none && same_file(dev, ino, wn->dev, wn->ino))
+	if (!wn->pending && same_file(dev, ino, wn->dev, wn->ino))
 		wn->opened = true; /* whatever is read next is newer */
 }
 
@@ -182,9 +267,52 @@ static void current_pos(const struct watcher *w, size_t l, struct logtail_pos *o
 }
 
 /*
+ * Whether a since: block's window holds lines the reader already passed (the watcher
+ * followed the earlier step), and where their re-scan starts: the window's position, or
+ * for a log that had no file then, the first byte of the file that appeared since.
+ */
+static bool rescan_start(struct wblock *bl, const struct log_position *wp, const struct logtail_pos *cur)
+{
+	if (wp->found == LOGFILE_EXACT || wp->found == LOGFILE_OTHER_CASE) {
+		bl->rescan_from = (struct logtail_pos){wp->dev, wp->ino, wp->offset, wp->mark};
+		return same_file(cur->dev, cur->ino, wp->dev, wp->ino) ? cur->offset > wp->offset : bl->win.opened;
+	}
+	if (bl->win.opened && !bl->win.pending) {
+		bl->rescan_from = (struct logtail_pos){cur->dev, cur->ino, 0, 0};
+		return cur->offset > 0;
+	}
+	return false;
+}
+
+/* Windows not placed at their activation: placed when their file is first found. */
+static void place_pending(struct watcher *w)
+{
+	if (!w->m)
+		return;
+	for (size_t b = 0; b < match_block_count(w->m); b++) {
+		size_t l = match_block_log(w->m, b);
+		struct logtail_pos cur;
+		if (w->blocks[b].win.pending) {
+			current_pos(w, l, &cur);
+			win_place(&w->blocks[b].win, &cur, w->s->logs[l].path);
+		}
+	}
+	for (size_t l = 0; l < w->n_logs; l++) {
+		struct logtail_pos cur;
+		if (w->fail_win[l].pending) {
+			current_pos(w, l, &cur);
+			win_place(&w->fail_win[l], &cur, w->s->logs[l].path);
+		}
+	}
+}
+
+/*
  * Compiles the active step (when it is STEP_ACTIVE and has verify/fail) with the progress
  * and windows the session recorded. *moved says whether the active step changed.
  */
+static enum st_code compile_step(struct watcher *w, size_t a, const struct wblock *kept, const struct win *kept_fail,
+				 struct st_error *err);
+
 static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *err)
 {
 	struct session *s = w->s;
@@ -193,17 +321,35 @@ static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *
 	if (a >= 0 && s->steps[a].status != STEP_ACTIVE)
 		a = -1;
 	long before = w->step;
+	/* the same activation of the same step: its windows keep what they knew */
+	bool same = a >= 0 && a == before && s->steps[a].activated_ms == w->step_activated_ms;
+	struct wblock *kept = same ? w->blocks : NULL;
+	struct win *kept_fail = same ? xcalloc(w->n_logs + 1, sizeof *kept_fail) : NULL;
+	if (kept) {
+		w->blocks = NULL;
+		memcpy(kept_fail, w->fail_win, w->n_logs * sizeof *kept_fail);
+	}
 	drop_step(w);
 	*moved = a != before;
-	if (a < 0)
-		return ST_OK;
+	enum st_code rc = a < 0 ? ST_OK : compile_step(w, (size_t)a, kept, kept_fail, err);
+	free(kept);
+	free(kept_fail);
+	return rc;
+}
+
+/* setup_step's work for active step a: the matcher, each block's window and progress. */
+static enum st_code compile_step(struct watcher *w, size_t a, const struct wblock *kept, const struct win *kept_fail,
+				 struct st_error *err)
+{
+	struct session *s = w->s;
 	const struct rb_step *rs = &s->rb->steps[a];
 	if (rs->n_verify == 0 && rs->n_fail == 0)
 		return ST_OK;
-	enum st_code rc = match_step_compile(s->rb, (size_t)a, &s->vars, &w->m, err);
+	enum st_code rc = match_step_compile(s->rb, a, &s->vars, &w->m, err);
 	if (rc != ST_OK)
 		return rc;
-	w->step = a;
+	w->step = (long)a;
+	w->step_activated_ms = s->steps[a].activated_ms;
 	const struct step_state *st = &s->steps[a];
 	w->blocks = xcalloc(rs->n_verify + 1, sizeof *w->blocks);
 	w->open = xcalloc(rs->n_verify + 1, sizeof *w->open);
@@ -215,17 +361,17 @@ static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *
 		struct logtail_pos cur;
 		current_pos(w, l, &cur);
 		const struct log_position *wp = &ws->window[l];
-		win_init(&w->blocks[b].win, wp, &cur, s->logs[l].path);
+		struct wblock *bl = &w->blocks[b];
+		win_init(&bl->win, wp, &cur, s->logs[l].path);
+		if (kept)
+			win_keep(&bl->win, &kept[b].win);
 		/* a marker was admitted already: the window was passed (what follows the saved
 		 * position is later still, even when the file identity was reused since) */
 		if (st->matched[b] > 0)
-			w->blocks[b].win.opened = true;
+			bl->win.opened = true;
 		/* since: the reader may already be past lines of the window: scan them again */
-		if (v->since_index >= 0 && !(wp->dev == 0 && wp->ino == 0) && !(cur.dev == 0 && cur.ino == 0)) {
-			bool behind = same_file(cur.dev, cur.ino, wp->dev, wp->ino) ? cur.offset > wp->offset
-										  : w->blocks[b].win.opened;
-			w->blocks[b].rescan = behind && st->matched[b] == 0;
-		}
+		if (v->since_index >= 0 && st->matched[b] == 0 && !(cur.dev == 0 && cur.ino == 0))
+			bl->rescan = rescan_start(bl, wp, &cur);
 		/* resume guard: a marker recorded past the saved position (crash in between) */
 		for (size_t k = st->n_markers; k-- > 0;) {
 			const struct sess_marker *mk = &st->markers[k];
@@ -247,6 +393,8 @@ static enum st_code setup_step(struct watcher *w, bool *moved, struct st_error *
 		struct logtail_pos cur;
 		current_pos(w, l, &cur);
 		win_init(&w->fail_win[l], &st->window[l], &cur, s->logs[l].path);
+		if (kept_fail)
+			win_keep(&w->fail_win[l], &kept_fail[l]);
 		for (size_t b = 0; b < rs->n_verify; b++)
 			if (rs->verify[b].log_index == l && rs->verify[b].since_index < 0 && st->matched[b] > 0)
 				w->fail_win[l].opened = true;
@@ -277,15 +425,19 @@ static struct log_position *positions_to_save(struct watcher *w, size_t hit_log,
 	for (size_t l = 0; l < w->n_logs; l++) {
 		struct logtail_pos p;
 		if (rec && l == hit_log) {
-			p = (struct logtail_pos){fd->dev, fd->ino, rec->end_offset};
+			p = (struct logtail_pos){fd->dev, fd->ino, rec->end_offset,
+						 logtail_mark(w->tail, l, fd->dev, fd->ino, rec->end_offset)};
 		} else {
 			logtail_position(w->tail, l, &p);
 			uint64_t held;
 			if (smslog_asm_pending(w->logs[l].asm_, &held) && held < p.offset &&
-			    same_file(p.dev, p.ino, w->logs[l].cur_dev, w->logs[l].cur_ino))
+			    same_file(p.dev, p.ino, w->logs[l].cur_dev, w->logs[l].cur_ino)) {
 				p.offset = held;
+				p.mark = logtail_mark(w->tail, l, p.dev, p.ino, held);
+			}
 		}
-		pos[l] = (struct log_position){.path = s->logs[l].path, .dev = p.dev, .ino = p.ino, .offset = p.offset};
+		pos[l] = (struct log_position){.path = s->logs[l].path, .dev = p.dev, .ino = p.ino, .offset = p.offset,
+					       .mark = p.mark};
 		changed |= memcmp(&p, &w->logs[l].saved, sizeof p) != 0;
 	}
 	if (!changed) {
@@ -299,7 +451,7 @@ static struct log_position *positions_to_save(struct watcher *w, size_t hit_log,
 static void positions_saved(struct watcher *w, const struct log_position *pos)
 {
 	for (size_t l = 0; l < w->n_logs; l++)
-		w->logs[l].saved = (struct logtail_pos){pos[l].dev, pos[l].ino, pos[l].offset};
+		w->logs[l].saved = (struct logtail_pos){pos[l].dev, pos[l].ino, pos[l].offset, pos[l].mark};
 	w->last_save_ms = util_now_ms();
 }
 
@@ -384,7 +536,7 @@ static void on_record(void *ctx, struct log_record *rec)
 	if (w->changed) {
 		if (fd->rescan)
 			return; /* the step this re-scan was for is over */
-		struct logtail_pos here = {fd->dev, fd->ino, rec->offset};
+		struct logtail_pos here = {fd->dev, fd->ino, rec->offset, 0};
 		w->rc = switch_step(w, fd->log, &here);
 		if (w->rc != ST_OK)
 			return;
@@ -481,11 +633,15 @@ static void main_note(void *ctx, size_t idx, enum logtail_note what, const char 
 			for (size_t b = 0; b < match_block_count(w->m); b++)
 				if (match_block_log(w->m, b) == idx)
 					w->blocks[b].guard = false;
+		/* the file that ended, also when none of its lines was delivered (a watcher
+		 * whose first event is a truncation or rotation) */
+		struct logtail_pos ended;
+		logtail_ended(w->tail, &ended);
 		if (w->m) {
 			for (size_t b = 0; b < match_block_count(w->m); b++)
 				if (match_block_log(w->m, b) == idx)
-					win_file_end(&w->blocks[b].win, wl->cur_dev, wl->cur_ino);
-			win_file_end(&w->fail_win[idx], wl->cur_dev, wl->cur_ino);
+					win_file_end(&w->blocks[b].win, ended.dev, ended.ino);
+			win_file_end(&w->fail_win[idx], ended.dev, ended.ino);
 		}
 		break;
 	case LTN_IDLE:
@@ -597,19 +753,15 @@ static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struc
 	struct session *s = w->s;
 	const struct rb_step *rs = &s->rb->steps[w->step];
 	for (size_t l = 0; l < w->n_logs; l++) {
-		bool any = false;
-		const struct log_position *from = NULL;
+		const struct logtail_pos *from = NULL;
 		for (size_t b = 0; b < rs->n_verify; b++)
-			if (w->blocks[b].rescan && rs->verify[b].log_index == l) {
-				any = true;
-				from = &s->steps[rs->verify[b].since_index].window[l];
-			}
-		if (!any)
+			if (w->blocks[b].rescan && rs->verify[b].log_index == l)
+				from = &w->blocks[b].rescan_from;
+		if (!from)
 			continue;
 		struct logtail *t = logtail_new();
 		logtail_force_polling(t, true);
-		struct logtail_pos start = {from->dev, from->ino, from->offset};
-		logtail_add(t, s->logs[l].path, LT_START_POS, &start, s->steps[w->step].activated_ms);
+		logtail_add(t, s->logs[l].path, LT_START_POS, from, s->steps[w->step].activated_ms);
 		struct feed fd = {.w = w, .log = l, .asm_ = smslog_asm_new(), .file = "", .rescan = true};
 		if (stop && l == stop_log)
 			fd.stop = *stop;
@@ -647,7 +799,7 @@ enum st_code watcher_new(struct session *s, struct watcher **out, struct st_erro
 	w->tail = logtail_new();
 	for (size_t l = 0; l < w->n_logs; l++) {
 		const struct log_position *p = &s->logs[l];
-		struct logtail_pos pos = {p->dev, p->ino, p->offset};
+		struct logtail_pos pos = {p->dev, p->ino, p->offset, p->mark};
 		const char *path = p->path ? p->path : s->rb->logs[l].file;
 		logtail_add(w->tail, path, LT_START_POS, &pos, s->last_activity_ms);
 		w->logs[l].asm_ = smslog_asm_new();
@@ -717,6 +869,7 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 			if (rc != ST_OK)
 				break;
 		}
+		place_pending(w);
 		struct logtail_cbs cbs = {.line = main_line, .note = main_note, .chunk = main_chunk};
 		rc = logtail_process(w->tail, &cbs, w, err);
 		if (rc == ST_OK)

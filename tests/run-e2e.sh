@@ -6,6 +6,7 @@ for t in "$@"; do
 	start=$(date +%s)
 	if out=$(bash "$t" 2>&1); then
 		pass=$((pass+1)); echo "PASS $t ($(( $(date +%s) - start ))s)"
+		printf '%s\n' "$out" | grep '^SKIP: ' | sed 's/^/  /' || true # could not run here
 	else
 		fail=$((fail+1)); failed+=("$t"); echo "FAIL $t"; printf '%s\n' "$out" | tail -n 40
 	fi

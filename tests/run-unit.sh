@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-unit.sh BIN... — runs each Criterion test binary and closes with the total of
-# their tests as "unit: N passed, N failed" (a failing binary's output is shown whole).
+# their tests as "unit: N passed, N failed" (a failing binary's output is shown whole;
+# a test skipped where it cannot run prints its "SKIP: reason" line).
 set -u
 tests_pass=0; tests_fail=0; failed=()
 for t in "$@"; do
@@ -17,6 +18,8 @@ for t in "$@"; do
 	else
 		printf '%-40s %s\n' "$(basename "$t")" "${synth#*Synthesis: }"
 	fi
+	# tests that cannot run here (no /dev/fuse, ...) say so
+	printf '%s\n' "$out" | grep '^SKIP: ' | sed "s|^|  $(basename "$t"): |" || true
 done
 echo "unit: $tests_pass passed, $tests_fail failed"
 [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }

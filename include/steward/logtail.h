@@ -12,7 +12,11 @@
  * Lines are delivered decoded to UTF-8 (logenc.h: BOM, UTF-16LE, repairs), without
  * their CR/LF. A partial last line is held until its newline arrives (a position
  * never passes it); lines longer than LOGTAIL_MAX_LINE bytes are delivered in pieces.
- * Positions are (device, inode, offset of the next unread byte).
+ * Positions are (device, inode, offset of the next unread byte, mark of the bytes
+ * before it). Files are found by logfile.h's rule. A file is taken as truncated or
+ * rewritten only when the bytes already read no longer read back the same (its first
+ * bytes and those just before the read position): never from its reported size alone,
+ * which lags behind reads on network mounts (the CIFS attribute cache).
  */
 #ifndef STEWARD_LOGTAIL_H
 #define STEWARD_LOGTAIL_H
@@ -28,6 +32,7 @@
 struct logtail_pos {
 	uint64_t dev, ino; /* 0/0: the file did not exist */
 	uint64_t offset;   /* next byte to read */
+	uint64_t mark;     /* logfile_mark() of the bytes before offset; 0: not known */
 };
 
 enum logtail_start {
@@ -59,7 +64,7 @@ enum logtail_note {
 	LTN_ROTATED,   /* the old content was finished from old_file (.lo_); now reading new_file */
 	LTN_REPLACED,  /* a new file took the name; the old one could not be found to finish */
 	LTN_TRUNCATED, /* same file, smaller: reading restarts at 0 */
-	LTN_FILE_END,  /* no more lines will come from (dev, ino) of the last line: flush */
+	LTN_FILE_END,  /* no more lines will come from the file logtail_ended() names: flush */
 	LTN_IDLE,      /* nothing more to read for now */
 	LTN_PROBLEM,   /* missing, unreadable, ... (each condition reported once until it clears) */
 	LTN_RECOVERED, /* a reported problem cleared (the file appeared, became readable) */
@@ -86,7 +91,8 @@ void logtail_free(struct logtail *t);
 /*
  * Adds a file to follow; returns its index. For LT_START_POS, pos is where reading
  * resumes and saved_ms when it was saved (a .lo_ modified after it is taken for a
- * copy-rotation of a shrunk file). The path may differ in case from the file on disk.
+ * copy-rotation of a shrunk file); a saved position whose mark no longer reads back is
+ * taken for a truncation while closed. The path may differ in case from the file on disk.
  */
 size_t logtail_add(struct logtail *t, const char *path, enum logtail_start start,
 		   const struct logtail_pos *pos, int64_t saved_ms);
@@ -108,8 +114,10 @@ void logtail_set_oneshot(struct logtail *t, bool on);
 /* Forces polling for every file (tests; also $STEWARD_POLL=1). Call before processing. */
 void logtail_force_polling(struct logtail *t, bool on);
 
-/* Looks for `path` with the exact name, else a case-insensitive match in its folder.
- * Returns a malloc'd path of an existing entry, or NULL. */
-char *logtail_resolve_path(const char *path);
+/* During an LTN_FILE_END callback: the identity (dev, ino) of the file whose lines ended
+ * (also when none of its lines was delivered). */
+void logtail_ended(const struct logtail *t, struct logtail_pos *out);
+/* The mark at offset of file idx when its reader holds (dev, ino), else 0. */
+uint64_t logtail_mark(const struct logtail *t, size_t idx, uint64_t dev, uint64_t ino, uint64_t offset);
 
 #endif

@@ -44,6 +44,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "steward/logfile.h"
 #include "steward/runbook.h"
 #include "steward/status.h"
 #include "steward/vars.h"
@@ -93,9 +94,16 @@ struct sess_failure {
 /* Where a log is to be read from (recorded at activation, advanced as lines are consumed). */
 struct log_position {
 	char *path;      /* resolved path of the live file (log folder + file name, or override) */
-	uint64_t dev;    /* identity of the file the offset belongs to; 0/0 = did not exist */
+	uint64_t dev;    /* identity of the file the offset belongs to; 0/0 = not found */
 	uint64_t ino;
 	uint64_t offset; /* next byte to read */
+	uint64_t mark;   /* logfile_mark() of the bytes before offset; 0 = not known */
+	/* A window (step_state.window): how the file was found at the activation
+	 * (logfile.h): EXACT/OTHER_CASE (dev/ino/offset hold), ABSENT (no file by any
+	 * spelling: one appearing later is new, read from its first byte), AMBIGUOUS or
+	 * NO_FOLDER (could not be placed: only lines written after the file is first
+	 * found count). Positions are always EXACT. */
+	enum logfile_how found;
 };
 
 /* A log folder as fixed at start: the main log folder or one of the runbook's log_folders. */

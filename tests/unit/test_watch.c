@@ -445,3 +445,163 @@ Test(watch, guard_ends_when_the_file_is_truncated)
 	run_close(&r);
 	free(live);
 }
+
+/* ---- issue 10, finding 1: the window is recorded by the reader's own rule ---------- */
+
+/* Review §C test D: the log's name on disk differs in case from the runbook's spelling
+ * (a case-sensitive mount, an rsync'd copy) and holds old completion lines. The window was
+ * recorded with a plain stat() of the runbook's spelling (not found: "everything counts")
+ * while the reader found the file case-insensitively, so the old lines completed the step. */
+Test(watch, old_lines_in_a_file_named_in_another_case_do_not_count)
+{
+	sfx_append_log(&f, "SITECOMP.LOG", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SITECOMP.LOG", sms("Site shutdown complete"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.ev.markers, 0, "old lines in SITECOMP.LOG counted for today's step");
+	cr_assert_eq(r.s->steps[first].status, STEP_ACTIVE);
+	cr_assert_eq(r.s->steps[first].window[0].found, LOGFILE_OTHER_CASE);
+	/* lines written after the activation do count, read from the same file */
+	sfx_append_log(&f, "SITECOMP.LOG", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SITECOMP.LOG", sms("Site shutdown complete"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	cr_assert(util_has_suffix(r.s->steps[first].markers[0].file, "/SITECOMP.LOG"));
+	run_close(&r);
+	sfx_assert_projection(&f);
+}
+
+/* Two files differ from the runbook's name only in case: none is read, and when one goes
+ * away the other's old content still does not count (the window could not be placed at
+ * the activation: only lines written after the file is first found count). */
+Test(watch, ambiguous_names_are_not_read_and_old_content_never_counts)
+{
+	sfx_append_log(&f, "SITECOMP.LOG", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SiteComp.Log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SiteComp.Log", sms("Site shutdown complete"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.s->steps[first].window[0].found, LOGFILE_AMBIGUOUS);
+	cr_assert_eq(r.ev.markers, 0);
+	char *upper = sfx_path(&f, "SITECOMP.LOG");
+	cr_assert_eq(unlink(upper), 0); /* now SiteComp.Log is the one file: its old lines stay old */
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 0, "old lines of the remaining file counted");
+	sfx_append_log(&f, "SiteComp.Log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SiteComp.Log", sms("Site shutdown complete"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	run_close(&r);
+	free(upper);
+}
+
+/* No file by any spelling at the activation: one that appears afterwards is new and is read
+ * from its first byte. */
+Test(watch, a_log_that_appears_after_the_activation_counts_from_its_first_byte)
+{
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.s->steps[step_of(r.s, "first")].window[0].found, LOGFILE_ABSENT);
+	sfx_append_log(&f, "SiteComp.LOG", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "SiteComp.LOG", sms("Site shutdown complete"));
+	run_process(&r);
+	cr_assert_eq(r.ev.markers, 2);
+	cr_assert_eq(r.s->steps[step_of(r.s, "first")].status, STEP_DONE);
+	run_close(&r);
+}
+
+/* ---- issue 10, finding 3: nothing written after the window opened is lost ---------- */
+
+/* H3: a fresh watcher whose first event is a truncation (an installer recreating its log):
+ * the window never opened because the file end carried the identity of the last line
+ * delivered (none), so the new content — a failure signature and markers — was ignored. */
+Test(watch, truncated_before_any_line_was_delivered_fresh_watcher)
+{
+	for (int i = 0; i < 8; i++)
+		sfx_append_log(&f, "sitecomp.log", sms("yesterday's noise, long enough to pass the new content"));
+	sfx_start(&f, NULL);
+	char *live = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(truncate(live, 0), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Setup failed for site ABC"));
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.failures, 1, "the failure signature in the recreated log was not seen");
+	run_close(&r);
+	free(live);
+}
+
+/* H3: resume, then SMS rotates at its next write (rename to .lo_, a new file): the new
+ * file's markers must count, and the saved position must not move past them. */
+Test(watch, rotation_right_after_resume_keeps_the_new_files_lines)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("before the session"));
+	sfx_start(&f, NULL);
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	run_close(&r);
+	run_open(&r); /* resume: nothing delivered yet */
+	run_process(&r);
+	char *live = sfx_path(&f, "sitecomp.log"), *lo = sfx_path(&f, "sitecomp.lo_");
+	cr_assert_eq(rename(live, lo), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.ev.markers, 2, "markers in the new file were not seen");
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	run_close(&r);
+	free(live);
+	free(lo);
+}
+
+/* The same, with the rotation while no watcher runs and a failure in the new file; a third
+ * watcher must still find it (the position was not saved past it). */
+Test(watch, replaced_while_closed_before_any_line_was_delivered)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("before the session"));
+	sfx_start(&f, NULL);
+	char *live = sfx_path(&f, "sitecomp.log"), *lo = sfx_path(&f, "sitecomp.lo_");
+	cr_assert_eq(rename(live, lo), 0);
+	cr_assert_eq(unlink(lo), 0); /* rotated twice: the old file is gone */
+	sfx_append_log(&f, "sitecomp.log", sms("Setup failed for site ABC"));
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	cr_assert_eq(r.ev.failures, 1);
+	run_close(&r);
+	free(live);
+	free(lo);
+}
+
+/* Truncated and written past the window's offset before any watcher ran: the position's
+ * mark no longer reads back, so the file is read again from its first byte and all of it
+ * counts (it was all written after the window opened). */
+Test(watch, rewritten_past_the_window_before_the_watcher_started)
+{
+	sfx_append_log(&f, "sitecomp.log", sms("old 1"));
+	sfx_start(&f, NULL);
+	char *live = sfx_path(&f, "sitecomp.log");
+	cr_assert_eq(truncate(live, 0), 0);
+	sfx_append_log(&f, "sitecomp.log", sms("Processing site shutdown transaction"));
+	sfx_append_log(&f, "sitecomp.log", sms("Site shutdown complete"));
+	struct run r;
+	run_open(&r);
+	run_process(&r);
+	long first = step_of(r.s, "first");
+	cr_assert_eq(r.ev.markers, 2, "lines of the rewritten log before the old offset were lost");
+	cr_assert_eq(r.s->steps[first].status, STEP_DONE);
+	run_close(&r);
+	free(live);
+}
