@@ -324,6 +324,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 					sb_puts(out, "regex: ");
 				esc(out, expect);
 				sb_puts(out, "</td><td class=\"mono\">");
+				if (m && m->simulated)
+					sb_puts(out, "<span class=\"bad\">" EXPORT_SIMULATED "</span><br>");
 				if (m)
 					esc(out, m->line);
 				else
@@ -349,6 +351,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				free(hint);
 			}
 			sb_puts(out, "</td><td class=\"mono\">");
+			if (fl->simulated)
+				sb_puts(out, "<span class=\"bad\">" EXPORT_SIMULATED "</span><br>");
 			esc(out, fl->line);
 			sb_puts(out, "</td><td class=\"mono\">");
 			esc(out, fl->file);

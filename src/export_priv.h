@@ -51,6 +51,10 @@ bool export_step_has_evidence(const struct export_doc *d, size_t step);
 /* The hint of the failure signature fl names, substituted (caller frees); NULL when the
  * stored runbook has no such signature or it has no hint. */
 char *export_failure_hint(const struct export_doc *d, size_t step, const struct sess_failure *fl);
+/* How every readable format marks evidence from a line `steward simulate` wrote
+ * (sess_marker/sess_failure .simulated); JSON says "simulated": true, CSV has a
+ * `simulated` column. */
+#define EXPORT_SIMULATED "SIMULATED (written by steward simulate, not by the site)"
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

@@ -120,6 +120,8 @@ static char *lo_path_of(const char *path)
 	return xasprintf("%.*s.lo_", (int)stem, path);
 }
 
+char *logtail_lo_path(const char *path) { return lo_path_of(path); }
+
 static int64_t mtime_ms(const struct stat *st)
 {
 	return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;

@@ -112,4 +112,8 @@ void logtail_force_polling(struct logtail *t, bool on);
  * Returns a malloc'd path of an existing entry, or NULL. */
 char *logtail_resolve_path(const char *path);
 
+/* The previous generation's name: "x/SiteComp.log" -> "x/SiteComp.lo_" (the extension
+ * replaced; appended when there is none). Not resolved: see logtail_resolve_path. */
+char *logtail_lo_path(const char *path);
+
 #endif
