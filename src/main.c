@@ -41,7 +41,9 @@ static const struct verb verbs[] = {
 	{"audit", cmd_audit, "audit SESSION", "verify the hash chain"},
 	{"log", cmd_log, "log FILE... [--json] [--follow] [--errors]", "read SMS/ConfigMgr logs"},
 	{"simulate", cmd_simulate, "simulate SESSION [--speed X] [--fail STEP]",
-	 "write rehearsal log lines for a session"},
+	 "write rehearsal log lines for a rehearsal session"},
+	{"replay", cmd_replay, "replay RUNBOOK LOGDIR [--var NAME=VALUE]... [--log NAME=PATH]... [--from TIME] [--json]",
+	 "check a runbook against a site's collected logs"},
 };
 
 static void print_help(FILE *out)

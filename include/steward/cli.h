@@ -48,6 +48,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_home(struct cli_ctx *ctx, int argc, char **argv); /* no verb: the TUI home */
 
 #endif
