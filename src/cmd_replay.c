@@ -45,15 +45,30 @@ static void opts_free(struct replay_opts *o)
 	free(o->log_paths);
 }
 
+/* The window rule wrapped for a terminal ("Windows: ..."), as the text report gives it. */
+static void put_rule(struct strbuf *o, int cols)
+{
+	static const char text[] = "windows: " WINDOW_RULE ".";
+	struct text_span *lines = NULL;
+	size_t n = text_wrap(text, cols, &lines);
+	for (size_t i = 0; i < n; i++) {
+		sb_append(o, text + lines[i].off, lines[i].len);
+		sb_putc(o, '\n');
+	}
+	free(lines);
+}
+
 static void print_help(void)
 {
+	struct strbuf rule = STRBUF_INIT;
+	put_rule(&rule, 92);
 	printf("usage: steward %s\n\n"
 	       "Checks a runbook against logs collected from a real site, without a session: reads each of\n"
 	       "the runbook's logs in LOGDIR (its .lo_ first; file names in any case), puts every line in\n"
 	       "the order of its own timestamp (SMS, CCM and setup formats, converted to UTC with the\n"
 	       "bias), and reports per step and verify block when its markers would first have been\n"
 	       "complete, and every failure signature that would have fired.\n\n"
-	       "Windows: %s.\n\n"
+	       "%s\n"
 	       "  --var NAME=VALUE   a runbook variable (every one without a default is needed)\n"
 	       "  --log NAME=PATH    read runbook log NAME from PATH instead of LOGDIR\n"
 	       "  --from TIME        start at TIME: 2006-06-14T05:40:00Z, 2006-06-14 01:40:00-04:00\n"
@@ -61,7 +76,8 @@ static void print_help(void)
 	       "  --json             one JSON document (see steward(1))\n\n"
 	       "Exit: 0 every verify step completes and no failure fires; 1 otherwise; 64 usage;\n"
 	       "65 invalid runbook or value; 66 no such runbook, folder or file. Never opens the database.\n",
-	       cli_usage_of("replay"), WINDOW_RULE);
+	       cli_usage_of("replay"), sb_str(&rule));
+	sb_free(&rule);
 }
 
 static int parse(int argc, char **argv, struct replay_opts *o, const char **ref, const char **dir)
@@ -157,7 +173,8 @@ static void text_report(const struct replay_result *r, const struct runbook *rb,
 	sb_puts(out, ") against ");
 	put_clean(out, dir);
 	sb_puts(out, "\n");
-	sb_puts(out, "windows: " WINDOW_RULE ".\n\nlogs:\n");
+	put_rule(out, 100);
+	sb_puts(out, "\nlogs:\n");
 	for (size_t l = 0; l < r->n_logs; l++) {
 		const struct replay_log *lg = &r->logs[l];
 		sb_puts(out, "  ");
