@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int sessutil_fail(const struct st_error *err) { return cli_error(err->code, "%s", err->msg); }
@@ -56,4 +57,57 @@ int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, e
 		hold_for_tests();
 	}
 	return ST_OK;
+}
+
+/* Every --var names a declared variable and holds a valid value. */
+int sessutil_check_vars(const struct runbook *rb, const struct varmap *vm)
+{
+	for (size_t i = 0; i < vm->n; i++) {
+		const struct rb_variable *var = runbook_variable(rb, vm->names[i]);
+		if (!var) {
+			struct strbuf names = STRBUF_INIT;
+			for (size_t k = 0; k < rb->n_variables; k++)
+				sb_printf(&names, "%s%s", k ? ", " : "", rb->variables[k].name);
+			int rc = cli_error(ST_USAGE, "--var %s: runbook %s has no variable named %s (it has: %s)",
+					   vm->names[i], rb->id, vm->names[i], names.len ? sb_str(&names) : "none");
+			sb_free(&names);
+			return rc;
+		}
+		char *why = vars_check_value(var, vm->values[i]);
+		if (why) {
+			int rc = cli_error(ST_INVALID, "--var %s: %s", vm->names[i], why);
+			free(why);
+			return rc;
+		}
+	}
+	return ST_OK;
+}
+
+/* --detach, replay: nothing can be asked later, so every variable needs a value now. */
+int sessutil_require_vars(const struct runbook *rb, struct varmap *vm)
+{
+	struct strbuf missing = STRBUF_INIT;
+	for (size_t k = 0; k < rb->n_variables; k++) {
+		const struct rb_variable *var = &rb->variables[k];
+		if (!var->def && !varmap_get(vm, var->name))
+			sb_printf(&missing, "%s%s (%s)", missing.len ? ", " : "", var->name, var->prompt);
+	}
+	if (missing.len) {
+		int rc = cli_error(ST_USAGE, "missing variables for runbook %s: %s — give each with --var NAME=VALUE",
+				   rb->id, sb_str(&missing));
+		sb_free(&missing);
+		return rc;
+	}
+	char **problems = NULL;
+	size_t n = 0;
+	int rc = ST_OK;
+	if (!vars_complete(rb, vm, &problems, &n)) {
+		for (size_t i = 0; i < n; i++)
+			cli_error(ST_INVALID, "%s", problems[i]);
+		rc = ST_INVALID;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(problems[i]);
+	free(problems);
+	return rc;
 }

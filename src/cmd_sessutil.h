@@ -9,6 +9,7 @@
 #include "steward/cli.h"
 #include "steward/session.h"
 #include "steward/store.h"
+#include "steward/vars.h"
 
 /* Prints "steward: <err.msg>" and returns its code. */
 int sessutil_fail(const struct st_error *err);
@@ -21,5 +22,12 @@ int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct 
  */
 int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, enum session_mode mode,
 		  struct session **s);
+
+/* Every --var names a declared variable of rb (else 64 naming the ones it has) and holds a
+ * valid value (else 65 with the reason). */
+int sessutil_check_vars(const struct runbook *rb, const struct varmap *vm);
+/* Every variable without a default is given (else 64 naming them); then fills in the
+ * defaults and checks every value (vars_complete; 65). */
+int sessutil_require_vars(const struct runbook *rb, struct varmap *vm);
 
 #endif

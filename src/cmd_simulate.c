@@ -1,5 +1,7 @@
 /*
  * cmd_simulate.c — `steward simulate SESSION [--speed X] [--fail STEP]`: a rehearsal.
+ * Rehearsals only (a production session is refused with 64), and only inside the
+ * rehearsal's own log folder (simulator_new checks every path first).
  * Reads the session (never takes its lock, so it runs beside the TUI or `watch`),
  * and whenever a step with verify (or, for --fail, fail) entries becomes active,
  * writes that step's realistic log text into the session's log files (simulate.h).
@@ -70,6 +72,16 @@ int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv)
 		store_close(st);
 		return rc;
 	}
+	/* Made-up lines in a production site's logs would be taken for the site's own:
+	 * refused before anything is written (CLI.md: rehearsals only). */
+	if (!s->rehearsal) {
+		rc = cli_error(ST_USAGE,
+			       "simulate: session %s is not a rehearsal — simulate writes made-up log lines and "
+			       "runs only on sessions started with --rehearse (steward start RUNBOOK --rehearse "
+			       "--logs FOLDER)",
+			       s->id);
+		goto out;
+	}
 	long fail_idx = -1;
 	if (fail_step) {
 		fail_idx = session_find_step(s, fail_step);
@@ -83,15 +95,30 @@ int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv)
 	char **paths = xcalloc(s->rb->n_logs + 1, sizeof *paths);
 	for (size_t l = 0; l < s->rb->n_logs; l++)
 		paths[l] = s->logs[l].path;
-	struct simulator *sim = simulator_new(s->rb, paths);
+	struct simulator *sim = NULL;
+	struct st_error err = {0};
+	/* The rehearsal's own folders: the main log folder, then every runbook log folder
+	 * as the session placed it (the same folder when it was not given). */
+	const char **dirs = xcalloc(s->n_folders + 1, sizeof *dirs);
+	size_t n_dirs = 0;
+	dirs[n_dirs++] = s->log_dir;
+	for (size_t k = 1; k < s->n_folders; k++)
+		if (s->folders[k].path)
+			dirs[n_dirs++] = s->folders[k].path;
+	enum st_code sc_rc = simulator_new(s->rb, dirs, n_dirs, paths, &sim, &err);
+	free(dirs);
 	free(paths);
+	if (sc_rc != ST_OK) {
+		free(assets);
+		rc = cli_error(sc_rc, "%s", err.msg);
+		goto out;
+	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	long played = -1;
 	int64_t played_at = 0;
-	struct st_error err = {0};
 	rc = ST_OK;
 	while (!sim_stop && !s->finished) {
 		long a = s->active;

@@ -114,59 +114,6 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 	return ST_OK;
 }
 
-/* Every --var names a declared variable and holds a valid value. */
-static int check_given(const struct runbook *rb, const struct varmap *vm)
-{
-	for (size_t i = 0; i < vm->n; i++) {
-		const struct rb_variable *var = runbook_variable(rb, vm->names[i]);
-		if (!var) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t k = 0; k < rb->n_variables; k++)
-				sb_printf(&names, "%s%s", k ? ", " : "", rb->variables[k].name);
-			int rc = cli_error(ST_USAGE, "--var %s: runbook %s has no variable named %s (it has: %s)",
-					   vm->names[i], rb->id, vm->names[i], names.len ? sb_str(&names) : "none");
-			sb_free(&names);
-			return rc;
-		}
-		char *why = vars_check_value(var, vm->values[i]);
-		if (why) {
-			int rc = cli_error(ST_INVALID, "--var %s: %s", vm->names[i], why);
-			free(why);
-			return rc;
-		}
-	}
-	return ST_OK;
-}
-
-/* --detach: nothing can be asked later, so every variable needs a value now. */
-static int check_complete(const struct runbook *rb, struct varmap *vm)
-{
-	struct strbuf missing = STRBUF_INIT;
-	for (size_t k = 0; k < rb->n_variables; k++) {
-		const struct rb_variable *var = &rb->variables[k];
-		if (!var->def && !varmap_get(vm, var->name))
-			sb_printf(&missing, "%s%s (%s)", missing.len ? ", " : "", var->name, var->prompt);
-	}
-	if (missing.len) {
-		int rc = cli_error(ST_USAGE, "missing variables for runbook %s: %s — give each with --var NAME=VALUE",
-				   rb->id, sb_str(&missing));
-		sb_free(&missing);
-		return rc;
-	}
-	char **problems = NULL;
-	size_t n = 0;
-	int rc = ST_OK;
-	if (!vars_complete(rb, vm, &problems, &n)) {
-		for (size_t i = 0; i < n; i++)
-			cli_error(ST_INVALID, "%s", problems[i]);
-		rc = ST_INVALID;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(problems[i]);
-	free(problems);
-	return rc;
-}
-
 /*
  * --detach asks nothing, so it says on stderr which runbook folders were left to default
  * to the main log folder, as the session recorded them: id, prompt, machine, the logs
@@ -235,11 +182,11 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 		.vars = &o.vars, .log_dir = o.log_dir, .folder_ids = o.folder_ids, .folder_paths = o.folder_paths,
 		.n_folders = o.n_folders, .log_override_names = o.log_names, .log_override_paths = o.log_paths,
 		.n_log_overrides = o.n_logs, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
-	rc = check_given(rb, &o.vars);
+	rc = sessutil_check_vars(rb, &o.vars);
 	if (rc == ST_OK && session_check_params(rb, &p, &err) != ST_OK)
 		rc = sessutil_fail(&err);
 	if (rc == ST_OK && o.detach)
-		rc = check_complete(rb, &o.vars);
+		rc = sessutil_require_vars(rb, &o.vars);
 	if (rc == ST_OK && !o.detach)
 		rc = tui_check_terminal();
 	struct store *st = NULL;

@@ -146,6 +146,8 @@ static void on_event(void *ctx, const struct watch_event *ev)
 		json_object_set_new(o, "text", jstr_or_null(ev->rec ? ev->rec->text : NULL));
 		json_object_set_new(o, "file", jstr_or_null(ev->file));
 		json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
+		if (ev->simulated)
+			json_object_set_new(o, "simulated", json_true());
 		break;
 	case WEV_STEP_VERIFIED:
 		o = base(s, "step_verified");
@@ -159,6 +161,8 @@ static void on_event(void *ctx, const struct watch_event *ev)
 		json_object_set_new(o, "hint", jstr_or_null(ev->hint));
 		json_object_set_new(o, "file", jstr_or_null(ev->file));
 		json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
+		if (ev->simulated)
+			json_object_set_new(o, "simulated", json_true());
 		break;
 	case WEV_ROTATED:
 		o = base(s, "rotated");

@@ -5,7 +5,8 @@
  * A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab
  * or a CR) is neutralised with a leading apostrophe (and so is one that starts with an
  * apostrophe, which keeps the rule reversible). Every row carries the session id and,
- * for a rehearsal, the word REHEARSAL. The columns hold everything needed to recompute
+ * for a rehearsal, the word REHEARSAL; the last column says SIMULATED on the evidence
+ * (marker_seen, failure_seen) of a line `steward simulate` wrote. The columns hold everything needed to recompute
  * the hash chain without steward (docs/audit-trail.md).
  */
 #include <stdio.h>
@@ -54,10 +55,22 @@ static char *event_text(const struct export_event *e)
 	return text;
 }
 
+/* A marker or failure from a line `steward simulate` wrote (its payload says so). */
+static bool event_simulated(const struct export_event *e)
+{
+	if (strcmp(e->type, "marker_seen") != 0 && strcmp(e->type, "failure_seen") != 0)
+		return false;
+	json_t *d = json_loads(e->data, 0, NULL);
+	bool yes = json_is_true(json_object_get(d, "simulated"));
+	json_decref(d);
+	return yes;
+}
+
 void export_csv(const struct export_doc *d, struct strbuf *out)
 {
 	static const char *const header[] = {"session", "rehearsal", "seq", "at", "operator", "host",
-					     "type", "step", "step_title", "text", "data", "prev_hash", "hash"};
+					     "type", "step", "step_title", "text", "data", "prev_hash", "hash",
+					     "simulated"};
 	for (size_t i = 0; i < ARRAY_LEN(header); i++)
 		cell(out, header[i], i + 1 == ARRAY_LEN(header));
 	const char *mark = d->s->rehearsal ? "REHEARSAL" : "";
@@ -82,7 +95,8 @@ void export_csv(const struct export_doc *d, struct strbuf *out)
 		free(text);
 		cell(out, e->data, false);
 		cell(out, e->prev_hash, false);
-		cell(out, e->hash, true);
+		cell(out, e->hash, false);
+		cell(out, event_simulated(e) ? "SIMULATED" : "", true);
 		free(title);
 	}
 }

@@ -421,6 +421,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				if (rs->verify[vb].expect[e].nocase)
 					sb_puts(out, " (any case)");
 				sb_puts(out, "</td><td class=\"mono\">");
+				if (m && m->simulated)
+					sb_puts(out, "<span class=\"bad\">" EXPORT_SIMULATED "</span><br>");
 				if (m)
 					esc(out, m->line);
 				else
@@ -446,6 +448,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				free(hint);
 			}
 			sb_puts(out, "</td><td class=\"mono\">");
+			if (fl->simulated)
+				sb_puts(out, "<span class=\"bad\">" EXPORT_SIMULATED "</span><br>");
 			esc(out, fl->line);
 			sb_puts(out, "</td><td class=\"mono\">");
 			esc(out, fl->file);

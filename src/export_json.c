@@ -139,13 +139,14 @@ static json_t *verification_json(const struct export_doc *d, size_t i)
 			char *expect = export_expect_text(d, i, vb, e);
 			const struct sess_marker *m = export_marker(d, i, vb, e);
 			json_array_append_new(
-				arr, json_pack("{s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o}", "log", rs->verify[vb].log,
+				arr, json_pack("{s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "log", rs->verify[vb].log,
 					       "expect", jtext(expect), "regex", rs->verify[vb].expect[e].is_regex,
 					       "any_case", rs->verify[vb].expect[e].nocase,
 					       "since", jtext(rs->verify[vb].since), "matched_line",
 					       m ? jtext(m->line) : json_null(), "file", m ? jtext(m->file) : json_null(),
 					       "offset", m ? json_integer((json_int_t)m->offset) : json_null(),
-					       "matched_at", m ? jtime(m->at_ms) : json_null()));
+					       "matched_at", m ? jtime(m->at_ms) : json_null(), "simulated",
+					       m ? json_boolean(m->simulated) : json_null()));
 			free(expect);
 		}
 	}
@@ -161,10 +162,11 @@ static json_t *failures_json(const struct export_doc *d, size_t i)
 		const struct sess_failure *fl = &st->failures[k];
 		const struct rb_fail *rf = fl->fail < rs->n_fail ? &rs->fail[fl->fail] : NULL;
 		char *hint = rf ? vars_subst(rf->hint, &d->s->vars) : NULL;
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:I, s:o}", "log",
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:b}", "log",
 						     jtext(rf ? rf->log : NULL), "hint", jtext(hint), "line",
 						     jtext(fl->line), "file", jtext(fl->file), "offset",
-						     (json_int_t)fl->offset, "seen_at", jtime(fl->at_ms)));
+						     (json_int_t)fl->offset, "seen_at", jtime(fl->at_ms), "simulated",
+						     fl->simulated));
 		free(hint);
 	}
 	return arr;

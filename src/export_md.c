@@ -303,7 +303,10 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 					md_code(out, m->line);
 					sb_puts(out, " (");
 					md(out, m->file);
-					sb_printf(out, ", offset %llu)\n", (unsigned long long)m->offset);
+					sb_printf(out, ", offset %llu)", (unsigned long long)m->offset);
+					if (m->simulated)
+						sb_puts(out, " — **" EXPORT_SIMULATED "**");
+					sb_puts(out, "\n");
 				} else {
 					sb_puts(out, "not seen\n");
 				}
@@ -319,6 +322,8 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 			sb_puts(out, " (");
 			md(out, fl->file);
 			sb_puts(out, ")");
+			if (fl->simulated)
+				sb_puts(out, " — **" EXPORT_SIMULATED "**");
 			char *hint = export_failure_hint(d, i, fl);
 			if (hint) {
 				sb_puts(out, " — hint: ");

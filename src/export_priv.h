@@ -88,6 +88,10 @@ void export_place_free(struct export_place *p);
  * "mp-logs (not given: defaulted to the main log folder)", "none (placed by --log)" ...
  * Caller frees. */
 char *export_place_folder_text(const struct export_place *p);
+/* How every readable format marks evidence from a line `steward simulate` wrote
+ * (sess_marker/sess_failure .simulated); JSON says "simulated": true, CSV has a
+ * `simulated` column. */
+#define EXPORT_SIMULATED "SIMULATED (written by steward simulate, not by the site)"
 /* JSON string literal (quoted, escaped, invalid UTF-8 repaired) appended to out. */
 void export_json_string(struct strbuf *out, const char *s);
 /* Display text: terminal/HTML-safe (control characters made visible, valid UTF-8). */

@@ -93,6 +93,7 @@ struct logtail {
 
 /* ---- paths ------------------------------------------------------------------- */
 
+
 static int64_t mtime_ms(const struct stat *st)
 {
 	return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;

@@ -43,7 +43,9 @@ static const struct verb verbs[] = {
 	{"seal", cmd_seal, "seal SESSION [--key FILE]", "sign the session's head with an SSH key"},
 	{"log", cmd_log, "log FILE... [--json] [--follow] [--errors]", "read SMS/ConfigMgr logs"},
 	{"simulate", cmd_simulate, "simulate SESSION [--speed X] [--fail STEP]",
-	 "write rehearsal log lines for a session"},
+	 "write rehearsal log lines for a rehearsal session"},
+	{"replay", cmd_replay, "replay RUNBOOK LOGDIR [--var NAME=VALUE]... [--log NAME=PATH]... [--from TIME] [--json]",
+	 "check a runbook against a site's collected logs"},
 };
 
 static void print_help(FILE *out)

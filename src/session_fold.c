@@ -396,7 +396,8 @@ static void apply_marker(struct session *s, size_t i, const json_t *d, int64_t a
 	const char *line = jget_str(d, "line"), *file = jget_str(d, "file");
 	st->markers[st->n_markers++] = (struct sess_marker){
 		.verify = vb, .expect = ex, .line = xstrdup(line ? line : ""),
-		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at};
+		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at,
+		.simulated = json_is_true(json_object_get(d, "simulated"))};
 	if (ex + 1 > st->matched[vb])
 		st->matched[vb] = ex + 1;
 }
@@ -408,7 +409,8 @@ static void apply_failure(struct session *s, size_t i, const json_t *d, int64_t 
 	const char *line = jget_str(d, "line"), *file = jget_str(d, "file");
 	st->failures[st->n_failures++] = (struct sess_failure){
 		.fail = (size_t)jget_int(d, "fail"), .line = xstrdup(line ? line : ""),
-		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at};
+		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at,
+		.simulated = json_is_true(json_object_get(d, "simulated"))};
 	if (st->status != STEP_FAILED) {
 		set_completed(st, STEP_FAILED, BY_NONE, at, op);
 		st->failed_by_log = true;

@@ -454,7 +454,7 @@ static enum st_code check_observable(const struct session *s, size_t i, struct s
 /* One marker, inside session_record_line's transaction (nothing is written when it was
  * seen already). */
 static enum st_code emit_marker(struct session *s, size_t step, size_t verify, size_t expect, const char *file,
-				uint64_t offset, const char *line, struct st_error *err)
+				uint64_t offset, const char *line, bool simulated, struct st_error *err)
 {
 	enum st_code rc;
 	if ((rc = check_observable(s, step, err)) != ST_OK)
@@ -472,11 +472,12 @@ static enum st_code emit_marker(struct session *s, size_t step, size_t verify, s
 			      expect, verify, matched);
 	const struct rb_verify *vb = &rs->verify[verify];
 	char *expect_text = vars_subst(vb->expect[expect].text, &s->vars);
-	rc = sess_emit(s, "marker_seen", (long)step,
-		  json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:I}", "verify", (json_int_t)verify, "expect",
-			    (json_int_t)expect, "log", vb->log, "pattern", sess_jstr(expect_text), "line", sess_jstr(line),
-			    "file", sess_jstr(file), "offset", (json_int_t)offset),
-		  err);
+	json_t *d = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:I}", "verify", (json_int_t)verify, "expect",
+			      (json_int_t)expect, "log", vb->log, "pattern", sess_jstr(expect_text), "line",
+			      sess_jstr(line), "file", sess_jstr(file), "offset", (json_int_t)offset);
+	if (simulated) /* only then: a production session's events keep their shape */
+		json_object_set_new(d, "simulated", json_true());
+	rc = sess_emit(s, "marker_seen", (long)step, d, err);
 	free(expect_text);
 	if (rc == ST_OK && all_verified(s, step)) {
 		rc = sess_emit(s, "step_verified", (long)step, json_object(), err);
@@ -488,7 +489,7 @@ static enum st_code emit_marker(struct session *s, size_t step, size_t verify, s
 
 /* One failure signature, inside session_record_line's transaction. */
 static enum st_code emit_failure(struct session *s, size_t step, size_t fail, const char *file, uint64_t offset,
-				 const char *line, struct st_error *err)
+				 const char *line, bool simulated, struct st_error *err)
 {
 	enum st_code rc;
 	const struct rb_step *rs = &s->rb->steps[step];
@@ -499,11 +500,12 @@ static enum st_code emit_failure(struct session *s, size_t step, size_t fail, co
 	if (fail >= rs->n_fail)
 		return st_set(err, ST_SOFTWARE, "step '%s' has no failure signature %zu", rs->id, fail);
 	char *hint = vars_subst(rs->fail[fail].hint, &s->vars);
-	rc = sess_emit(s, "failure_seen", (long)step,
-		  json_pack("{s:I, s:s, s:o, s:o, s:o, s:I}", "fail", (json_int_t)fail, "log", rs->fail[fail].log,
-			    "hint", sess_jstr(hint), "line", sess_jstr(line), "file", sess_jstr(file), "offset",
-			    (json_int_t)offset),
-		  err);
+	json_t *d = json_pack("{s:I, s:s, s:o, s:o, s:o, s:I}", "fail", (json_int_t)fail, "log", rs->fail[fail].log,
+			      "hint", sess_jstr(hint), "line", sess_jstr(line), "file", sess_jstr(file), "offset",
+			      (json_int_t)offset);
+	if (simulated)
+		json_object_set_new(d, "simulated", json_true());
+	rc = sess_emit(s, "failure_seen", (long)step, d, err);
 	free(hint);
 	return rc;
 }
@@ -533,11 +535,11 @@ enum st_code session_record_line(struct session *s, size_t step, const struct se
 	for (; taken < n && rc == ST_OK; taken++) {
 		const struct sess_observation *o = &obs[taken];
 		if (o->failure) {
-			rc = emit_failure(s, step, o->fail, file, offset, line, err);
+			rc = emit_failure(s, step, o->fail, file, offset, line, o->simulated, err);
 		} else {
 			if (taken > 0 && s->steps[step].status == STEP_FAILED)
 				break; /* a failure signature on this line failed the step first */
-			rc = emit_marker(s, step, o->verify, o->expect, file, offset, line, err);
+			rc = emit_marker(s, step, o->verify, o->expect, file, offset, line, o->simulated, err);
 			if (rc == ST_OK && s->steps[step].status == STEP_DONE) {
 				taken++; /* verified: the rest of the line no longer counts for it */
 				break;

@@ -127,10 +127,10 @@ static void stamp_store(const struct stamp *t, struct log_record *r)
 			 t->mo, t->d, t->h, t->mi, t->s);
 	r->has_bias = t->has_bias;
 	r->bias_min = (int)t->bias;
-	if (t->has_bias) {
-		int64_t local = ((days_from_civil(t->y, t->mo, t->d) * 24 + t->h) * 60 + t->mi) * 60 + t->s;
-		r->utc_ms = (local + (int64_t)t->bias * 60) * 1000 + t->ms;
-	}
+	int64_t local = ((days_from_civil(t->y, t->mo, t->d) * 24 + t->h) * 60 + t->mi) * 60 + t->s;
+	r->local_ms = local * 1000 + t->ms;
+	if (t->has_bias)
+		r->utc_ms = r->local_ms + (int64_t)t->bias * 60000;
 }
 
 /* HH:MM:SS[.f{1,7}][±BIAS] */

@@ -34,6 +34,7 @@
 #include "steward/logfile.h"
 #include "steward/logtail.h"
 #include "steward/match.h"
+#include "steward/simledger.h"
 #include "steward/util.h"
 
 #define LINE_TAIL_KEEP (64u * 1024u) /* a backlog's last bytes still delivered line by line */
@@ -478,9 +479,12 @@ static void handle_hits(struct watcher *w, struct feed *fd, const struct log_rec
 	size_t step = (size_t)w->step;
 	const struct rb_step *rs = &s->rb->steps[step];
 	struct sess_observation obs[MAX_HITS];
+	/* in a rehearsal, was the line written by `steward simulate`? (its ledger says so) */
+	bool simulated = s->rehearsal && simledger_is_simulated(s->log_dir, fd->dev, fd->ino, rec->offset);
 	for (size_t i = 0; i < n; i++)
 		obs[i] = (struct sess_observation){.failure = hits[i].kind != MATCH_EXPECT, .verify = hits[i].block,
-						   .expect = hits[i].expect, .fail = hits[i].fail};
+						   .expect = hits[i].expect, .fail = hits[i].fail,
+						   .simulated = simulated};
 	struct log_position *pos = fd->rescan ? NULL : positions_to_save(w, fd->log, rec, fd);
 	size_t taken = 0;
 	w->rc = session_record_line(s, step, obs, n, fd->file, rec->offset, rec->raw, pos, &taken, w->err);
@@ -490,7 +494,7 @@ static void handle_hits(struct watcher *w, struct feed *fd, const struct log_rec
 	for (size_t i = 0; i < taken && w->rc == ST_OK; i++) {
 		const struct match_hit *h = &hits[i];
 		struct watch_event ev = {.log = fd->log, .step = (long)step, .rec = rec, .file = fd->file,
-					 .offset = rec->offset};
+					 .offset = rec->offset, .simulated = simulated};
 		if (h->kind == MATCH_EXPECT) {
 			ev.type = WEV_MARKER;
 			ev.verify = h->block;

@@ -49,6 +49,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_home(struct cli_ctx *ctx, int argc, char **argv); /* no verb: the TUI home */
 
 #endif

@@ -81,6 +81,7 @@ struct sess_marker {
 	char *file;      /* the file it was read from (may be the .lo_) */
 	uint64_t offset; /* byte offset of the line in that file */
 	int64_t at_ms;   /* when steward saw it */
+	bool simulated;  /* written by `steward simulate` (a rehearsal), not by the site */
 };
 
 struct sess_failure {
@@ -89,6 +90,7 @@ struct sess_failure {
 	char *file;
 	uint64_t offset;
 	int64_t at_ms;
+	bool simulated;  /* written by `steward simulate` */
 };
 
 /* Where a log is to be read from (recorded at activation, advanced as lines are consumed). */
@@ -306,6 +308,8 @@ struct sess_observation {
 	bool failure;
 	size_t verify, expect; /* expect entry */
 	size_t fail;           /* failure signature */
+	bool simulated;        /* the line was written by `steward simulate` (simledger.h):
+	                          recorded on the event as "simulated": true */
 };
 /*
  * Records everything one log line proved, in order, and (pos not NULL) the read

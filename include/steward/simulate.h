@@ -46,13 +46,23 @@ enum st_code simulate_script(const struct runbook *rb, size_t step, const struct
 			     const char *asset_dir, bool fail, struct sim_script *out, struct st_error *err);
 
 struct simulator;
-/* paths[l]: the file to write for runbook log l (NULL: skip that log). */
-struct simulator *simulator_new(const struct runbook *rb, char *const *paths);
+/*
+ * A writer for the session's logs: paths[l] is the file of runbook log l (NULL: skip
+ * that log). dirs are the rehearsal's own log folders (dirs[0] the main one, which holds
+ * simulate's ledger; then the runbook's log_folders as the session placed them). Every
+ * path must resolve (symlinks and .. followed) to one of them or a folder inside one,
+ * and must not be a symlink or a non-regular file: ST_USAGE naming the log otherwise
+ * (ST_NOTFOUND when dirs[0] does not exist). Nothing is written here.
+ */
+enum st_code simulator_new(const struct runbook *rb, const char *const *dirs, size_t n_dirs, char *const *paths,
+			   struct simulator **out, struct st_error *err);
 void simulator_free(struct simulator *sim);
 /*
  * Writes the script at `speed` (1 = about 150 ms between lines; larger is faster),
- * rotating each log once per simulator (half-way through its first lines) and splitting
- * some lines across two writes. Returns early when *stop becomes non-zero.
+ * rotating each log once per simulator (half-way through its first lines; only a file
+ * simulate created, and never over a .lo_ it did not create) and splitting some lines
+ * across two writes. Every line is noted in the folder's ledger (simledger.h) before
+ * it is written. Returns early when *stop becomes non-zero.
  */
 enum st_code simulator_play(struct simulator *sim, const struct sim_script *sc, double speed,
 			    volatile sig_atomic_t *stop, struct st_error *err);

@@ -33,6 +33,8 @@ struct log_record {
 	bool has_bias;
 	int bias_min;        /* UTC = local + bias */
 	int64_t utc_ms;      /* valid when has_time && has_bias */
+	int64_t local_ms;    /* the written time read as if it were UTC (valid when has_time):
+	                        utc_ms = local_ms + bias_min * 60000 */
 	bool has_thread;
 	long thread;
 	enum log_severity severity;

@@ -42,6 +42,8 @@ struct watch_event {
 	const char *old_file;           /* WEV_ROTATED: where the old lines were finished from */
 	const char *pattern;            /* WEV_MARKER: the expect entry (substituted) */
 	bool recovered;                 /* WEV_PROBLEM: the problem cleared (file found, readable) */
+	bool simulated;                 /* WEV_MARKER / WEV_FAILURE: the line was written by
+	                                   `steward simulate` (rehearsals only) */
 };
 
 typedef void (*watch_cb)(void *ctx, const struct watch_event *ev);

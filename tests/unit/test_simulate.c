@@ -105,3 +105,81 @@ Test(simulate, shipped_assets_have_the_expected_lines)
 	free(path);
 	free(dir);
 }
+
+/* ---- the ledger of simulated lines, and where the simulator may write ---------------- */
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "steward/simledger.h"
+#include "steward/util.h"
+
+Test(simulate, ledger_reads_its_entries_and_skips_anything_else)
+{
+	static const char text[] = "{\"created\":[1,2]}\n"
+				   "{\"line\":[1,2,100,50]}\n"
+				   "not json\n{\"line\":[1,2,-5,10]}\n{\"line\":[1,2,3]}\n"
+				   "{\"created\":[1,2],\"line\":[9,9,9,9]}\n{\"line\":[1,3,0,10]}";
+	struct simledger l;
+	simledger_parse(text, sizeof text - 1, &l);
+	cr_assert_eq(l.n_created, 1);
+	cr_assert_eq(l.n_lines, 2);
+	cr_assert(simledger_created(&l, 1, 2));
+	cr_assert_not(simledger_created(&l, 1, 3));
+	cr_assert(simledger_covers(&l, 1, 2, 100));
+	cr_assert(simledger_covers(&l, 1, 2, 149));
+	cr_assert_not(simledger_covers(&l, 1, 2, 150));
+	cr_assert_not(simledger_covers(&l, 1, 2, 99));
+	cr_assert(simledger_covers(&l, 1, 3, 0));
+	cr_assert_not(simledger_covers(&l, 9, 9, 9), "an entry with two keys is not one");
+	simledger_free(&l);
+}
+
+Test(simulate, writer_refuses_paths_outside_the_log_folder)
+{
+	char dir[] = "/tmp/steward-simw.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *logs = xasprintf("%s/logs", dir), *out = xasprintf("%s/out", dir);
+	cr_assert_eq(mkdir(logs, 0700), 0);
+	cr_assert_eq(mkdir(out, 0700), 0);
+	struct runbook *rb = NULL;
+	struct rb_diags dg = {0};
+	cr_assert_eq(runbook_load_text(rb_text, sizeof rb_text - 1, "x.yaml", &rb, &dg), 0);
+	struct st_error err = {0};
+	struct simulator *sim = NULL;
+	char *inside = xasprintf("%s/sitecomp.log", logs);
+	char *paths[2] = {inside, NULL};
+	cr_assert_eq(simulator_new(rb, (const char *const[]){logs}, 1, paths, &sim, &err), ST_OK, "%s", err.msg);
+	simulator_free(sim);
+	const char *bad[] = {"/../out/sitecomp.log", "/etc/passwd", "/link.log", "/sub/x.log"};
+	char *link = xasprintf("%s/link.log", logs), *target = xasprintf("%s/t", out), *sub = xasprintf("%s/sub", logs);
+	cr_assert_eq(symlink(target, link), 0);
+	cr_assert_eq(symlink(out, sub), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *p = i == 1 ? xstrdup(bad[i]) : xasprintf("%s%s", logs, bad[i]);
+		paths[0] = p;
+		sim = NULL;
+		cr_assert_eq(simulator_new(rb, (const char *const[]){logs}, 1, paths, &sim, &err), ST_USAGE, "%s accepted", p);
+		cr_assert_null(sim);
+		free(p);
+	}
+	cr_assert_eq(access(target, F_OK), -1, "nothing created through the link");
+	/* A rehearsal's second log folder (a runbook log_folders entry placed at start) is its
+	 * own too: a file there is accepted once that folder is given, and only then. */
+	char *in_out = xasprintf("%s/SMSSetup.log", out);
+	paths[0] = in_out;
+	sim = NULL;
+	cr_assert_eq(simulator_new(rb, (const char *const[]){logs}, 1, paths, &sim, &err), ST_USAGE);
+	cr_assert_eq(simulator_new(rb, (const char *const[]){logs, out}, 2, paths, &sim, &err), ST_OK, "%s", err.msg);
+	simulator_free(sim);
+	free(in_out);
+	unlink(link);
+	unlink(sub);
+	rmdir(logs);
+	rmdir(out);
+	rmdir(dir);
+	free(link), free(target), free(sub), free(inside), free(logs), free(out);
+	runbook_free(rb);
+	rb_diags_free(&dg);
+}
