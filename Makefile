@@ -119,7 +119,8 @@ demo: deps-check steward
 bench: deps-check steward
 	@bash bench/run-all.sh
 
-# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources.
+# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources. UBSan does
+# not recover, so undefined behaviour stops the fuzzer with a reproducer like a crash.
 FUZZ         ?= runbook
 FUZZ_SECONDS ?= 60
 # logtail needs inputs past its 256 KiB read buffer: FUZZ_MAX_LEN=700000 -len_control=0
@@ -132,7 +133,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(CORE_SRC) $(CORE_LIBS)
+		-fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 fuzz: deps-check $(FUZZ_BUILD)/fuzz_$(FUZZ)
 	@mkdir -p build/fuzz/corpus-$(FUZZ)
 	$(FUZZ_BUILD)/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) $(FUZZ_ARGS) \
