@@ -138,7 +138,8 @@ static void reader_close(struct reader *r)
 	r->enc_known = false;
 }
 
-/* Opens path for reading at offset; fills identity. Returns 0 or an errno. */
+/* Opens path for reading at offset; fills identity. Returns 0, an errno, or -1 when
+ * path is not a regular file (a FIFO, a device, a folder). */
 static int reader_open(struct reader *r, const char *path, uint64_t off)
 {
 	reader_close(r);
@@ -153,7 +154,7 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return EISDIR;
+		return -1;
 	}
 	r->fd = fd;
 	r->dev = (uint64_t)st.st_dev;
@@ -403,7 +404,8 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 	struct reader old = {.fd = -1};
 	int e = reader_open(&old, path, off);
 	if (e) {
-		problem(c, f, PB_LOST, "%s: cannot be read to finish the rotated log: %s", path, strerror(e));
+		problem(c, f, PB_LOST, "%s: cannot be read to finish the rotated log: %s", path,
+			e < 0 ? "it is not a regular file" : strerror(e));
 		reader_close(&old);
 		free(old.buf);
 		return false;
@@ -427,6 +429,8 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 	if (e) {
 		if (e == EACCES || e == EPERM)
 			problem(c, f, PB_UNREADABLE, "%s: cannot be read: %s", p, strerror(e));
+		else if (e < 0)
+			problem(c, f, PB_IOERR, "%s: cannot be read as a log: it is not a regular file", p);
 		else if (e == ENOENT)
 			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
 		else
