@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,35 +122,12 @@ static int refuse(char **why, const char *fmt, ...)
 	return -1;
 }
 
+/* Nothing there, or a regular file: util_write_file_atomic (temporary file, fsync, rename). */
 static int write_replacing(const char *path, const char *data, size_t len, unsigned mode, char **why)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return refuse(why, "%s", strerror(e));
-	}
-	int rc = write_all(fd, data, len);
-	if (rc == 0)
-		rc = fchmod(fd, (mode_t)mode);
-	if (rc == 0)
-		rc = fsync(fd);
-	int e = errno;
-	if (close(fd) != 0 && rc == 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc != 0) {
-		unlink(tmp);
-		refuse(why, "%s", strerror(e));
-	}
-	free(tmp);
-	return rc;
+	if (util_write_file_atomic(path, data, len, mode) != 0)
+		return refuse(why, "%s", strerror(errno));
+	return 0;
 }
 
 /* A device, FIFO or socket: written to as it is, with every write and the close checked. */
