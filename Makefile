@@ -148,7 +148,8 @@ bench: deps-bench
 bench-run: steward
 	@bash bench/run-all.sh
 
-# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources.
+# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources. UBSan does
+# not recover, so undefined behaviour stops the fuzzer with a reproducer like a crash.
 FUZZ         ?= runbook
 FUZZ_SECONDS ?= 60
 # logtail and match need inputs past the 256 KiB read buffer / record: FUZZ_MAX_LEN=700000 -len_control=0
@@ -161,7 +162,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(CORE_SRC) $(CORE_LIBS)
+		-fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 fuzz: deps-fuzz
 	@$(SUBMAKE) fuzz-run
 fuzz-run: $(FUZZ_BUILD)/fuzz_$(FUZZ)

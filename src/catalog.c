@@ -55,14 +55,14 @@ int catalog_scan_dir(const char *dir, char ***paths, size_t *n_paths)
 	return 0;
 }
 
+/* Bounded and non-blocking (runbook_read_file): a FIFO, a device or a huge file
+ * dropped into a runbook folder is an invalid entry, not a hang or an exhausted memory. */
 static void load_entry(struct catalog_entry *e)
 {
 	size_t len = 0;
-	char *text = util_read_file(e->path, &len);
-	if (!text) {
-		rb_diags_add(&e->diags, e->path, 0, 0, "cannot read the runbook: %s", strerror(errno));
+	char *text = NULL;
+	if (runbook_read_file(e->path, &text, &len, &e->diags) != 0)
 		return;
-	}
 	if (runbook_load_text(text, len, e->path, &e->rb, &e->diags) == 0)
 		e->claimed_id = xstrdup(e->rb->id);
 	else
@@ -190,7 +190,7 @@ static enum st_code open_path(const char *path, struct runbook **out, struct rb_
 		return ST_OK;
 	if (rc == -2) {
 		int e = errno;
-		if (e == ENOENT || e == ENOTDIR)
+		if (e == ENOENT || e == ENOTDIR || e == ELOOP)
 			return st_set(err, ST_NOTFOUND, "%s: no such runbook file — check the path, or "
 							"give a runbook id (steward list)", path);
 		return st_set(err, ST_IOERR, "%s: cannot read: %s", path, strerror(e));

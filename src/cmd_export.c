@@ -1,16 +1,19 @@
 /*
  * cmd_export.c — `steward export SESSION [--format json|csv|md|html] [-o FILE]`:
- * the audit trail, to stdout or atomically to FILE (a reader: works while another
- * process holds the session and on a read-only database).
+ * the audit trail, to stdout (also `-o -`) or to FILE: a regular file is replaced
+ * atomically with mode 0600 like the database, a device or pipe is written through
+ * (fileio.h). A reader: works while another process holds the session and on a
+ * read-only database.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd_sessutil.h"
 #include "steward/export.h"
+#include "steward/fileio.h"
 
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -51,12 +54,13 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		rc = sessutil_fail(&err);
 	if (st)
 		store_snapshot_end(st);
-	if (rc == ST_OK && out_path) {
-		mode_t mask = umask(0);
-		umask(mask);
-		if (util_write_file_atomic(out_path, sb_str(&out), out.len, 0666 & ~(unsigned)mask) != 0)
+	if (rc == ST_OK && out_path && strcmp(out_path, "-") != 0) {
+		/* The database's own mode: an export holds the same notes and log lines. */
+		char *why = NULL;
+		if (fio_write_output(out_path, sb_str(&out), out.len, 0600, &why) != 0)
 			rc = cli_error(ST_CANTCREATE, "cannot write %s: %s — choose another file with -o FILE",
-				       out_path, strerror(errno));
+				       out_path, why);
+		free(why);
 	} else if (rc == ST_OK) {
 		if (fwrite(sb_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0)
 			rc = cli_error(ST_IOERR, "cannot write the export to standard output: %s",

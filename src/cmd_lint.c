@@ -20,7 +20,7 @@
 
 struct lint_run {
 	size_t files, invalid, problems;
-	bool missing;
+	size_t missing; /* paths that do not exist */
 	char **ids, **paths; /* of the valid runbooks so far, to find duplicate ids */
 	size_t n_valid;
 };
@@ -59,7 +59,7 @@ static void lint_path(struct lint_run *run, const char *path)
 	if (stat(path, &st) != 0) {
 		cli_error(ST_NOTFOUND, "%s: %s — give a runbook file or a folder of them", path,
 			  strerror(errno));
-		run->missing = true;
+		run->missing++;
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -113,13 +113,18 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		lint_path(&run, paths[i]);
 	free(paths);
 
-	if (run.invalid == 0)
-		fprintf(stderr, "steward lint: %zu runbook%s checked, all valid\n", run.files,
-			run.files == 1 ? "" : "s");
-	else
-		fprintf(stderr, "steward lint: %zu runbook%s checked, %zu invalid, %zu problem%s\n",
-			run.files, run.files == 1 ? "" : "s", run.invalid, run.problems,
-			run.problems == 1 ? "" : "s");
+	/* "all valid" only when nothing named was missing: exit 66 must not read as success. */
+	struct strbuf sum = STRBUF_INIT;
+	sb_printf(&sum, "steward lint: %zu runbook%s checked", run.files, run.files == 1 ? "" : "s");
+	if (run.invalid == 0 && !run.missing)
+		sb_puts(&sum, ", all valid");
+	if (run.invalid)
+		sb_printf(&sum, ", %zu invalid, %zu problem%s", run.invalid, run.problems,
+			  run.problems == 1 ? "" : "s");
+	if (run.missing)
+		sb_printf(&sum, ", %zu path%s not found", run.missing, run.missing == 1 ? "" : "s");
+	fprintf(stderr, "%s\n", sb_str(&sum));
+	sb_free(&sum);
 	for (size_t i = 0; i < run.n_valid; i++) {
 		free(run.ids[i]);
 		free(run.paths[i]);

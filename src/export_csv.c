@@ -4,7 +4,11 @@
  * a person wrote or the log said (note, reason, matched line) for reading in a sheet.
  * A cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab
  * or a CR) is neutralised with a leading apostrophe (and so is one that starts with an
- * apostrophe, which keeps the rule reversible). Every row carries the session id and,
+ * apostrophe, which keeps the rule reversible). No cell drives a terminal: a control
+ * character (U+0000-U+001F but TAB and LF, DEL, the C1 controls U+0080-U+009F: ESC]52,
+ * CSI and the like) is written as U+241B (the picture of ESC, "␛") and two lowercase hex
+ * digits, and a U+241B of the text as two of them: reversible too, because the hashed
+ * columns must come back exactly (docs/audit-trail.md). Every row carries the session id and,
  * for a rehearsal, the word REHEARSAL; the last column says SIMULATED on the evidence
  * (marker_seen, failure_seen) of a line `steward simulate` wrote. The columns hold everything needed to recompute
  * the hash chain without steward (docs/audit-trail.md).
@@ -17,10 +21,35 @@
 
 #include "export_priv.h"
 
+#define CTRL_MARK "\xE2\x90\x9B" /* U+241B SYMBOL FOR ESCAPE */
+
+/* s with every control character and U+241B written as described above. */
+static void unctrl(struct strbuf *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned c = *p;
+		if (c == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* a C1 control in UTF-8 */
+			c = *++p;
+		else if (c == 0xE2 && p[1] == 0x90 && p[2] == 0x9B) {
+			sb_puts(out, CTRL_MARK CTRL_MARK);
+			p += 2;
+			continue;
+		} else if ((c >= 0x20 && c != 0x7F) || c == '\t' || c == '\n') {
+			sb_putc(out, (char)c);
+			continue;
+		}
+		sb_puts(out, CTRL_MARK);
+		sb_putc(out, hex[c >> 4]);
+		sb_putc(out, hex[c & 15]);
+	}
+}
+
 static void cell(struct strbuf *out, const char *s, bool last)
 {
-	if (!s)
-		s = "";
+	struct strbuf safe = STRBUF_INIT;
+	unctrl(&safe, s ? s : "");
+	s = sb_str(&safe);
 	sb_putc(out, '"');
 	/* The apostrophe itself is prefixed too, so that a reader (docs/audit-trail.md)
 	 * gets the exact text back by dropping one leading apostrophe. */
@@ -33,6 +62,7 @@ static void cell(struct strbuf *out, const char *s, bool last)
 	}
 	sb_putc(out, '"');
 	sb_puts(out, last ? "\r\n" : ",");
+	sb_free(&safe);
 }
 
 /* The human part of an event's payload, or NULL. */

@@ -3,7 +3,10 @@
  * are given). The session, steps and audit are built with jansson; the events, which
  * may number hundreds of thousands, are streamed one per line, each payload embedded
  * as the canonical JSON text the store holds (re-parsed only when the chain does not
- * verify, so that a tampered payload can never break the document).
+ * verify, so that a tampered payload can never break the document). DEL and the C1
+ * controls (U+0080-U+009F, which some terminals obey like ESC sequences) are written
+ * as \u escapes everywhere, payloads included: the same strings to a JSON reader, and
+ * no raw control byte for a terminal (jansson escapes only those below U+0020).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -263,8 +266,40 @@ static void event_json(const struct export_doc *d, const struct export_event *e,
 	sb_puts(out, "\"}");
 }
 
+/* DEL, or the UTF-8 encoding of a C1 control, at out[i] (out is NUL-terminated). */
+static bool control_at(const struct strbuf *out, size_t i)
+{
+	unsigned char c = (unsigned char)out->data[i], next = (unsigned char)out->data[i + 1];
+	return c == 0x7F || (c == 0xC2 && next >= 0x80 && next <= 0x9F);
+}
+
+/* Rewrites out[from..] with each of those as a \u escape. Every byte of JSON outside a
+ * string is ASCII, so such a byte is always inside a string. */
+static void escape_c1(struct strbuf *out, size_t from)
+{
+	size_t i = from;
+	while (i < out->len && !control_at(out, i))
+		i++;
+	if (i == out->len)
+		return; /* the usual case: nothing to escape */
+	struct strbuf tail = STRBUF_INIT;
+	for (size_t k = i; k < out->len; k++) {
+		if (!control_at(out, k)) {
+			sb_putc(&tail, out->data[k]);
+			continue;
+		}
+		if (out->data[k] != 0x7F)
+			k++;
+		sb_printf(&tail, "\\u%04x", (unsigned char)out->data[k]);
+	}
+	out->len = i;
+	sb_append(out, tail.data, tail.len);
+	sb_free(&tail);
+}
+
 void export_json(const struct export_doc *d, struct strbuf *out)
 {
+	size_t from = out->len;
 	sb_puts(out, "{\n\"session\": ");
 	dump(out, session_json(d));
 	sb_puts(out, ",\n\"steps\": [");
@@ -309,4 +344,5 @@ void export_json(const struct export_doc *d, struct strbuf *out)
 	free(clock);
 	free(seal_note);
 	sb_puts(out, "\n}\n");
+	escape_c1(out, from);
 }

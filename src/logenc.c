@@ -1,5 +1,6 @@
 /*
- * logenc.c — byte-order marks, UTF-16LE to UTF-8, and the repair rules of logenc.h.
+ * logenc.c — encoding detection (BOMs, the NUL pattern of UTF-16), UTF-16LE/BE to UTF-8,
+ * and the repair rules of logenc.h.
  * Invariant: logenc_append_utf8 always appends valid UTF-8 with no NUL byte.
  */
 #include "steward/logenc.h"
@@ -16,8 +17,32 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
 };
 
-size_t logenc_detect_bom(const unsigned char *p, size_t n, enum logenc *enc)
+/* UTF-16 without a BOM: in the first whole code units, a zero in the high byte and not in
+ * the low byte for at least three in four of them, and never the other way round. */
+static bool nul_pattern(const unsigned char *p, size_t n, enum logenc enc)
 {
+	size_t units = n / 2, hits = 0;
+	for (size_t i = 0; i < units; i++) {
+		unsigned char lo = enc == LOGENC_UTF16LE ? p[2 * i] : p[2 * i + 1];
+		unsigned char hi = enc == LOGENC_UTF16LE ? p[2 * i + 1] : p[2 * i];
+		if (lo == 0 && hi != 0)
+			return false;
+		hits += lo != 0 && hi == 0;
+	}
+	return units >= 2 && hits * 4 >= units * 3;
+}
+
+size_t logenc_detect(const unsigned char *p, size_t n, bool final, enum logenc *enc)
+{
+	if (n > LOGENC_SNIFF_BYTES)
+		n = LOGENC_SNIFF_BYTES;
+	if (!final && n < 4) {
+		bool bom_start = (n >= 1 && p[0] == 0xEF && (n < 2 || p[1] == 0xBB)) ||
+				 (n == 1 && (p[0] == 0xFF || p[0] == 0xFE));
+		bool zero = n > 0 && memchr(p, 0, n) != NULL; /* could be UTF-16 without a BOM */
+		if (bom_start || zero)
+			return LOGENC_NEED_MORE;
+	}
 	*enc = LOGENC_UTF8;
 	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		return 3;
@@ -25,6 +50,14 @@ size_t logenc_detect_bom(const unsigned char *p, size_t n, enum logenc *enc)
 		*enc = LOGENC_UTF16LE;
 		return 2;
 	}
+	if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+		*enc = LOGENC_UTF16BE;
+		return 2;
+	}
+	if (nul_pattern(p, n, LOGENC_UTF16LE))
+		*enc = LOGENC_UTF16LE;
+	else if (nul_pattern(p, n, LOGENC_UTF16BE))
+		*enc = LOGENC_UTF16BE;
 	return 0;
 }
 
@@ -113,15 +146,15 @@ static void append_utf8(struct strbuf *out, const unsigned char *p, size_t n)
 	sb_append(out, (const char *)p + run, n - run);
 }
 
-static void append_utf16le(struct strbuf *out, const unsigned char *p, size_t n)
+static void append_utf16(struct strbuf *out, enum logenc enc, const char *p, size_t n)
 {
 	size_t i = 0;
 	while (i + 1 < n) {
-		uint32_t u = (uint32_t)p[i] | ((uint32_t)p[i + 1] << 8);
+		uint32_t u = logenc_unit(enc, p + i);
 		i += 2;
 		if (u >= 0xD800 && u <= 0xDBFF) {
 			if (i + 1 < n) {
-				uint32_t lo = (uint32_t)p[i] | ((uint32_t)p[i + 1] << 8);
+				uint32_t lo = logenc_unit(enc, p + i);
 				if (lo >= 0xDC00 && lo <= 0xDFFF) {
 					i += 2;
 					put_cp(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
@@ -142,8 +175,8 @@ static void append_utf16le(struct strbuf *out, const unsigned char *p, size_t n)
 void logenc_append_utf8(struct strbuf *out, enum logenc enc, const char *p, size_t n)
 {
 	sb_grow(out, n + 1);
-	if (enc == LOGENC_UTF16LE)
-		append_utf16le(out, (const unsigned char *)p, n);
+	if (enc != LOGENC_UTF8)
+		append_utf16(out, enc, p, n);
 	else
 		append_utf8(out, (const unsigned char *)p, n);
 	sb_append(out, "", 0); /* terminated even when nothing was appended (an empty line) */

@@ -112,7 +112,8 @@ static void reader_close(struct reader *r)
 	r->enc_known = false;
 }
 
-/* Opens path for reading at offset; fills identity. Returns 0 or an errno. */
+/* Opens path for reading at offset; fills identity. Returns 0, an errno, or -1 when
+ * path is not a regular file (a FIFO, a device, a folder). */
 static int reader_open(struct reader *r, const char *path, uint64_t off)
 {
 	reader_close(r);
@@ -127,7 +128,7 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return EISDIR;
+		return -1;
 	}
 	r->fd = fd;
 	r->dev = (uint64_t)st.st_dev;
@@ -141,30 +142,27 @@ static int reader_open(struct reader *r, const char *path, uint64_t off)
 }
 
 /*
- * Decides the encoding from the first bytes. While they could still be the start of a
- * BOM, waits for more (unless the file is final: it will not grow).
+ * Decides the encoding from the first bytes (logenc_detect). While they could still be
+ * the start of a BOM or of UTF-16 text, waits for more (unless the file is final: it
+ * will not grow).
  */
 static bool reader_detect(struct reader *r, bool final)
 {
 	if (r->enc_known)
 		return true;
-	unsigned char head[3];
+	unsigned char head[LOGENC_SNIFF_BYTES];
 	ssize_t n = pread(r->fd, head, sizeof head, 0);
 	if (n <= 0)
 		return false;
-	if (n < 3 && !final) {
-		bool bom_start = (head[0] == 0xEF && (n == 1 || head[1] == 0xBB)) ||
-				 (n == 1 && head[0] == 0xFF);
-		if (bom_start)
-			return false;
-	}
-	size_t bom = logenc_detect_bom(head, (size_t)n, &r->enc);
+	size_t bom = logenc_detect(head, (size_t)n, final, &r->enc);
+	if (bom == LOGENC_NEED_MORE) /* could still be a BOM or UTF-16: wait for more */
+		return false;
 	r->enc_known = true;
 	if (r->off < bom) {
 		r->off = bom;
 		r->len = 0;
 	}
-	if (r->enc == LOGENC_UTF16LE && (r->off & 1)) /* a saved odd offset cannot be a line start */
+	if (r->enc != LOGENC_UTF8 && (r->off & 1)) /* a saved odd offset cannot be a line start */
 		r->off++;
 	return true;
 }
@@ -212,8 +210,8 @@ static bool deliver(struct ctx *c, struct lt_file *f, struct reader *r, const ch
 		    uint64_t off, uint64_t end_off, bool piece)
 {
 	if (!piece) { /* drop the CR of CRLF */
-		if (r->enc == LOGENC_UTF16LE) {
-			if (n >= 2 && p[n - 2] == '\r' && p[n - 1] == 0)
+		if (r->enc != LOGENC_UTF8) {
+			if (n >= 2 && logenc_unit(r->enc, p + n - 2) == '\r')
 				n -= 2;
 		} else if (n && p[n - 1] == '\r') {
 			n--;
@@ -231,7 +229,8 @@ static bool deliver(struct ctx *c, struct lt_file *f, struct reader *r, const ch
 	return c->cbs->line ? c->cbs->line(c->cbctx, c->idx, &ln) : true;
 }
 
-/* Index of the newline unit at or after pos, or -1. UTF-16: "\n\0" at an even file offset. */
+/* Index of the newline unit at or after pos, or -1. UTF-16: the unit U+000A at an even
+ * file offset. */
 static long find_eol(const struct reader *r, size_t pos)
 {
 	if (r->enc == LOGENC_UTF8) {
@@ -240,7 +239,7 @@ static long find_eol(const struct reader *r, size_t pos)
 	}
 	size_t i = pos + ((r->off + pos) & 1);
 	for (; i + 1 < r->len; i += 2)
-		if (r->buf[i] == '\n' && r->buf[i + 1] == 0)
+		if (logenc_unit(r->enc, r->buf + i) == '\n')
 			return (long)i;
 	return -1;
 }
@@ -249,9 +248,9 @@ static long find_eol(const struct reader *r, size_t pos)
 static size_t piece_len(const struct reader *r, size_t pos)
 {
 	size_t n = LOGTAIL_MAX_LINE;
-	if (r->enc == LOGENC_UTF16LE) {
-		unsigned hi = (unsigned char)r->buf[pos + n - 1];
-		if (hi >= 0xD8 && hi <= 0xDB) /* a high surrogate: keep the pair together */
+	if (r->enc != LOGENC_UTF8) {
+		unsigned u = logenc_unit(r->enc, r->buf + pos + n - 2);
+		if (u >= 0xD800 && u <= 0xDBFF) /* a high surrogate: keep the pair together */
 			n -= 2;
 		return n;
 	}
@@ -320,7 +319,7 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 			}
 			long e = find_eol(r, pos);
 			if (e >= 0 && (size_t)e - pos <= LOGTAIL_MAX_LINE) {
-				size_t next = (size_t)e + (r->enc == LOGENC_UTF16LE ? 2 : 1);
+				size_t next = (size_t)e + (r->enc != LOGENC_UTF8 ? 2 : 1);
 				stop = !deliver(c, f, r, r->buf + pos, (size_t)e - pos, r->off + pos, r->off + next,
 						false);
 				pos = next;
@@ -414,7 +413,8 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 	struct reader old = {.fd = -1};
 	int e = reader_open(&old, path, off);
 	if (e) {
-		problem(c, f, PB_LOST, "%s: cannot be read to finish the rotated log: %s", path, strerror(e));
+		problem(c, f, PB_LOST, "%s: cannot be read to finish the rotated log: %s", path,
+			e < 0 ? "it is not a regular file" : strerror(e));
 		reader_close(&old);
 		free(old.buf);
 		return false;
@@ -446,6 +446,8 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 	if (e) {
 		if (e == EACCES || e == EPERM)
 			problem(c, f, PB_UNREADABLE, "%s: cannot be read: %s", p, strerror(e));
+		else if (e < 0)
+			problem(c, f, PB_IOERR, "%s: cannot be read as a log: it is not a regular file", p);
 		else if (e == ENOENT)
 			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
 		else

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "runbook_build.h"
+#include "steward/fileio.h"
 #include "steward/text.h"
 #include "steward/util.h"
 #include "yamltree.h"
@@ -225,55 +226,38 @@ int runbook_load_text(const char *text, size_t len, const char *name, struct run
 	return 0;
 }
 
-/* Reads at most RB_MAX_TEXT_BYTES + 1 bytes of a regular file (or a pipe). */
-static char *read_bounded(const char *path, size_t *len_out)
+int runbook_read_file(const char *path, char **text, size_t *len, struct rb_diags *diags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-		close(fd);
-		errno = e;
-		return NULL;
+	*text = NULL;
+	*len = 0;
+	struct fio_text t;
+	enum fio_read r = fio_read_regular(path, RB_MAX_TEXT_BYTES, &t);
+	if (r == FIO_OK) {
+		*text = t.text;
+		*len = t.len;
+		return 0;
 	}
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			sb_free(&sb);
-			errno = e;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		sb_append(&sb, buf, (size_t)n);
-		if (sb.len > RB_MAX_TEXT_BYTES)
-			break;
+	char *why = fio_read_problem(r, &t, RB_MAX_TEXT_BYTES);
+	if (r == FIO_MISSING || r == FIO_UNREADABLE) {
+		rb_diags_add(diags, path, 0, 0, "cannot read the runbook: it %s", why);
+		free(why);
+		errno = t.err;
+		return -2;
 	}
-	close(fd);
-	*len_out = sb.len;
-	return sb_take(&sb);
+	rb_diags_add(diags, path, 0, 0, "not a runbook file: it %s", why);
+	free(why);
+	return -1;
 }
 
 int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *diags)
 {
 	*out = NULL;
 	size_t len = 0;
-	char *text = read_bounded(path, &len);
-	if (!text) {
-		int e = errno;
-		rb_diags_add(diags, path, 0, 0, "cannot read the runbook: %s", strerror(e));
-		errno = e;
-		return -2;
-	}
-	int rc = runbook_load_text(text, len, path, out, diags);
+	char *text = NULL;
+	int rc = runbook_read_file(path, &text, &len, diags);
+	if (rc != 0)
+		return rc;
+	rc = runbook_load_text(text, len, path, out, diags);
 	free(text);
 	return rc;
 }

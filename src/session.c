@@ -51,11 +51,17 @@ long session_find_step(const struct session *s, const char *key)
 	return -1;
 }
 
+/* Read bounded and without blocking (runbook_read_file): whatever now sits at the
+ * original path (a FIFO, /dev/zero, a huge file) only makes it "changed"; the session
+ * itself always comes from the stored text. */
 static bool file_differs(const char *path, const char *sha)
 {
 	size_t len;
-	char *text = path ? util_read_file(path, &len) : NULL;
-	if (!text)
+	char *text = NULL;
+	struct rb_diags quiet = {0};
+	int rc = path ? runbook_read_file(path, &text, &len, &quiet) : -2;
+	rb_diags_free(&quiet);
+	if (rc != 0)
 		return true;
 	char now[65];
 	util_sha256_hex(text, len, now);

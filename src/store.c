@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "steward/fileio.h"
 #include "store_priv.h"
 
 /* ---------- errors ---------- */
@@ -263,22 +264,59 @@ static char *parent_dir(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+/*
+ * What is at the database path must be a regular file (or a symlink to one), or nothing
+ * when the database is to be created: SQLite's open would block on a FIFO, would put a
+ * DEVICE-journal beside a device, and open(O_CREAT) would follow a dangling symlink and
+ * create the database wherever it points. *exists says whether there is a file.
+ */
+static enum st_code check_db_path(const char *path, bool *exists, struct st_error *err)
+{
+	struct stat ln, st;
+	*exists = false;
+	if (lstat(path, &ln) != 0) {
+		if (errno == ENOENT)
+			return ST_OK;
+		return st_set(err, ST_CANTCREATE, "database %s cannot be reached: %s — choose another with --db PATH",
+			      path, strerror(errno));
+	}
+	st = ln;
+	if (S_ISLNK(ln.st_mode) && stat(path, &st) != 0)
+		return st_set(err, ST_CANTCREATE,
+			      "database %s is a symbolic link to a file that does not exist (%s); steward does "
+			      "not follow it to create one — give the database's own path with --db PATH",
+			      path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return st_set(err, ST_CANTCREATE, "database %s is %s, not a database file — choose a file with --db PATH",
+			      path, fio_kind((unsigned)st.st_mode));
+	*exists = true;
+	return ST_OK;
+}
+
 static enum st_code prepare_file(const char *path, struct st_error *err)
 {
+	bool exists;
+	enum st_code rc = check_db_path(path, &exists, err);
+	if (rc != ST_OK)
+		return rc;
 	char *dir = parent_dir(path);
 	struct stat sb;
-	if (stat(dir, &sb) != 0) {
+	if (!exists && stat(dir, &sb) != 0) {
 		if (util_mkdir_p(dir, 0700) != 0) {
-			enum st_code rc = st_set(err, ST_CANTCREATE,
-						 "cannot create the database folder %s: %s — create it, "
-						 "or choose another database with --db PATH",
-						 dir, strerror(errno));
+			rc = st_set(err, ST_CANTCREATE,
+				    "cannot create the database folder %s: %s — create it, "
+				    "or choose another database with --db PATH",
+				    dir, strerror(errno));
 			free(dir);
 			return rc;
 		}
 	}
 	free(dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* O_EXCL never follows a symlink; an existing file is opened without O_CREAT. */
+	int fd = exists ? open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+			: open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && !exists && errno == EEXIST) /* created meanwhile: check it again */
+		return prepare_file(path, err);
 	if (fd < 0) {
 		if (errno == EACCES || errno == EROFS || errno == EPERM)
 			return st_set(err, ST_CANTCREATE,
@@ -288,7 +326,12 @@ static enum st_code prepare_file(const char *path, struct st_error *err)
 		return st_set(err, ST_CANTCREATE, "cannot create the database %s: %s — choose another with --db PATH",
 			      path, strerror(errno));
 	}
+	struct stat st;
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	close(fd);
+	if (!regular)
+		return st_set(err, ST_CANTCREATE, "database %s is not a regular file — choose a file with --db PATH",
+			      path);
 	return ST_OK;
 }
 
@@ -321,6 +364,10 @@ static enum st_code open_read(struct store *st, struct st_error *err)
 	if (access(st->path, F_OK) != 0)
 		return st_set(err, ST_NOTFOUND, "no database at %s (no session was started with it yet)",
 			      st->path);
+	bool exists;
+	enum st_code checked = check_db_path(st->path, &exists, err);
+	if (checked != ST_OK)
+		return checked;
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 		if (readable_now(st->db))

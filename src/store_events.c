@@ -121,7 +121,11 @@ enum st_code store_read_session(struct store *st, const char *id, struct store_s
 enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_out, struct st_error *err)
 {
 	*id_out = NULL;
-	bool latest = !prefix || !*prefix;
+	/* "" is not a prefix of every id: an unset $SID must not pick a session. */
+	if (prefix && !*prefix)
+		return st_set(err, ST_USAGE, "an empty session id — give the session's id or a unique "
+					     "prefix of it (steward sessions lists them)");
+	bool latest = !prefix;
 	if (!sq_has_schema(st))
 		return latest ? st_set(err, ST_NOTFOUND, "no unfinished session in %s", st->path)
 			      : st_set(err, ST_NOTFOUND, "no session %s in %s", prefix, st->path);

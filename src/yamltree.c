@@ -113,11 +113,14 @@ static void close_container(struct builder *b)
 	struct frame *f = &b->stack[--b->depth];
 	struct yn *node = f->node;
 	size_t count = b->n_scratch - f->first;
-	struct yn **kids = b->scratch + f->first;
+	/* `[]` or `{}` before any child was seen: scratch is still NULL, and NULL + 0 or
+	 * memcpy from NULL is undefined behaviour even for zero bytes. */
+	struct yn **kids = count ? b->scratch + f->first : NULL;
 	if (node->kind == YN_SEQ) {
 		node->n = count;
 		node->items = arena_alloc(b->tree, (count ? count : 1) * sizeof(*node->items));
-		memcpy(node->items, kids, count * sizeof(*kids));
+		if (count)
+			memcpy(node->items, kids, count * sizeof(*kids));
 	} else {
 		node->n = count / 2; /* an odd count only on malformed streams */
 		node->pairs = arena_alloc(b->tree, (node->n ? node->n : 1) * sizeof(*node->pairs));
@@ -154,9 +157,14 @@ static void report_parser_error(const yaml_parser_t *p, const char *text, size_t
 	if (p->error == YAML_READER_ERROR) {
 		int line, col;
 		offset_pos(text, len, p->problem_offset, &line, &col);
-		if (p->problem_value != -1)
+		/* libyaml's value is the offending octet for UTF-8 octet errors, and the
+		 * character itself for "invalid Unicode character" / "control characters". */
+		if (p->problem_value != -1 && strstr(problem, "octet"))
 			rb_diags_add(diags, name, line, col, "YAML syntax error: %s (byte 0x%02X)", problem,
 				     (unsigned)p->problem_value & 0xFFu);
+		else if (p->problem_value != -1)
+			rb_diags_add(diags, name, line, col, "YAML syntax error: %s (U+%04X)", problem,
+				     (unsigned)p->problem_value);
 		else
 			rb_diags_add(diags, name, line, col, "YAML syntax error: %s", problem);
 		return;

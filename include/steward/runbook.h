@@ -177,10 +177,19 @@ void rb_diags_free(struct rb_diags *d);
 /*
  * Loading. On success returns 0 and *out owns a runbook (free with runbook_free).
  * On an invalid runbook returns -1, *out is NULL and every problem found is in diags
- * (all of them, not only the first). An unreadable file returns -2 with errno set and
- * one diagnostic.
+ * (all of them, not only the first). A path that is a folder, FIFO, device or a file
+ * over the size limit is an invalid runbook (-1, one diagnostic), found without reading
+ * it. A missing file returns -2 with errno ENOENT, ENOTDIR or ELOOP; an unreadable one
+ * -2 with its errno (EACCES, EIO...); both with one diagnostic.
  */
 int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *diags);
+/*
+ * Reads a runbook file as runbook_load_file does, without loading it: 0 and *text (the
+ * caller frees) when it is a regular file within the size limit; otherwise -1 (not a
+ * runbook file: a folder, FIFO, device, too big) or -2 (missing or unreadable, errno
+ * set), with one diagnostic. Never blocks on a FIFO, never reads past the limit.
+ */
+int runbook_read_file(const char *path, char **text, size_t *len, struct rb_diags *diags);
 /* name is what diagnostics call the text (a path, or "session ABC (stored runbook)"). */
 int runbook_load_text(const char *text, size_t len, const char *name, struct runbook **out,
 		      struct rb_diags *diags);

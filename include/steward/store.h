@@ -87,8 +87,9 @@ enum st_code store_insert_session(struct store *st, const struct store_session *
 enum st_code store_read_session(struct store *st, const char *id, struct store_session *out,
 				struct st_error *err);
 /*
- * Resolves a full id or unique prefix. NULL or "" = the most recently active unfinished
- * session. ST_NOTFOUND when none; ST_USAGE naming the candidates when ambiguous.
+ * Resolves a full id or unique prefix. NULL = the most recently active unfinished
+ * session; "" is ST_USAGE (it is no one's id). ST_NOTFOUND when none; ST_USAGE naming
+ * the candidates when ambiguous.
  */
 enum st_code store_resolve_id(struct store *st, const char *id_or_prefix, char **id_out,
 			      struct st_error *err);

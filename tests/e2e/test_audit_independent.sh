@@ -3,7 +3,8 @@
 # Python verifier printed in docs/audit-trail.md (extracted from the document itself,
 # so the documentation cannot drift) recomputes the hash chain from a CSV export of a
 # session full of hostile text, agrees with `steward audit` on the head, and notices
-# an edited, dropped or swapped row.
+# an edited, dropped or swapped row. Neither the CSV nor the JSON holds a raw terminal
+# control character (ESC sequences, C1, DEL), yet the CSV still verifies (L-CSV).
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,9 +23,30 @@ STEWARD_OPERATOR="'apostrophe" "$bin" note "$id" "$(printf 'tab\there, CR\r\nnew
 STEWARD_OPERATOR="-minus" "$bin" step "$id" backup done --note "+plus first" >/dev/null || exit 1
 STEWARD_OPERATOR="@at" "$bin" step "$id" backup reopen --note "@at first" >/dev/null || exit 1
 "$bin" note "$id" --step stop-site "=HYPERLINK(\"http://example.invalid\",\"x\")" || exit 1
+# Terminal escapes in hashed fields (operator) and in text: OSC 52, OSC 0, CSI, 8-bit C1
+# (U+009B, U+009D), DEL, a bare CR, and the ␛ the CSV uses as its own escape mark.
+STEWARD_OPERATOR=$(printf 'eve\033]0;owned\007\302\233') "$bin" note "$id" \
+	"$(printf 'clip \033]52;c;ZXZpbA==\007 csi \033[2J c1 \302\2330m osc \302\235x\302\234 del \177 cr\rX mark \342\220\233 1b')" || exit 1
 
 "$bin" export "$id" --format csv -o record.csv || exit 1
 out=$(python3 verify.py record.csv) || fail "the verifier rejects an intact export: $out"
+# No cell drives a terminal: no C0 control but TAB/LF/CR (CRLF row ends), no DEL, no C1.
+python3 - record.csv <<'PY' || fail "the CSV export holds raw terminal control characters"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", newline="").read()
+bad = re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)", text)
+sys.exit(f"raw controls: {bad[:5]}" if bad else 0)
+PY
+"$bin" export "$id" --format json >record.json || fail "JSON export"
+python3 - record.json <<'PY' || fail "the JSON export holds raw C1 controls or does not parse"
+import json, re, sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+bad = re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f]", raw)
+doc = json.loads(raw)
+notes = [e["data"].get("text", "") for e in doc["events"] if e["type"] == "note_added"]
+assert any("\x9b0m" in n and "\x1b]52" in n for n in notes), "escapes lost from the data"
+sys.exit(f"raw controls: {bad[:5]}" if bad else 0)
+PY
 head=$("$bin" audit "$id" | sed -n 's/.*head \([0-9a-f]*\).*/\1/p')
 case $out in *"head $head"*) ;; *) fail "verifier and steward audit disagree: '$out' vs '$head'" ;; esac
 

@@ -78,6 +78,25 @@ Test(reject, document_not_a_mapping)
 	expect_diag("# only a comment\n", 1, 1, "no YAML document");
 }
 
+/* Issue 13, L-UB: an empty top-level collection closed a container before any child was
+ * seen, and yamltree did NULL + 0 and memcpy(NULL, ..., 0) (undefined behaviour: the
+ * SANITIZE=1 build stopped here). Now a plain lint error, under UBSan too. */
+Test(reject, empty_top_level_collection)
+{
+	expect_diag("[]\n", 1, 1, "a runbook is a YAML mapping");
+	expect_diag("{}\n", 1, 1, "missing required key 'runbook'");
+	expect_diag("[[], {}]\n", 1, 1, "a runbook is a YAML mapping");
+	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nphases: []\n", 5, 9, "phases");
+}
+
+/* Issue 13, L9: libyaml reports a character (not a byte) for "invalid Unicode
+ * character"; U+D800 used to be shown as "(byte 0x00)". */
+Test(reject, invalid_character_named_as_a_code_point)
+{
+	expect_diag("runbook: 1\nid: t\ntitle: \"\xed\xa0\x80\"\n", 3, 9, "(U+D800)");
+	expect_diag("runbook: 1\nid: \xff\n", 2, 5, "(byte 0xFF)");
+}
+
 Test(reject, more_than_one_document)
 {
 	expect_diag(HEAD STEP1 "---\nrunbook: 1\n", 18, 1, "more than one YAML document");
