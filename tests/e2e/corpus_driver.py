@@ -404,7 +404,7 @@ def quiet_run(st, rb, values, doc, site, names, watching, tmp):
         s = steps[act["id"]]
         # "all": watch runs from the first step on (as the TUI does); "verify": the operator
         # walks the checklist by hand and runs watch only at steps that read logs.
-        run_watch = watching == "all" or s["verify"] or s["fail"]
+        run_watch = doc["logs"] and (watching == "all" or s["verify"] or s["fail"])
         for ev in (st.watch(sid) if run_watch else []):
             if ev["type"] == "marker":
                 markers += 1
