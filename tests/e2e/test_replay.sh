@@ -13,12 +13,14 @@ fail() { echo "FAIL: $*" >&2; for f in "$d"/*.out "$d"/*.err; do [ -e "$f" ] && 
 export STEWARD_DB="$d/never/steward.db"
 R() { "$STEWARD_BIN" --runbooks "$src/runbooks" replay "$@"; }
 V=(--var site_code=CEN --var site_server=SMS01 --var sql_server=SQL01 --var from_version=SP1
-   --var sql_replication=no --var win2003_sp1_installed=yes --var has_secondaries=no)
+   --var sql_replication=no --var win2003_sp1_installed=yes --var has_secondaries=no
+   --var site_db=SMS_CEN --var test_sql_server=SQL02 --var remote_mp=no --var remote_consoles=no
+   --var 'site_server_os=Windows Server 2003 Standard Edition' --var 'sql_version=SQL Server 2000 SP3a or later')
 
 # the assets as a site's Logs folder: names in the case a site may have them
 a="$src/assets/sms2003-sp2-upgrade"
 mkdir -p "$d/site"
-sub() { sed -e 's/\${site_code}/CEN/g; s/\${site_server}/SMS01/g; s/\${sql_server}/SQL01/g; s/\${sms_dir}/C:\\SMS/g' "$1"; }
+sub() { sed -e 's/\${site_code}/CEN/g; s/\${site_server}/SMS01/g; s/\${sql_server}/SQL01/g; s/\${site_db}/SMS_CEN/g; s/\${sms_dir}/C:\\SMS/g' "$1"; }
 sub "$a/smssetup-completed/smssetup.log" >"$d/site/SMSSETUP.LOG"
 sub "$a/sitecomp-completed/sitecomp.log" >"$d/site/sitecomp.log"
 sub "$a/hman-completed/hman.log" >"$d/site/HMAN.LOG"
