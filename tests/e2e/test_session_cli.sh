@@ -79,7 +79,8 @@ S step "$id" run-setup done >out 2>err; check "wait not elapsed" 75 $?
 has "says the time left" err "wait 30m more"
 STEWARD_CLOCK_OFFSET_MS=$((17 * 60 * 1000 + 30 * 1000)) S step "$id" run-setup done >out 2>err
 check "wait still running in a later process" 75 $?
-has "time left across processes" err "wait 12m 3"
+# 12m 30s at most, less the seconds the commands between took (seconds, under load)
+has "time left across processes" err "wait 12m "
 STEWARD_CLOCK_OFFSET_MS=$((31 * 60 * 1000)) S step "$id" run-setup done >out 2>err; check "wait elapsed" 0 $?
 S step "$id" check-logs done >out 2>err; check "verify step without a note" 75 $?
 has "explains the override" err "--note"
