@@ -32,18 +32,26 @@ CORE_PKGS := sqlite3 yaml-0.1 libmd jansson
 TUI_PKGS  := ncursesw
 TEST_PKGS := criterion
 
+# Test hooks (a clock offset, a lock held on purpose, leaving the TUI after its first frame)
+# are compiled only into the builds the tests and benchmarks run (TEST_HOOKS=1, their own
+# build folder): the ./steward an operator runs cannot be told to pass a wait early.
+ifeq ($(TEST_HOOKS),1)
+HOOK_FLAGS := -DSTEWARD_TEST_HOOKS
+HOOK_DIR   := -hooks
+endif
+
 ifeq ($(SANITIZE),1)
-BUILD      ?= build/san
+BUILD      ?= build/san$(HOOK_DIR)
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
-BUILD      ?= build/default
+BUILD      ?= build/default$(HOOK_DIR)
 SAN_FLAGS  :=
 endif
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-ALL_CPPFLAGS := -Iinclude -I$(BUILD)/include -D_GNU_SOURCE \
+ALL_CPPFLAGS := -Iinclude -I$(BUILD)/include -D_GNU_SOURCE $(HOOK_FLAGS) \
                 $(call pc_cflags,$(CORE_PKGS) $(TUI_PKGS)) $(CPPFLAGS)
 ALL_CFLAGS   := -std=c17 $(WARN) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SAN_FLAGS) $(LDFLAGS)
@@ -123,19 +131,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBCORE) $(LAGFS)
 # `make demo` (or the operator's own ./steward) leaves that one alone.
 SUBMAKE := $(MAKE) --no-print-directory
 check: deps-test
-	@$(SUBMAKE) check-run
+	@$(SUBMAKE) check-run TEST_HOOKS=1
 check-run: $(BUILD)/steward $(UNIT_BIN) $(LAGFS)
 	@$(BUILD)/steward lint runbooks && echo "runbooks: lint clean"
 	@bash tests/run-unit.sh $(UNIT_BIN)
 	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
 unit: deps-test
-	@$(SUBMAKE) unit-run
+	@$(SUBMAKE) unit-run TEST_HOOKS=1
 unit-run: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
 
 e2e: deps-test
-	@$(SUBMAKE) e2e-run
+	@$(SUBMAKE) e2e-run TEST_HOOKS=1
 e2e-run: $(BUILD)/steward $(LAGFS)
 	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
 
@@ -144,9 +152,9 @@ demo: deps-build
 	@bash tests/demo.sh
 
 bench: deps-bench
-	@$(SUBMAKE) bench-run
-bench-run: steward
-	@bash bench/run-all.sh
+	@$(SUBMAKE) bench-run TEST_HOOKS=1
+bench-run: $(BUILD)/steward
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward bash bench/run-all.sh
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c against the core sources. UBSan does
 # not recover, so undefined behaviour stops the fuzzer with a reproducer like a crash.

@@ -11,7 +11,7 @@ for b in bench/bench_*.sh; do
 	# Flush what the previous benchmark wrote (1 GiB backlogs): its writeback would
 	# otherwise land in this one's fsyncs.
 	sync
-	if ! STEWARD_BIN="$PWD/steward" bash "$b" 2>&1 | tee "bench/out/$(basename "$b" .sh).txt"; then
+	if ! STEWARD_BIN="${STEWARD_BIN:-$PWD/steward}" bash "$b" 2>&1 | tee "bench/out/$(basename "$b" .sh).txt"; then
 		rc=1
 	fi
 done

@@ -167,8 +167,9 @@ int64_t util_now_ms(void)
 {
 	if (clock_fixed_ms)
 		return clock_fixed_ms;
-	/* $STEWARD_CLOCK_MS shifts the clock so that "now" started at that value
-	 * when the process first asked; end-to-end tests use it to test waits. */
+	/* Test builds only (TEST_HOOKS=1): $STEWARD_CLOCK_OFFSET_MS shifts the clock, so that
+	 * end-to-end tests can pass a wait; the operator's binary cannot. */
+#ifdef STEWARD_TEST_HOOKS
 	static int64_t env_offset;
 	static bool env_read;
 	if (!env_read) {
@@ -178,6 +179,9 @@ int64_t util_now_ms(void)
 			env_offset = strtoll(e, NULL, 10);
 	}
 	return real_now_ms() + env_offset;
+#else
+	return real_now_ms();
+#endif
 }
 
 void util_clock_override(int64_t fixed_ms) { clock_fixed_ms = fixed_ms; }

@@ -476,7 +476,11 @@ void ui_run(struct ui *ui, const struct ui_view_ops *ops, void *self)
 	ui->help_open = false;
 	ui->prompt.open = false;
 	/* Benchmark hook (bench/bench_tui.sh): leave once the first frame is on the terminal. */
+#ifdef STEWARD_TEST_HOOKS
 	const char *first_only = getenv("STEWARD_TUI_EXIT_AFTER_FIRST_FRAME");
+#else
+	const char *first_only = NULL;
+#endif
 	for (;;) {
 		if (bits & UI_QUIT)
 			break;
