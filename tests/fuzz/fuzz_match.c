@@ -1,8 +1,9 @@
 /*
  * fuzz_match.c — libFuzzer target for the matcher (issue 10, findings 4 and 7).
  * Input: byte 0 = flags (bit 0: case-insensitive, bit 1: the pattern is also used raw as
- * a regex), then the pattern up to the first '\n', then the log text (one record per
- * '\n', and the whole text as one record; long inputs give records past 256 KiB).
+ * a regex, bit 2: the text is repeated to just past 300 KiB, so that records longer than
+ * the assembler's 256 KiB are matched even when the fuzzer's inputs stay small), then the
+ * pattern up to the first '\n', then the log text (one record per '\n').
  *
  * The pattern goes through rx_problem (what lint accepts); an accepted one is compiled
  * and run on every record. It is also the value of ${v} in a runbook whose step expects
@@ -24,6 +25,8 @@
 #include "steward/vars.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define BIG (300u * 1024u) /* past the assembler's largest record (ASM_MAX_BYTES) */
 
 static const char rb_text[] =
 	"runbook: 1\nid: f\ntitle: F\nversion: '1'\n"
@@ -99,10 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (plen > 4096)
 		plen = 4096;
 	char *pat = xstrndup(p, plen); /* stops at a NUL: runbook strings hold none */
-	size_t tlen = nl ? rest - plen - 1 : 0;
+	size_t given = nl ? rest - (size_t)(nl - p) - 1 : 0;
+	size_t tlen = given;
+	if ((flags & 4) && given > 0 && given < BIG)
+		tlen = (BIG / given + 1) * given;
 	char *text = xmalloc(tlen + 1);
-	if (tlen)
-		memcpy(text, nl + 1, tlen);
+	for (size_t off = 0; off < tlen; off += given)
+		memcpy(text + off, nl + 1, given);
 	text[tlen] = '\0';
 	for (size_t i = 0; i < tlen; i++)
 		if (!text[i])
