@@ -542,9 +542,14 @@ static size_t split(const struct logpane *lp, const char *t, bool note, int tw, 
 	size_t len = strlen(t), n = 0;
 	struct text_span *sp;
 	if (lp->wrap && tw >= 4) {
-		sp = xcalloc(len + 1, sizeof *sp);
+		size_t cap = 4;
+		sp = xcalloc(cap, sizeof *sp);
 		size_t off = 0;
 		do {
+			if (n == cap) {
+				cap *= 2;
+				sp = xreallocarray(sp, cap, sizeof *sp);
+			}
 			int used;
 			size_t k = text_fit(t + off, len - off, tw, &used);
 			if (k == 0) { /* a character wider than the column: give it a row */
