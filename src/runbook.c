@@ -155,6 +155,7 @@ void runbook_free(struct runbook *rb)
 		free(v->name);
 		free(v->prompt);
 		free(v->pattern);
+		free(v->pattern_hint);
 		free(v->def);
 		free_strv(v->choices, v->n_choices);
 	}

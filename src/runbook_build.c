@@ -70,7 +70,7 @@ static bool too_many_problems(const struct ctx *c)
 static const char *const top_keys[] = {"runbook", "id", "title", "version", "summary", "sources",
 				       "variables", "log_folders", "logs", "phases", NULL};
 static const char *const top_required[] = {"runbook", "id", "title", "version", "phases", NULL};
-static const char *const var_keys[] = {"name", "prompt", "pattern", "choices", "default", NULL};
+static const char *const var_keys[] = {"name", "prompt", "pattern", "pattern_hint", "choices", "default", NULL};
 static const char *const var_required[] = {"name", "prompt", NULL};
 static const char *const phase_keys[] = {"id", "title", "steps", NULL};
 static const char *const phase_required[] = {"id", "title", "steps", NULL};
@@ -456,6 +456,11 @@ static void build_variable(struct ctx *c, const struct yn *node, struct rb_varia
 			free(msg);
 		}
 	}
+	const struct yn *hint = get(node, "pattern_hint");
+	var->pattern_hint = take_string(c, hint, "pattern_hint", what, false);
+	if (var->pattern_hint && !var->pattern)
+		problem(c, hint, "'pattern_hint' explains a 'pattern', and this variable has none: add the "
+				 "pattern or remove the hint");
 	const struct yn *ch = get(node, "choices");
 	var->choices = take_string_list(c, ch, "choices", what, false, &var->n_choices);
 	if (ch && ch->kind == YN_SEQ && ch->n == 0)

@@ -72,8 +72,12 @@ char *vars_check_value(const struct rb_variable *var, const char *value)
 		}
 		bool ok = rx_match(&rx, value);
 		rx_free(&rx);
+		/* The operator reads this, not a regex: the runbook's own words when it gives
+		 * them, else a plain sentence with the pattern only as a reference. */
+		if (!ok && var->pattern_hint)
+			return xasprintf("'%s' is not valid: %s", value, var->pattern_hint);
 		if (!ok)
-			return xasprintf("'%s' does not match %s", value, var->pattern);
+			return xasprintf("'%s' does not have the expected form (pattern: %s)", value, var->pattern);
 	}
 	if (var->n_choices > 0) {
 		for (size_t i = 0; i < var->n_choices; i++)

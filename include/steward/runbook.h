@@ -102,6 +102,7 @@ struct rb_variable {
 	char *name;
 	char *prompt;
 	char *pattern;  /* POSIX ERE or NULL */
+	char *pattern_hint; /* the pattern in words, for the operator ("3 capital letters or digits"), or NULL */
 	char *def;      /* default or NULL */
 	char **choices;
 	size_t n_choices;

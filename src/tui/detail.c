@@ -94,6 +94,19 @@ void detail_completion(const struct session *s, size_t sel, const char *when, ch
 		snprintf(out, outlen, "%s %s by %s", status, when, op);
 }
 
+void progress_words(const struct session *s, char *out, size_t outlen)
+{
+	size_t n[STEP_NA + 1] = {0};
+	for (size_t i = 0; i < s->rb->n_steps; i++)
+		if ((size_t)s->steps[i].status <= STEP_NA)
+			n[s->steps[i].status]++;
+	char failed[32] = "";
+	if (n[STEP_FAILED])
+		snprintf(failed, sizeof failed, "failed %zu, ", n[STEP_FAILED]);
+	snprintf(out, outlen, "done %zu, %sskipped %zu, not applicable %zu, of %zu", n[STEP_DONE], failed,
+		 n[STEP_SKIPPED], n[STEP_NA], s->rb->n_steps);
+}
+
 void detail_verified_by(const struct session *s, size_t step, char *out, size_t outlen)
 {
 	out[0] = '\0';

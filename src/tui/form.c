@@ -29,9 +29,14 @@ struct field {
 	const struct rb_variable *var; /* F_VAR */
 	const struct rb_log_folder *folder; /* F_FOLDER */
 	struct strbuf value;           /* typed text (UTF-8) */
-	size_t choice;                 /* picker position when var->n_choices (or F_REHEARSE: 0 no, 1 yes) */
+	size_t choice;                 /* picker position when var->n_choices (or F_REHEARSE: 0 no, 1 yes);
+	                                  NO_CHOICE until one is chosen (no default, none given) */
 	char *problem;                 /* why the value is not valid, or NULL */
 };
+
+/* A choices variable with no default starts with nothing chosen: the operator must pick
+ * one, as a text variable must be typed (tabbing through must not answer for them). */
+#define NO_CHOICE ((size_t)-1)
 
 struct form {
 	struct cli_ctx *ctx;
@@ -44,12 +49,13 @@ struct form {
 	int top;
 	int rc;                        /* exit code for tui_start */
 	bool created;
+	bool cancelled;                /* Esc: nothing was created */
 };
 
 static const char *field_value(const struct field *fl)
 {
 	if (fl->kind == F_VAR && fl->var->n_choices)
-		return fl->var->choices[fl->choice];
+		return fl->choice == NO_CHOICE ? "" : fl->var->choices[fl->choice];
 	return sb_str(&fl->value);
 }
 
@@ -60,7 +66,8 @@ static void check_field(struct field *fl)
 	if (fl->kind == F_VAR) {
 		const char *v = field_value(fl);
 		if (!*v)
-			fl->problem = xstrdup("a value is needed");
+			fl->problem = xstrdup(fl->var->n_choices ? "a value is needed: choose one with ← →"
+								 : "a value is needed");
 		else
 			fl->problem = vars_check_value(fl->var, v);
 	} else if (fl->kind == F_LOGDIR || fl->kind == F_FOLDER) {
@@ -86,6 +93,7 @@ static void form_init(struct form *fm)
 		const char *given = fm->params && fm->params->vars ? varmap_get(fm->params->vars, var->name) : NULL;
 		const char *init = given ? given : var->def;
 		sb_puts(&fl->value, init ? init : "");
+		fl->choice = NO_CHOICE;
 		for (size_t c = 0; c < var->n_choices; c++)
 			if (init && strcmp(var->choices[c], init) == 0)
 				fl->choice = c;
@@ -249,6 +257,9 @@ static void draw_form(struct ui *ui, void *self)
 		if (fl->kind == F_REHEARSE) {
 			snprintf(pick, sizeof pick, "< %s >", fl->choice ? "yes" : "no");
 			val = pick;
+		} else if (fl->kind == F_VAR && fl->var->n_choices && fl->choice == NO_CHOICE) {
+			snprintf(pick, sizeof pick, "< choose one of %zu >", fl->var->n_choices);
+			val = pick;
 		} else if (fl->kind == F_VAR && fl->var->n_choices) {
 			snprintf(pick, sizeof pick, "< %s >  (%zu of %zu)", field_value(fl), fl->choice + 1,
 				 fl->var->n_choices);
@@ -269,6 +280,14 @@ static void draw_form(struct ui *ui, void *self)
 
 static unsigned start_session(struct ui *ui, struct form *fm)
 {
+	/* A value still missing or not valid: go to it and say what it needs. */
+	for (size_t i = 0; i < fm->n; i++) {
+		if (fm->f[i].kind == F_VAR && fm->f[i].problem) {
+			fm->cur = i;
+			ui_message(ui, ROLE_ERROR, "%s: %s", fm->f[i].var->name, fm->f[i].problem);
+			return UI_REDRAW;
+		}
+	}
 	struct varmap vm = {0};
 	for (size_t i = 0; i < fm->n; i++)
 		if (fm->f[i].kind == F_VAR)
@@ -357,7 +376,10 @@ static unsigned form_action(struct ui *ui, void *self, enum ui_action act, wint_
 		size_t n = fl->kind == F_REHEARSE ? 2 : (fl->kind == F_VAR ? fl->var->n_choices : 0);
 		if (n == 0)
 			return UI_REDRAW;
-		fl->choice = (fl->choice + (act == ACT_CHOICE_NEXT ? 1 : n - 1)) % n;
+		if (fl->choice == NO_CHOICE) /* nothing chosen yet: → the first, ← the last */
+			fl->choice = act == ACT_CHOICE_NEXT ? 0 : n - 1;
+		else
+			fl->choice = (fl->choice + (act == ACT_CHOICE_NEXT ? 1 : n - 1)) % n;
 		check_field(fl);
 		return UI_REDRAW;
 	}
@@ -366,7 +388,10 @@ static unsigned form_action(struct ui *ui, void *self, enum ui_action act, wint_
 			return start_session(ui, fm);
 		move_field(fm, 1);
 		return UI_REDRAW;
-	case ACT_CANCEL: fm->rc = ST_OK; return UI_QUIT;
+	case ACT_CANCEL:
+		fm->rc = ST_OK; /* the operator's choice, not an error (steward(1), start) */
+		fm->cancelled = true;
+		return UI_QUIT;
 	default: return UI_NONE;
 	}
 }
@@ -409,12 +434,14 @@ static const struct ui_view_ops form_ops = {
 	.input = form_input,
 };
 
-int tui_start_run(struct ui *ui, const struct runbook *rb, const struct session_params *params)
+int tui_start_run(struct ui *ui, const struct runbook *rb, const struct session_params *params, bool *cancelled)
 {
 	struct form fm = {.ctx = ui->ctx, .st = ui->st, .rb = rb, .params = params};
 	form_init(&fm);
 	ui_run(ui, &form_ops, &fm);
 	form_free(&fm);
+	if (cancelled)
+		*cancelled = fm.cancelled;
 	return fm.rc;
 }
 
@@ -425,7 +452,10 @@ int tui_start(struct cli_ctx *ctx, struct store *st, const struct runbook *rb,
 	int rc = ui_begin(&ui, ctx, st);
 	if (rc != ST_OK)
 		return rc;
-	rc = tui_start_run(&ui, rb, params);
+	bool cancelled = false;
+	rc = tui_start_run(&ui, rb, params, &cancelled);
 	ui_end(&ui);
+	if (cancelled) /* the screen is gone: say it where the command was typed */
+		fprintf(stderr, "steward: start cancelled (Esc in the form): no session was created\n");
 	return rc;
 }

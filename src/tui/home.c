@@ -155,8 +155,13 @@ static unsigned open_selected(struct ui *ui, struct home *h)
 			return UI_REDRAW;
 		}
 		struct session_params p = {.op = ui->ctx->op};
-		tui_start_run(ui, e->rb, &p);
+		bool cancelled = false;
+		tui_start_run(ui, e->rb, &p, &cancelled);
 		home_load(ui, h);
+		if (cancelled) {
+			ui_message(ui, ROLE_WARNING, "Start cancelled: no session was created.");
+			return UI_RELOAD;
+		}
 		if (h->n_rows)
 			h->focus = LIST_SESSIONS;
 		h->sel[LIST_SESSIONS] = 0;

@@ -30,11 +30,19 @@ struct binding {
 
 #define CTRL(c) ((c) & 0x1f)
 
+/* The log pane's own keys come first: with the log pane focused, n and N move between
+ * matches (as in less and lnav) and Enter shows the selected line; elsewhere n and N
+ * are notes (CLI.md) and Enter does nothing. */
 static const struct binding bindings[] = {
+	{.key = 'n', .act = ACT_SEARCH_NEXT},
+	{.key = 'N', .act = ACT_SEARCH_PREV},
+	{.key = '\r', .act = ACT_LOG_DETAIL},
+	{.key = '\n', .act = ACT_LOG_DETAIL},
+	{.key = KEY_ENTER, .func = true, .act = ACT_LOG_DETAIL},
 	{.key = KEY_UP, .func = true, .act = ACT_UP},
-	{.key = 'k', .act = ACT_UP, .scope = SCOPE_HOME | SCOPE_SESSION},
+	{.key = 'k', .act = ACT_UP, .scope = SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER},
 	{.key = KEY_DOWN, .func = true, .act = ACT_DOWN},
-	{.key = 'j', .act = ACT_DOWN, .scope = SCOPE_HOME | SCOPE_SESSION},
+	{.key = 'j', .act = ACT_DOWN, .scope = SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER},
 	{.key = KEY_PPAGE, .func = true, .act = ACT_PGUP},
 	{.key = KEY_NPAGE, .func = true, .act = ACT_PGDN},
 	{.key = 'g', .act = ACT_TOP},
@@ -52,6 +60,7 @@ static const struct binding bindings[] = {
 	{.key = 'n', .act = ACT_NOTE},
 	{.key = 'N', .act = ACT_SESSION_NOTE},
 	{.key = 'E', .act = ACT_EDITOR},
+	{.key = 'H', .act = ACT_NOTES},
 	{.key = 'u', .act = ACT_REOPEN},
 	{.key = 'S', .act = ACT_START_STEP},
 	{.key = '.', .act = ACT_JUMP_ACTIVE},
@@ -63,6 +72,9 @@ static const struct binding bindings[] = {
 	{.key = 'c', .act = ACT_COPY},
 	{.key = '/', .act = ACT_SEARCH},
 	{.key = 'L', .act = ACT_CYCLE_LOG},
+	{.key = KEY_LEFT, .func = true, .act = ACT_LOG_LEFT},
+	{.key = KEY_RIGHT, .func = true, .act = ACT_LOG_RIGHT},
+	{.key = 'w', .act = ACT_LOG_WRAP},
 	{.key = '\t', .act = ACT_NEXT_FIELD},
 	{.key = KEY_LEFT, .func = true, .act = ACT_CHOICE_PREV},
 	{.key = KEY_RIGHT, .func = true, .act = ACT_CHOICE_NEXT},
@@ -70,11 +82,49 @@ static const struct binding bindings[] = {
 	{.key = '\n', .act = ACT_SUBMIT},
 	{.key = KEY_ENTER, .func = true, .act = ACT_SUBMIT},
 	{.key = 27, .act = ACT_CANCEL},
+	{.key = 27, .act = ACT_CLOSE},
+	{.key = 'q', .act = ACT_CLOSE},
+	{.key = 'H', .act = ACT_CLOSE},
 	{.key = CTRL('l'), .act = ACT_REFRESH},
-	{.key = '?', .act = ACT_HELP, .scope = SCOPE_HOME | SCOPE_SESSION},
+	{.key = '?', .act = ACT_HELP, .scope = SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER},
 	{.key = KEY_F(1), .func = true, .act = ACT_HELP},
 	{.key = 'q', .act = ACT_QUIT},
 };
+
+/* Help wording for one screen where the general wording would mislead (the home screen
+ * has no steps, panes or log). The first entry whose scope the screen has wins. */
+static const struct {
+	enum ui_action act;
+	unsigned scope;
+	const char *help;
+} help_for_scope[] = {
+	{ACT_UP, SCOPE_HOME, "previous runbook or session"},
+	{ACT_DOWN, SCOPE_HOME, "next runbook or session"},
+	{ACT_PGUP, SCOPE_HOME, "page up in the list"},
+	{ACT_PGDN, SCOPE_HOME, "page down in the list"},
+	{ACT_TOP, SCOPE_HOME, "first in the list"},
+	{ACT_BOTTOM, SCOPE_HOME, "last in the list"},
+	{ACT_FOCUS, SCOPE_HOME, "switch between the runbooks and the sessions"},
+	{ACT_QUIT, SCOPE_HOME, "quit (nothing is ever unsaved)"},
+	{ACT_UP, SCOPE_FORM, "previous field"},
+	{ACT_DOWN, SCOPE_FORM, "next field"},
+	{ACT_UP, SCOPE_VIEWER, "scroll up"},
+	{ACT_DOWN, SCOPE_VIEWER, "scroll down"},
+	{ACT_PGUP, SCOPE_VIEWER, "page up"},
+	{ACT_PGDN, SCOPE_VIEWER, "page down"},
+	{ACT_TOP, SCOPE_VIEWER, "top"},
+	{ACT_BOTTOM, SCOPE_VIEWER, "bottom"},
+	{ACT_UP, SCOPE_SESSION, "previous step / scroll the details / older log line (the focused pane)"},
+	{ACT_DOWN, SCOPE_SESSION, "next step / scroll the details / newer log line (the focused pane)"},
+};
+
+static const char *action_help(enum ui_action a, unsigned scope)
+{
+	for (size_t i = 0; i < ARRAY_LEN(help_for_scope); i++)
+		if (help_for_scope[i].act == a && (help_for_scope[i].scope & scope))
+			return help_for_scope[i].help;
+	return actions[a].help;
+}
 
 static unsigned binding_scope(const struct binding *b)
 {
@@ -160,7 +210,7 @@ size_t keymap_help_lines(unsigned scope, bool ascii, char ***lines_out)
 			continue;
 		/* Pad by display columns: the arrows are one column but three bytes. */
 		int pad = 18 - text_width(keys);
-		lines[n++] = xasprintf("%s%*s %s", keys, pad > 0 ? pad : 0, "", actions[a].help);
+		lines[n++] = xasprintf("%s%*s %s", keys, pad > 0 ? pad : 0, "", action_help((enum ui_action)a, scope));
 	}
 	*lines_out = lines;
 	return n;
@@ -168,8 +218,12 @@ size_t keymap_help_lines(unsigned scope, bool ascii, char ***lines_out)
 
 const char *keymap_hints(unsigned scope)
 {
+	if (scope & SCOPE_LOGPANE)
+		return " j/k line  Enter detail  / search  n/N next/prev  Left/Right scroll  w wrap  L logs  G follow  Tab pane  ? help";
 	if (scope & SCOPE_SESSION)
-		return " Space done  s skip  f fail  n note  u reopen  ? help  q quit  Tab pane  / search  L logs";
+		return " Space done  s skip  f fail  n note  u reopen  H notes  ? help  q quit  Tab pane  / search  L logs";
+	if (scope & SCOPE_VIEWER)
+		return " j/k scroll  Esc/q/H close  ? help";
 	if (scope & SCOPE_FORM)
 		return " Up/Down/Tab field  Left/Right choice  Enter next/start  Esc cancel  F1 help";
 	return " j/k select  Tab runbooks/sessions  Enter start/resume  a all  ? help  q quit";

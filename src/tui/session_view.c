@@ -36,6 +36,7 @@ enum prompt_tag {
 	P_SESSION_NOTE,
 	P_REOPEN,
 	P_SEARCH,
+	P_STEP_SEARCH,
 	P_ACTIVATE_ASK,
 	P_SEAL_QUIT,
 	P_OUT_OF_TURN,
@@ -62,6 +63,7 @@ struct sview {
 	int detail_rows;        /* rows the details needed at the last draw */
 	int detail_h, log_h;    /* pane heights at the last draw */
 	struct logpane lp;
+	char *step_search;      /* the last search of the step list, or NULL */
 	bool finish_sealed;     /* sealing on finish was tried, or the session was finished when opened */
 	struct complete_flow flow;
 };
@@ -155,9 +157,15 @@ static void draw_header(struct ui *ui, struct sview *v)
 	sb_puts(&bar, "[");
 	for (int i = 0; i < bar_w; i++)
 		sb_puts(&bar, i < filled ? ui->g.bar_full : ui->g.bar_empty);
-	sb_printf(&bar, "] %d/%d", done, applicable);
+	char words[160];
+	progress_words(s, words, sizeof words);
+	sb_printf(&bar, "] %s", words);
 	x = ui_text(ui, 1, 0, ui->cols, sb_str(&bar), s->finished ? ROLE_DONE : ROLE_ACTIVE, 0);
 	sb_free(&bar);
+	if (s->n_notes) { /* a handover reads them with H */
+		snprintf(buf, sizeof buf, "  %zu note%s (H)", s->n_notes, s->n_notes == 1 ? "" : "s");
+		x += ui_text(ui, 1, x, ui->cols - x, buf, ROLE_MESSAGE, UI_ELLIPSIS);
+	}
 	if (s->finished) {
 		char when[32];
 		ui_datetime(s->finished_ms, when);
@@ -250,6 +258,14 @@ static void draw_session(struct ui *ui, void *self)
 		v->detail_scroll = v->detail_rows - top_h;
 	if (v->detail_scroll < 0)
 		v->detail_scroll = 0;
+	if (v->lp.detail && v->focus == PANE_LOG) {
+		/* The log pane is drawn first: it decides which line is selected. */
+		logpane_draw(ui, &v->lp, v->s, v->sel, body_y + top_h, 0, log_h, ui->cols, true);
+		v->detail_rows = logpane_detail_draw(ui, &v->lp, v->s, body_y, dx, top_h, dw, 0);
+		v->detail_h = top_h;
+		v->log_h = log_h;
+		return;
+	}
 	v->detail_rows = detail_draw(ui, v->s, v->sel, body_y, dx, top_h, dw, v->detail_scroll, util_now_ms());
 	if (v->focus == PANE_DETAIL && v->detail_rows > top_h)
 		ui_text(ui, body_y + top_h - 1, ui->cols - 10, 10, "(more…)", ROLE_DIM, 0);
@@ -417,6 +433,66 @@ static unsigned do_complete(struct ui *ui, struct sview *v)
 	return complete_next(ui, v);
 }
 
+/* Searches the log pane (text NULL or empty: the last search again) and says where it is. */
+static unsigned log_search(struct ui *ui, struct sview *v, const char *text, int dir)
+{
+	const char *want = text && *text ? text : v->lp.search;
+	if (!want) {
+		ui_message(ui, ROLE_WARNING, "No search yet: / searches the log pane");
+		return UI_REDRAW;
+	}
+	bool wrapped = false;
+	if (!logpane_search(&v->lp, v->s, v->sel, text && *text ? text : NULL, dir, &wrapped)) {
+		ui_message(ui, ROLE_WARNING, "Not found in the log pane: %s", want);
+		return UI_REDRAW;
+	}
+	size_t which, count;
+	logpane_matches(&v->lp, v->s, v->sel, &which, &count);
+	ui_message(ui, ROLE_MESSAGE, "/%s: match %zu of %zu%s — n next, N previous, Enter shows the line", want,
+		   which, count, wrapped ? (dir > 0 ? " (went round to the oldest)" : " (went round to the newest)") : "");
+	return UI_REDRAW;
+}
+
+static bool step_matches(const struct sview *v, size_t i, const char *want)
+{
+	char *title = vars_subst(v->s->rb->steps[i].title, &v->s->vars);
+	bool m = text_find_ci(title, want) || text_find_ci(v->s->rb->steps[i].id, want);
+	free(title);
+	return m;
+}
+
+/* Searches the step list, titles and ids, from the step after the selection, round the end. */
+static unsigned step_search(struct ui *ui, struct sview *v, const char *text)
+{
+	if (text && *text) {
+		free(v->step_search);
+		v->step_search = xstrdup(text);
+	}
+	if (!v->step_search) {
+		ui_message(ui, ROLE_WARNING, "No search yet: type what to look for in the step titles or ids");
+		return UI_REDRAW;
+	}
+	size_t n = n_steps(v), count = 0, which = 0, found = n;
+	for (size_t k = 1; k <= n && found == n; k++)
+		if (step_matches(v, (v->sel + k) % n, v->step_search))
+			found = (v->sel + k) % n;
+	if (found == n) {
+		ui_message(ui, ROLE_WARNING, "No step title or id has: %s", v->step_search);
+		return UI_REDRAW;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (step_matches(v, i, v->step_search)) {
+			count++;
+			if (i == found)
+				which = count;
+		}
+	v->sel = found;
+	v->detail_scroll = 0;
+	ui_message(ui, ROLE_MESSAGE, "Steps with \"%s\": %zu of %zu — / then Enter: next", v->step_search, which,
+		   count);
+	return UI_REDRAW;
+}
+
 static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
 {
 	struct sview *v = self;
@@ -499,11 +575,9 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 			return refused(ui, &err);
 		return transitioned(ui, v, false, "Step started out of order.");
 	case P_SEARCH:
-		if (!logpane_search(&v->lp, v->s, v->sel, text))
-			ui_message(ui, ROLE_WARNING, "Not found in the log pane: %s",
-				   *text ? text : (v->lp.search ? v->lp.search : ""));
 		v->focus = PANE_LOG;
-		return UI_REDRAW;
+		return log_search(ui, v, text, 1);
+	case P_STEP_SEARCH: return step_search(ui, v, text);
 	}
 	return UI_REDRAW;
 }
@@ -549,7 +623,7 @@ static unsigned move_focus(struct sview *v, long delta, bool page)
 		v->detail_scroll += (int)(page ? delta * (v->detail_h - 1) : delta);
 		break;
 	case PANE_LOG:
-		logpane_scroll(&v->lp, (int)(page ? -delta * (v->log_h - 2) : -delta));
+		logpane_move(&v->lp, v->s, v->sel, page ? delta * (v->log_h - 2) : delta);
 		break;
 	case PANE_COUNT:
 		break;
@@ -574,7 +648,7 @@ static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key
 		else if (v->focus == PANE_DETAIL)
 			v->detail_scroll = 0;
 		else
-			logpane_scroll(&v->lp, LOGPANE_MAX);
+			logpane_home(&v->lp, v->s, v->sel);
 		return UI_REDRAW;
 	case ACT_BOTTOM:
 		if (v->focus == PANE_STEPS)
@@ -582,7 +656,7 @@ static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key
 		else if (v->focus == PANE_DETAIL)
 			v->detail_scroll = v->detail_rows;
 		else
-			v->lp.scroll = 0;
+			logpane_follow(&v->lp);
 		return UI_REDRAW;
 	case ACT_FOCUS:
 		v->focus = (enum pane)((v->focus + 1) % PANE_COUNT);
@@ -633,7 +707,32 @@ static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key
 	}
 	case ACT_COPY: return copy_command(ui, v);
 	case ACT_SEARCH:
-		ui_prompt_open(ui, PROMPT_TEXT, P_SEARCH, i, "Search the log pane:");
+		if (v->focus == PANE_STEPS)
+			ui_prompt_open(ui, PROMPT_TEXT, P_STEP_SEARCH, i, "Search the steps (title or id; Enter on empty: next):");
+		else
+			ui_prompt_open(ui, PROMPT_TEXT, P_SEARCH, i, "Search the log pane (Enter on empty: next; then n/N):");
+		return UI_REDRAW;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV: return log_search(ui, v, NULL, act == ACT_SEARCH_NEXT ? 1 : -1);
+	case ACT_LOG_DETAIL:
+		v->lp.detail = !v->lp.detail;
+		return UI_REDRAW;
+	case ACT_LOG_LEFT:
+	case ACT_LOG_RIGHT:
+		if (v->lp.wrap) {
+			ui_message(ui, ROLE_MESSAGE, "Long lines are wrapped: w cuts them again, then Left/Right scroll");
+			return UI_REDRAW;
+		}
+		logpane_hscroll(&v->lp, act == ACT_LOG_RIGHT ? ui->cols / 2 : -(ui->cols / 2));
+		return UI_REDRAW;
+	case ACT_LOG_WRAP:
+		v->lp.wrap = !v->lp.wrap;
+		v->lp.hscroll = 0;
+		ui_message(ui, ROLE_MESSAGE, v->lp.wrap ? "Log pane: long lines wrap (w cuts them again)"
+							: "Log pane: long lines are cut (Left/Right scroll, w wraps)");
+		return UI_REDRAW;
+	case ACT_NOTES:
+		tui_notes_run(ui, v->s);
 		return UI_REDRAW;
 	case ACT_CYCLE_LOG: {
 		logpane_cycle(&v->lp, v->s);
@@ -667,7 +766,8 @@ static void on_event(void *arg, const struct watch_event *ev)
 {
 	struct watch_ctx *c = arg;
 	struct sview *v = c->v;
-	logpane_event(&v->lp, c->ui->ascii, ev);
+	logpane_event(&v->lp, c->ui->ascii, ev, ev->log < v->s->rb->n_logs ? v->s->rb->logs[ev->log].file : NULL,
+		      util_now_ms());
 	c->bits |= UI_REDRAW;
 	if (ev->type == WEV_STEP_VERIFIED && ev->step >= 0) {
 		char by[256];
@@ -721,8 +821,16 @@ static unsigned tick(struct ui *ui, void *self)
 	return v->s->active >= 0 ? UI_REDRAW : UI_NONE;
 }
 
+static unsigned scope_now(void *self)
+{
+	const struct sview *v = self;
+	return v->focus == PANE_LOG ? SCOPE_LOGPANE : 0;
+}
+
 static const struct ui_view_ops session_ops = {
 	.scope = SCOPE_SESSION,
+	.help_scope = SCOPE_SESSION | SCOPE_LOGPANE,
+	.scope_now = scope_now,
 	.draw = draw_session,
 	.action = action,
 	.prompt_done = prompt_done,
@@ -736,7 +844,7 @@ int tui_session_run(struct ui *ui, struct session *s)
 {
 	/* A session opened finished was sealed (or not) when it finished: later notes are
 	 * offered a seal on quit instead. */
-	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP, .match = -1},
+	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP},
 			  .finish_sealed = s->finished};
 	if (s->rb->n_steps == 0)
 		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
@@ -759,12 +867,22 @@ int tui_session_run(struct ui *ui, struct session *s)
 		unsigned bits = process(ui, &v);
 		(void)bits;
 	}
-	if (s->rehearsal && !ui->message[0])
+	const struct sess_note *last = NULL; /* on resume, the last word left on the session */
+	for (size_t i = 0; i < s->n_notes; i++)
+		if (s->notes[i].step < 0)
+			last = &s->notes[i];
+	if (last && !ui->message[0]) {
+		char when[32];
+		ui_datetime(last->at_ms, when);
+		ui_message(ui, ROLE_MESSAGE, "Last session note (%s, %s): %s — H shows all %zu notes", when,
+			   last->op ? last->op : "?", last->text ? last->text : "", s->n_notes);
+	} else if (s->rehearsal && !ui->message[0])
 		ui_message(ui, ROLE_MESSAGE, "Rehearsal session: recorded and exported as a rehearsal.");
 	ui_run(ui, &session_ops, &v);
 	if (v.w)
 		watcher_free(v.w);
 	logpane_free(&v.lp);
+	free(v.step_search);
 	flow_reset(&v);
 	return ST_OK;
 }

@@ -416,17 +416,23 @@ static unsigned help_key(struct ui *ui, wint_t key, bool is_func)
 	return UI_REDRAW;
 }
 
+/* The scopes the screen's keys are looked up in now. */
+static unsigned scope_of(const struct ui_view_ops *ops, void *self)
+{
+	return ops->scope | (ops->scope_now ? ops->scope_now(self) : 0);
+}
+
 static void draw(struct ui *ui, const struct ui_view_ops *ops, void *self)
 {
 	getmaxyx(stdscr, ui->rows, ui->cols);
 	if (ui->cols < UI_MIN_COLS || ui->rows < UI_MIN_ROWS) {
 		draw_too_small(ui);
 	} else if (ui->help_open) {
-		draw_help(ui, ops->scope);
+		draw_help(ui, ops->help_scope ? ops->help_scope : ops->scope);
 	} else {
 		erase();
 		ops->draw(ui, self);
-		ui_draw_status(ui, ops->scope);
+		ui_draw_status(ui, scope_of(ops, self));
 	}
 	refresh();
 }
@@ -447,7 +453,7 @@ static unsigned handle_key(struct ui *ui, const struct ui_view_ops *ops, void *s
 	if (ui->prompt.open)
 		return prompt_key(ui, ops, self, key, is_func);
 	ui->message[0] = '\0';
-	enum ui_action act = keymap_lookup(ops->scope, key, is_func);
+	enum ui_action act = keymap_lookup(scope_of(ops, self), key, is_func);
 	if (act == ACT_HELP) {
 		ui->help_open = true;
 		ui->help_scroll = 0;

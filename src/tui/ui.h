@@ -73,16 +73,18 @@ enum {
 	SCOPE_HOME = 1u << 0,
 	SCOPE_SESSION = 1u << 1,
 	SCOPE_FORM = 1u << 2,
-	SCOPE_ALL = SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM,
+	SCOPE_LOGPANE = 1u << 3, /* the session screen with its log pane focused (added to SESSION) */
+	SCOPE_VIEWER = 1u << 4,  /* a read-only list over the session screen (the notes) */
+	SCOPE_ALL = SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM | SCOPE_LOGPANE | SCOPE_VIEWER,
 };
 
 #define UI_ACTIONS(X)                                                                         \
-	X(ACT_UP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM, "previous step / line / field")    \
-	X(ACT_DOWN, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM, "next step / line / field")      \
-	X(ACT_PGUP, SCOPE_HOME | SCOPE_SESSION, "page up in the focused pane")                \
-	X(ACT_PGDN, SCOPE_HOME | SCOPE_SESSION, "page down in the focused pane")              \
-	X(ACT_TOP, SCOPE_HOME | SCOPE_SESSION, "first step / top of the pane")                \
-	X(ACT_BOTTOM, SCOPE_HOME | SCOPE_SESSION, "last step / bottom (log pane: follow)")    \
+	X(ACT_UP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM | SCOPE_VIEWER, "previous step / line / field") \
+	X(ACT_DOWN, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM | SCOPE_VIEWER, "next step / line / field") \
+	X(ACT_PGUP, SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER, "page up in the focused pane")   \
+	X(ACT_PGDN, SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER, "page down in the focused pane") \
+	X(ACT_TOP, SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER, "first step / top of the pane")   \
+	X(ACT_BOTTOM, SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER, "last step / bottom (log pane: follow)") \
 	X(ACT_FOCUS, SCOPE_HOME | SCOPE_SESSION, "next pane (steps, details, log)")           \
 	X(ACT_OPEN, SCOPE_HOME, "start the runbook / resume the session")                     \
 	X(ACT_ALL, SCOPE_HOME, "show finished sessions too (toggle)")                          \
@@ -92,21 +94,29 @@ enum {
 	X(ACT_NOTE, SCOPE_SESSION, "add a note to the step (one line)")                       \
 	X(ACT_SESSION_NOTE, SCOPE_SESSION, "add a note to the session (one line)")            \
 	X(ACT_EDITOR, SCOPE_SESSION, "write a long note in $EDITOR")                          \
+	X(ACT_NOTES, SCOPE_SESSION, "notes: every session and step note, with time and operator") \
 	X(ACT_REOPEN, SCOPE_SESSION, "reopen a done, skipped or failed step (asks why)")      \
 	X(ACT_START_STEP, SCOPE_SESSION, "start the selected step out of order")              \
 	X(ACT_JUMP_ACTIVE, SCOPE_SESSION, "select the active step")                           \
 	X(ACT_NEXT_PROBLEM, SCOPE_SESSION, "select the next failed or overdue step")          \
 	X(ACT_TICK, SCOPE_SESSION, "tick / untick checklist item 1-9")                        \
 	X(ACT_COPY, SCOPE_SESSION, "copy the step's command to the clipboard (OSC 52)")       \
-	X(ACT_SEARCH, SCOPE_SESSION, "search the log pane (Enter on empty: next match)")      \
-	X(ACT_CYCLE_LOG, SCOPE_SESSION, "log pane: the step's logs, all logs, each log")      \
+	X(ACT_SEARCH, SCOPE_SESSION, "search: step titles and ids (steps pane) or the log pane; Enter on empty: next match") \
+	X(ACT_SEARCH_NEXT, SCOPE_LOGPANE, "log pane focused: next match (newer), as in less")  \
+	X(ACT_SEARCH_PREV, SCOPE_LOGPANE, "log pane focused: previous match (older)")         \
+	X(ACT_LOG_DETAIL, SCOPE_LOGPANE, "log pane focused: the selected line in full (toggle)") \
+	X(ACT_LOG_LEFT, SCOPE_SESSION, "log pane: scroll the text left")                      \
+	X(ACT_LOG_RIGHT, SCOPE_SESSION, "log pane: scroll the text right")                    \
+	X(ACT_LOG_WRAP, SCOPE_SESSION, "log pane: wrap long lines (toggle)")                  \
+	X(ACT_CYCLE_LOG, SCOPE_SESSION, "log pane: the step's logs, all logs (merged by time), each log") \
 	X(ACT_NEXT_FIELD, SCOPE_FORM, "next field")                                           \
 	X(ACT_CHOICE_PREV, SCOPE_FORM, "previous choice")                                     \
 	X(ACT_CHOICE_NEXT, SCOPE_FORM, "next choice")                                         \
 	X(ACT_SUBMIT, SCOPE_FORM, "next field; on the last one, start the session")           \
-	X(ACT_CANCEL, SCOPE_FORM, "cancel")                                                   \
+	X(ACT_CANCEL, SCOPE_FORM, "cancel: leave the form, no session is created")            \
+	X(ACT_CLOSE, SCOPE_VIEWER, "close")                                                   \
 	X(ACT_REFRESH, SCOPE_ALL, "redraw the screen")                                        \
-	X(ACT_HELP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM, "this help: every key")          \
+	X(ACT_HELP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM | SCOPE_VIEWER, "this help: every key") \
 	X(ACT_QUIT, SCOPE_HOME | SCOPE_SESSION, "quit (nothing is ever unsaved; offers to seal with your SSH key)")
 
 enum ui_action {
@@ -141,6 +151,10 @@ struct ui;
 /* A screen. Designated initialisers only. */
 struct ui_view_ops {
 	unsigned scope;
+	unsigned help_scope;                /* what `?` lists; 0 = scope */
+	/* Scopes added to scope now (the session screen adds SCOPE_LOGPANE while its log
+	 * pane has focus); NULL = none. Bindings of an added scope come first. */
+	unsigned (*scope_now)(void *self);
 	void (*draw)(struct ui *ui, void *self);
 	unsigned (*action)(struct ui *ui, void *self, enum ui_action act, wint_t key);
 	/* Keys not in the keymap (typing into a form); NULL = ignored. */
@@ -210,10 +224,14 @@ char *ui_edit_text(struct ui *ui, const char *initial);
 struct session;
 /* The session screen inside an already started terminal (home and start form nest it). */
 int tui_session_run(struct ui *ui, struct session *s);
+/* The notes of a session (session and step notes, oldest first) over the current screen. */
+void tui_notes_run(struct ui *ui, const struct session *s);
 struct runbook;
 struct session_params;
-/* The start form inside an already started terminal; opens the session it creates. */
-int tui_start_run(struct ui *ui, const struct runbook *rb, const struct session_params *params);
+/* The start form inside an already started terminal; opens the session it creates.
+ * *cancelled (may be NULL) tells whether the operator left it with Esc (nothing created). */
+int tui_start_run(struct ui *ui, const struct runbook *rb, const struct session_params *params,
+		  bool *cancelled);
 
 /* Formats a UTC instant as local time: "HH:MM:SS" or "YYYY-MM-DD HH:MM". */
 void ui_clock(int64_t ms, char out[16]);

@@ -25,7 +25,7 @@ S() { "$bin" "$@"; }
 S start "$rb" --detach >out 2>err; check "start without a required variable" 64 $?
 has "names the missing variable" err "site_code"
 S start "$rb" --detach --var site_code=toolong >out 2>err; check "start with an invalid value" 65 $?
-has "says why" err "does not match"
+has "says why" err "does not have the expected form"
 S start "$rb" --detach --var site_code=ABC --var nosuch=1 >out 2>err; check "start with an undeclared variable" 64 $?
 S start "$rb" --detach --var site_code=ABC --log nosuch=/x >out 2>err; check "start with an unknown --log" 64 $?
 S start "$rb" --detach --var site_code=ABC --logs "$tmp/nowhere" >out 2>err; check "start with a missing --logs folder" 66 $?

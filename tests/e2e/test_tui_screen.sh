@@ -20,10 +20,10 @@ tui -- start tui-basic --logs "$LOGS" --label "form start"
 wait_for "Three-character site code"
 wait_for "a value is needed"
 type_text "ab"
-wait_for "does not match"
+wait_for "does not have the expected form"
 keys C-u
 type_text "XYZ"
-wait_gone "does not match"
+wait_gone "does not have the expected form"
 for i in 1 2 3 4 5 6; do keys Enter; done # mode, log folder, label, rehearsal, Start
 wait_for "Back up site XYZ"
 wait_for "form start"

@@ -63,23 +63,25 @@ wait_for "Step reopened."
 wait_json 'step("shutdown")["status"] == "active"'
 sw export "$SID" | grep -qF "retry the shutdown" || fail "the reopen reason is not in the export"
 
-# Search and log filters in the log pane.
+# Search and log filters in the log pane (focused: / in the step list searches the steps).
+keys Tab Tab
+wait_for "Enter detail"
 keys /
-wait_for "Search the log pane:"
+wait_for "Search the log pane"
 type_text "no such words"
 keys Enter
 wait_for "Not found in the log pane: no such words"
 keys /
 type_text "FAILED"
 keys Enter
-wait_gone "Search the log pane:"
+wait_gone "Search the log pane"
 screen | grep -qF "Not found" && fail "a line on screen was not found by search"
 keys L
 wait_for "Log pane: all logs"
 keys L
 wait_for "Log pane: sitecomp.log only"
 keys L
-wait_for "Log pane: sitecomp.log"
+wait_for "Log pane: the step's logs: sitecomp.log"
 keys Tab # back to the step list (steps -> details -> log -> steps)
 
 # The expected lines arrive: the step completes itself.

@@ -204,10 +204,19 @@ Test(reject, default_failing_its_pattern_or_choices)
 {
 	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
 		    "    pattern: '^[A-Z]{3}$'\n    default: abc\nphases:\n" STEP1, 9, 14,
-		    "default 'abc' of variable 'a' is not a valid value: 'abc' does not match ^[A-Z]{3}$");
+		    "default 'abc' of variable 'a' is not a valid value: 'abc' does not have the expected form (pattern: ^[A-Z]{3}$)");
 	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
 		    "    choices: [RTM, SP1]\n    default: SP2\nphases:\n" STEP1, 9, 14,
 		    "default 'SP2' of variable 'a' is not a valid value: 'SP2' is not one of: RTM, SP1");
+}
+
+Test(reject, pattern_hint_without_pattern)
+{
+	expect_diag("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
+		    "    pattern_hint: three capitals\nphases:\n" STEP1, 8, 19,
+		    "'pattern_hint' explains a 'pattern', and this variable has none: add the pattern or remove the hint");
+	expect_valid("runbook: 1\nid: t\ntitle: T\nversion: '1'\nvariables:\n  - name: a\n    prompt: x\n"
+		     "    pattern: '^[A-Z]{3}$'\n    pattern_hint: three capital letters\nphases:\n" STEP1);
 }
 
 Test(reject, log_not_in_logs)

@@ -66,7 +66,12 @@ Test(vars, check_value_against_pattern_and_choices)
 	struct rb_variable v = {.name = name, .pattern = pattern};
 	cr_assert_null(vars_check_value(&v, "AB1"));
 	char *why = vars_check_value(&v, "ab");
-	cr_assert_str_eq(why, "'ab' does not match ^[A-Z0-9]{3}$");
+	cr_assert_str_eq(why, "'ab' does not have the expected form (pattern: ^[A-Z0-9]{3}$)");
+	free(why);
+	char hint[] = "3 characters, capital letters and digits (e.g. CEN)";
+	v.pattern_hint = hint; /* the runbook's words replace the regex */
+	why = vars_check_value(&v, "ab");
+	cr_assert_str_eq(why, "'ab' is not valid: 3 characters, capital letters and digits (e.g. CEN)");
 	free(why);
 	v = (struct rb_variable){.name = name, .choices = ch, .n_choices = 2};
 	cr_assert_null(vars_check_value(&v, "SP1"));
@@ -91,7 +96,7 @@ Test(vars, complete_fills_defaults_and_lists_problems)
 	size_t n = 0;
 	cr_assert_not(vars_complete(rb, &vm, &problems, &n));
 	cr_assert_eq(n, 2);
-	cr_assert_str_eq(problems[0], "site_code: 'ab' does not match ^[A-Z]{3}$");
+	cr_assert_str_eq(problems[0], "site_code: 'ab' does not have the expected form (pattern: ^[A-Z]{3}$)");
 	cr_assert_str_eq(problems[1], "ver: no value given and no default");
 	cr_assert_str_eq(varmap_get(&vm, "dir"), "C:\\SMS");
 	for (size_t i = 0; i < n; i++)
