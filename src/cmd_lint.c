@@ -92,7 +92,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = true;
 		} else if (!opts_done && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
-			printf("usage: steward %s\n", cli_usage_of("lint"));
+			cli_help("lint");
 			free(paths);
 			return ST_OK;
 		} else if (!opts_done && argv[i][0] == '-' && argv[i][1] != '\0') {

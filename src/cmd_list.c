@@ -72,7 +72,7 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: steward %s\n", cli_usage_of("list"));
+			cli_help("list");
 			return ST_OK;
 		} else {
 			fprintf(stderr, "steward: list: unexpected '%s'\n", argv[i]);

@@ -208,6 +208,10 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 			follow = true;
 		else if (!opts_done && strcmp(a, "--errors") == 0)
 			v.errors = true;
+		else if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+			free(paths);
+			return cli_help("log");
+		}
 		else if (!opts_done && a[0] == '-' && a[1]) {
 			free(paths);
 			cli_error(ST_USAGE, "log: unknown option %s", a);

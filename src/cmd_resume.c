@@ -25,7 +25,7 @@ int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 	enum session_mode mode = SESSION_WRITE;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
-			printf("usage: steward %s\n", cli_usage_of("resume"));
+			cli_help("resume");
 			return ST_OK;
 		}
 		if (c == 'T') {

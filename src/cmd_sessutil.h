@@ -22,4 +22,12 @@ int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct 
 int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, enum session_mode mode,
 		  struct session **s);
 
+/* JSON values for the readers' --json: a UTC time (null for 0), a string (null for NULL;
+ * invalid UTF-8 sanitized). */
+#include <jansson.h>
+json_t *sessutil_jtime(int64_t ms);
+json_t *sessutil_jtext(const char *s);
+/* One cell of a text table: s sanitized for the terminal, cut to w columns, padded. */
+void sessutil_col(const char *s, int w);
+
 #endif

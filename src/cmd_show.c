@@ -437,7 +437,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 			free(name);
 			free(value);
 		} else if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-			printf("usage: steward %s\n", usage);
+			cli_help("show");
 			varmap_free(&given);
 			return ST_OK;
 		} else if (!opts_done && a[0] == '-' && a[1] != '\0') {

@@ -80,7 +80,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		case 'o': o->op = optarg; break;
 		case 'r': o->rehearse = true; break;
 		case 'd': o->detach = true; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("start")); return -1;
+		case 'h': cli_help("start"); return -1;
 		default: return cli_usage(cli_usage_of("start"));
 		}
 	}

@@ -87,7 +87,7 @@ int cmd_step(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'n': note = optarg; break;
 		case 'c': confirm = optarg; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("step")); return ST_OK;
+		case 'h': cli_help("step"); return ST_OK;
 		default: return cli_usage(cli_usage_of("step"));
 		}
 	}

@@ -115,6 +115,8 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *id = NULL;
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return cli_help("watch");
 		if (argv[i][0] == '-' && argv[i][1]) {
 			cli_error(ST_USAGE, "watch: unknown option %s", argv[i]);
 			return cli_usage(cli_usage_of("watch"));

@@ -325,6 +325,9 @@ void session_summaries_free(struct session_summary *rows, size_t n)
 		free(rows[i].runbook_id);
 		free(rows[i].runbook_title);
 		free(rows[i].status);
+		free(rows[i].site);
+		free(rows[i].active_step);
+		free(rows[i].overdue_step);
 	}
 	free(rows);
 }

@@ -170,10 +170,51 @@ struct session_summary {
 	int done;       /* done or skipped */
 	int applicable; /* steps that are not not-applicable */
 	int64_t started_ms, last_activity_ms;
+	/* Filled by session_summaries_detail() (a replay per row); zero/NULL before. */
+	bool detailed;
+	int skipped, failed, not_applicable, total;
+	char *site;           /* the runbook's first declared variable, "site_code=CEN" (or NULL) */
+	char *active_step;    /* id of the active step, or NULL */
+	char *overdue_step;   /* id of the step that is overdue now, or NULL */
+	int64_t overdue_ms;   /* by how much */
 };
 void session_summaries_free(struct session_summary *rows, size_t n);
 enum st_code session_list(struct store *st, bool include_finished, struct session_summary **rows,
 			  size_t *n, struct st_error *err);
+/* Fills the detail fields of each row by replaying its session read-only (for `sessions`
+ * and the home screen: failed and overdue steps, the site). A row whose session cannot be
+ * replayed keeps detailed=false; the first such error is returned after all rows. */
+enum st_code session_summaries_detail(struct store *st, struct session_summary *rows, size_t n, int64_t now_ms,
+				      struct st_error *err);
+
+/* Step counts, one wording everywhere (status, sessions, the TUI, exports). */
+struct session_counts {
+	int total, done, skipped, not_applicable, failed, open; /* open: pending or active */
+};
+void session_counts(const struct session *s, struct session_counts *c);
+/* "done 12, skipped 2, not applicable 10, of 34" (failed named when there are some). */
+char *session_counts_text(const struct session_counts *c);
+/* The session's first declared variable as "name=value" (what tells two sites apart), or NULL. */
+char *session_site(const struct session *s);
+
+/* The last seal recorded on a session (the `seal` event), if any. */
+struct session_seal_info {
+	int64_t event_seq;   /* the seal event; 0 when never sealed */
+	int64_t sealed_seq;  /* the last event it covers */
+	int64_t at_ms;
+	char *op, *host, *key, *head;
+};
+enum st_code session_last_seal(const struct session *s, struct session_seal_info *out, struct st_error *err);
+void session_seal_info_free(struct session_seal_info *si);
+
+/*
+ * Unfinished sessions of the same runbook (by id) whose variables equal vars (the values
+ * a new session would get, defaults filled in): starting again would duplicate one of
+ * them. Most recently active first; *ids (caller frees each and the array) may be empty.
+ * For `start` (refuses without --new) and the TUI's start form (offers to resume).
+ */
+enum st_code session_find_duplicates(struct store *st, const struct runbook *rb, const struct varmap *vars,
+				     char ***ids, size_t *n, struct st_error *err);
 
 /* Creates a session (start event, activation of the first applicable step). */
 enum st_code session_create(struct store *st, const struct runbook *rb,
