@@ -4,7 +4,8 @@
  * PATH:LINE:COL: message, then one summary line. Ids must also be unique across
  * everything linted in one run, as they must be in a runbook folder.
  *
- * Exit: 0 all valid; 65 any invalid; 66 a path does not exist (takes precedence).
+ * Exit: 0 all valid; 65 any invalid; 66 a path does not exist or is a folder without
+ * runbooks (takes precedence). The summary says "all valid" only for exit 0.
  */
 #include "steward/cli.h"
 
@@ -20,7 +21,7 @@
 
 struct lint_run {
 	size_t files, invalid, problems;
-	bool missing;
+	size_t missing; /* paths that do not exist, or folders without runbooks */
 	char **ids, **paths; /* of the valid runbooks so far, to find duplicate ids */
 	size_t n_valid;
 };
@@ -59,7 +60,7 @@ static void lint_path(struct lint_run *run, const char *path)
 	if (stat(path, &st) != 0) {
 		cli_error(ST_NOTFOUND, "%s: %s — give a runbook file or a folder of them", path,
 			  strerror(errno));
-		run->missing = true;
+		run->missing++;
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -73,8 +74,11 @@ static void lint_path(struct lint_run *run, const char *path)
 		run->invalid++;
 		return;
 	}
-	if (n == 0)
-		fprintf(stderr, "steward: %s: no *.yaml or *.yml files in this folder\n", path);
+	if (n == 0) {
+		cli_error(ST_NOTFOUND, "%s: no *.yaml or *.yml files in this folder — give a runbook file or a "
+				       "folder of them", path);
+		run->missing++;
+	}
 	for (size_t i = 0; i < n; i++) {
 		lint_file(run, paths[i]);
 		free(paths[i]);
@@ -113,13 +117,17 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		lint_path(&run, paths[i]);
 	free(paths);
 
-	if (run.invalid == 0)
-		fprintf(stderr, "steward lint: %zu runbook%s checked, all valid\n", run.files,
-			run.files == 1 ? "" : "s");
-	else
-		fprintf(stderr, "steward lint: %zu runbook%s checked, %zu invalid, %zu problem%s\n",
-			run.files, run.files == 1 ? "" : "s", run.invalid, run.problems,
-			run.problems == 1 ? "" : "s");
+	/* "all valid" only when every path named held runbooks and all of them are valid. */
+	struct strbuf sum = STRBUF_INIT;
+	sb_printf(&sum, "steward lint: %zu runbook%s checked", run.files, run.files == 1 ? "" : "s");
+	if (run.invalid)
+		sb_printf(&sum, ", %zu invalid, %zu problem%s", run.invalid, run.problems, run.problems == 1 ? "" : "s");
+	if (run.missing)
+		sb_printf(&sum, ", %zu path%s without runbooks", run.missing, run.missing == 1 ? "" : "s");
+	if (!run.invalid && !run.missing)
+		sb_puts(&sum, ", all valid");
+	fprintf(stderr, "%s\n", sb_str(&sum));
+	sb_free(&sum);
 	for (size_t i = 0; i < run.n_valid; i++) {
 		free(run.ids[i]);
 		free(run.paths[i]);

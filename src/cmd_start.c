@@ -1,11 +1,13 @@
 /*
  * cmd_start.c — `steward start RUNBOOK [--var NAME=VALUE]... [--logs DIR]
- * [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse] [--detach]`.
+ * [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse] [--detach] [--new]`.
  *
  * Resolves the runbook (a path or an id in the search path), checks every --var
  * against the runbook (undeclared name: 64; invalid value: 65 with the reason), and
  * then either creates the session and prints its id (--detach: every variable without
  * a default must be given, else 64 naming them) or opens the TUI's start form.
+ * With --detach, an unfinished session of the same runbook and variables is refused
+ * (75, naming it and `steward resume ID`) unless --new is given.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@ struct start_opts {
 	size_t n_logs, n_owned;
 	const char *label;
 	const char *op;
-	bool rehearse, detach;
+	bool rehearse, detach, fresh; /* fresh: --new */
 };
 
 static void opts_free(struct start_opts *o)
@@ -52,6 +54,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		{"log", required_argument, NULL, 'l'},    {"label", required_argument, NULL, 'b'},
 		{"operator", required_argument, NULL, 'o'}, {"rehearse", no_argument, NULL, 'r'},
 		{"detach", no_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
+		{"new", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -80,6 +83,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		case 'o': o->op = optarg; break;
 		case 'r': o->rehearse = true; break;
 		case 'd': o->detach = true; break;
+		case 'N': o->fresh = true; break;
 		case 'h': cli_help("start"); return -1;
 		default: return cli_usage(cli_usage_of("start"));
 		}
@@ -112,6 +116,35 @@ static int check_given(const struct runbook *rb, const struct varmap *vm)
 		}
 	}
 	return ST_OK;
+}
+
+/* An unfinished session of this runbook with the same variables (the same site): a
+ * second one would split the work and the record. Refused (75) unless --new; the TUI's
+ * start form asks instead (session_find_duplicates is the one rule for both). */
+static int check_duplicate(struct store *st, const struct runbook *rb, const struct varmap *vm)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	struct st_error err = {0};
+	if (session_find_duplicates(st, rb, vm, &ids, &n, &err) != ST_OK)
+		return sessutil_fail(&err);
+	int rc = ST_OK;
+	if (n > 0) {
+		struct strbuf others = STRBUF_INIT;
+		for (size_t i = 1; i < n; i++)
+			sb_printf(&others, "%s%s", i > 1 ? ", " : " (also: ", ids[i]);
+		if (n > 1)
+			sb_puts(&others, ")");
+		rc = cli_error(ST_TEMPFAIL,
+			       "runbook %s already has an unfinished session with the same variables: %s%s — "
+			       "resume it with `steward resume %s`, or give --new to start another one",
+			       rb->id, ids[0], sb_str(&others), ids[0]);
+		sb_free(&others);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
 }
 
 /* --detach: nothing can be asked later, so every variable needs a value now. */
@@ -176,7 +209,11 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 			.vars = &o.vars, .log_dir = o.log_dir, .log_override_names = o.log_names,
 			.log_override_paths = o.log_paths, .n_log_overrides = o.n_logs, .label = o.label,
 			.op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
-		if (o.detach) {
+		if (o.detach && !o.fresh)
+			rc = check_duplicate(st, rb, &o.vars);
+		if (rc != ST_OK) {
+			/* refused: nothing created */
+		} else if (o.detach) {
 			char *id = NULL;
 			sc = session_create(st, rb, &p, &id, &err);
 			if (sc == ST_OK)

@@ -158,7 +158,11 @@ static void print_text(const struct session *s, const struct glance *g)
 		    s->host);
 	}
 	row("progress", "%s", g->counts_text);
-	if (s->active >= 0 && !s->finished) {
+	if (s->active >= 0 && !s->finished && s->steps[s->active].status == STEP_FAILED) {
+		size_t a = (size_t)s->active;
+		row("active", "none: %zu %s failed — reopen it (steward step %s %s reopen --note TEXT) or skip it",
+		    a + 1, s->rb->steps[a].id, s->id, s->rb->steps[a].id);
+	} else if (s->active >= 0 && !s->finished) {
 		size_t a = (size_t)s->active;
 		char *title = step_title(s, a);
 		if (s->steps[a].activated_ms) {
@@ -168,8 +172,6 @@ static void print_text(const struct session *s, const struct glance *g)
 			row("active", "%zu %s — %s", a + 1, s->rb->steps[a].id, title);
 		}
 		free(title);
-	} else if (!s->finished) {
-		row("active", "none (a failed step waits to be reopened or skipped)");
 	}
 	bool any = false;
 	for (size_t i = 0; i < s->rb->n_steps; i++) {

@@ -20,8 +20,10 @@ static enum st_code check_step(const struct session *s, size_t i, struct st_erro
 	if (i >= s->rb->n_steps)
 		return st_set(err, ST_USAGE, "no step number %zu in runbook %s (it has %zu)", i + 1,
 			      s->rb->id, s->rb->n_steps);
+	/* Not "invalid runbook" (65): the request names a step that is not there to act on,
+	 * like an unknown step — a usage error (64), as steward(1) says. */
 	if (s->steps[i].status == STEP_NA)
-		return st_set(err, ST_INVALID,
+		return st_set(err, ST_USAGE,
 			      "step '%s' does not apply to this session (its `when:` is false) — nothing "
 			      "can be recorded on it", s->rb->steps[i].id);
 	return ST_OK;
@@ -30,7 +32,7 @@ static enum st_code check_step(const struct session *s, size_t i, struct st_erro
 static enum st_code check_open(const struct session *s, struct st_error *err)
 {
 	if (s->finished)
-		return st_set(err, ST_INVALID, "session %s is finished — its steps can no longer change", s->id);
+		return st_set(err, ST_USAGE, "session %s is finished — its steps can no longer change", s->id);
 	return ST_OK;
 }
 

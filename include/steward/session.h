@@ -15,7 +15,8 @@
  *  - skip needs a reason, fail a note, reopen a reason, override a note (ST_USAGE).
  *  - complete (and override) with checklist items not ticked needs a note (ST_TEMPFAIL);
  *    the items left unticked are recorded, and so is a completion out of order.
- *  - every transition on a not-applicable step is refused (ST_INVALID).
+ *  - every transition on a not-applicable step is refused (ST_USAGE: exit 64, as for an
+ *    unknown step; not 65, which means an invalid runbook).
  *  - after every completion the first applicable step not done/skipped becomes active
  *    (an activation event, recording every log's identity and size).
  *  - the session finishes (an event) when every applicable step is done or skipped.
@@ -34,8 +35,8 @@
  *  - an override waits like a completion; log evidence (record_marker) completes a
  *    step whatever its wait, and counts while the step is active or pending;
  *  - a failure signature (session_record_failure) marks its step failed;
- *  - a finished session refuses every transition (ST_INVALID) but still takes notes;
- *  - a not-applicable step refuses everything, notes included (ST_INVALID).
+ *  - a finished session refuses every transition (ST_USAGE) but still takes notes;
+ *  - a not-applicable step refuses everything, notes included (ST_USAGE).
  */
 #ifndef STEWARD_SESSION_H
 #define STEWARD_SESSION_H
