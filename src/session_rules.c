@@ -143,6 +143,22 @@ int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms)
 	return worst;
 }
 
+int64_t session_overdue_at_ms(const struct session *s, size_t step)
+{
+	if (step >= s->rb->n_steps || s->steps[step].status != STEP_ACTIVE || !s->steps[step].activated_ms)
+		return 0;
+	const struct rb_step *st = &s->rb->steps[step];
+	int64_t first = 0;
+	for (size_t b = 0; b < st->n_verify; b++) {
+		if (st->verify[b].timeout_s <= 0 || s->steps[step].matched[b] >= st->verify[b].n_expect)
+			continue;
+		int64_t at = s->steps[step].activated_ms + (int64_t)st->verify[b].timeout_s * 1000;
+		if (!first || at < first)
+			first = at;
+	}
+	return first;
+}
+
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
 {
 	if (step >= s->rb->n_steps)

@@ -290,6 +290,9 @@ int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t 
 /* How long the active step has been past the `timeout` of a verify block that is not yet
  * satisfied (the largest), 0 when it is not overdue. */
 int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms);
+/* The instant the active step passes its first timeout (session_overdue_ms turns positive
+ * just after it), 0 when it cannot become overdue: for a watcher's wake-up. */
+int64_t session_overdue_at_ms(const struct session *s, size_t step);
 /* Lines written after this instant/position count for the step's verify block vb:
  * the activation of the step or of its `since:` step. */
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);

@@ -146,6 +146,42 @@ r = [r for r in json.load(open(sys.argv[1])) if r["id"] == sys.argv[2]][0]
 assert r["overdue"]["step"] == "wait-start" and 60000 <= r["overdue"]["by_ms"] < 70000, r
 PY
 
+# watch: an `overdue` event, once per step, when it passes its timeout.
+cat >timeout2.yaml <<'YAML'
+runbook: 1
+id: timeout-two
+title: Timeout with two lines
+version: "1"
+logs:
+  app: app2.log
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: two-lines
+        title: Wait for two lines
+        verify:
+          - log: app
+            expect: [First line, Second line]
+            timeout: 2m
+YAML
+: >logs/app2.log
+wid=$(S start timeout2.yaml --detach --logs logs 2>err); check "start the two-line fixture" 0 $?
+STEWARD_CLOCK_OFFSET_MS=$((3 * 60 * 1000)) "$bin" watch "$wid" >watch.out 2>watch.err &
+watcher=$!
+for _ in $(seq 1 200); do grep -q '"type":"overdue"' watch.out && break; sleep 0.05; done
+has "watch reports the overdue step" watch.out '"type":"overdue","session":"'"$wid"'","step":"two-lines"'
+echo "First line" >>logs/app2.log
+for _ in $(seq 1 200); do grep -q '"type":"marker"' watch.out && break; sleep 0.05; done
+has "watch goes on after it" watch.out '"type":"marker"'
+kill -TERM $watcher; wait $watcher
+[ "$(grep -c '"type":"overdue"' watch.out)" = 1 ] || { echo "FAIL: overdue reported more than once:"; cat watch.out; fails=$((fails+1)); }
+python3 - watch.out <<'PY' || { echo "FAIL: the overdue event's fields"; fails=$((fails+1)); }
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"overdue"' in l][0]
+assert 60000 <= ev["by_ms"] < 70000 and ev["active_since"].endswith("Z") and ev["at"].endswith("Z"), ev
+PY
+
 # exit codes and messages: a not-applicable step is a usage error, not "invalid runbook".
 S step "$id" disable-replication done >out 2>err; check "a not-applicable step" 64 $?
 has "says it does not apply" err "does not apply"
@@ -168,6 +204,19 @@ has "lint a valid runbook: all valid" err "all valid"
 (cd / && env HOME="$tmp/nohome" XDG_CONFIG_HOME="$tmp/nohome" "$bin" list) >out 2>err
 check "list with no runbooks" 66 $?
 has "says where it looked" err "no runbooks found"
+
+# README: the examples work as typed after `make` — they say ./steward (the program in the
+# source tree); the ones that need no site run here, from the source tree.
+sed -n '/^## Using it/,/^## /p' "$src/README.md" | sed -n '/^```sh/,/^```/p' | grep -v '^```' >examples
+[ -s examples ] || { echo "FAIL: no examples under 'Using it' in README.md"; fails=$((fails+1)); }
+if grep -v '^\./steward' examples | grep -q .; then
+	echo "FAIL: README examples that do not work as typed after make:"; grep -v '^\./steward' examples
+	fails=$((fails+1))
+fi
+for ex in "list" "show sms2003-sp2-upgrade" "lint runbooks/"; do
+	grep -qF "./steward $ex" examples || { echo "FAIL: README lost the example '$ex'"; fails=$((fails+1)); }
+	(cd "$src" && "$bin" $ex) >out 2>err; check "README example: steward $ex" 0 $?
+done
 
 [ "$fails" -eq 0 ] && echo "cli hands: all checks passed"
 exit $((fails > 0))
