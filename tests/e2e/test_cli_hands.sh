@@ -205,6 +205,32 @@ has "lint a valid runbook: all valid" err "all valid"
 check "list with no runbooks" 66 $?
 has "says where it looked" err "no runbooks found"
 
+# show: wrapped to the terminal's width (cautions, checklist items, references hang under
+# their text; commands are never cut), paged through $PAGER on a terminal, never when piped.
+(cd "$src" && COLUMNS=70 "$bin" show sms2003-sp2-upgrade) >show.txt 2>err; check "show at 70 columns" 0 $?
+python3 - show.txt <<'PY' || { echo "FAIL: show does not wrap to 70 columns"; fails=$((fails+1)); }
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+long = [l for l in lines if len(l) > 70 and not l.lstrip().startswith("> ") and " " in l.strip()]
+assert not long, long[:3]
+text = "\n".join(lines)
+i = text.index("CAUTION: Setup /testdbupgrade fails")
+nxt = text[i:].split("\n")[1]
+assert nxt.startswith(" " * 14) and nxt[14] != " ", repr(nxt)   # hangs under the text
+j = text.index("[ ] Obtain the backup from a recent SMS backup task")
+nxt = text[j:].split("\n")[1]
+assert nxt.startswith(" " * 11) and nxt[11] != " ", repr(nxt)
+PY
+(cd "$src" && "$bin" show sms2003-sp2-upgrade) >show-wide.txt 2>err
+[ "$(grep -c '' show-wide.txt)" -lt "$(grep -c '' show.txt)" ] || { echo "FAIL: show wraps when piped without COLUMNS"; fails=$((fails+1)); }
+rm -f paged
+(cd "$src" && PAGER="cat >'$tmp/paged'" script -qec "$(printf '%q ' "$bin" show sms2003-sp2-upgrade)" /dev/null) >/dev/null 2>&1
+[ -s paged ] && grep -qF "Upgrade an SMS 2003 site" paged || { echo "FAIL: show on a terminal does not go through \$PAGER"; fails=$((fails+1)); }
+rm -f paged
+(cd "$src" && PAGER="cat >'$tmp/paged'" "$bin" show sms2003-sp2-upgrade) >out 2>err
+[ -e paged ] && { echo "FAIL: show piped went through the pager"; fails=$((fails+1)); }
+has "show piped writes the document" out "Upgrade an SMS 2003 site"
+
 # README: the examples work as typed after `make` — they say ./steward (the program in the
 # source tree); the ones that need no site run here, from the source tree.
 sed -n '/^## Using it/,/^## /p' "$src/README.md" | sed -n '/^```sh/,/^```/p' | grep -v '^```' >examples
