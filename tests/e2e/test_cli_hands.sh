@@ -231,6 +231,31 @@ rm -f paged
 [ -e paged ] && { echo "FAIL: show piped went through the pager"; fails=$((fails+1)); }
 has "show piped writes the document" out "Upgrade an SMS 2003 site"
 
+# log --merge: several logs interleaved by their records' own times (UTC from the bias:
+# a.log is at +240, b.log at +300, so local times alone would order them wrongly); a
+# line without a time stays after the record before it in its own file.
+printf '%s\n' \
+	'A first  $$<SMS_A><06-14-2006 02:00:00.000+240><thread=1 (0x1)>' \
+	'A second  $$<SMS_A><06-14-2006 02:00:20.000+240><thread=1 (0x1)>' \
+	'A third  $$<SMS_A><06-14-2006 02:00:40.000+240><thread=1 (0x1)>' >a.log
+printf '%s\n' \
+	'B first  $$<SMS_B><06-14-2006 01:00:10.000+300><thread=2 (0x2)>' \
+	'B second  $$<SMS_B><06-14-2006 01:00:30.000+300><thread=2 (0x2)>' >b.log
+S log a.log b.log --merge --json >out 2>err; check "log --merge" 0 $?
+python3 - out <<'PY' || { echo "FAIL: log --merge order"; cat out; fails=$((fails+1)); }
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["text"] for r in recs] == ["A first", "B first", "A second", "B second", "A third"], [r["text"] for r in recs]
+PY
+S log a.log b.log --json >out 2>err; check "log without --merge" 0 $?
+python3 - out <<'PY' || { echo "FAIL: log without --merge keeps the files apart"; fails=$((fails+1)); }
+import json, sys
+assert [json.loads(l)["text"] for l in open(sys.argv[1])][:3] == ["A first", "A second", "A third"]
+PY
+S log a.log b.log --merge >out 2>err; check "log --merge (columns)" 0 $?
+[ "$(awk '{print $NF}' out | tr '\n' ' ')" = "first first second second third " ] || { echo "FAIL: log --merge columns:"; cat out; fails=$((fails+1)); }
+S log a.log b.log --merge --follow >out 2>err; check "log --merge --follow" 64 $?
+
 # README: the examples work as typed after `make` — they say ./steward (the program in the
 # source tree); the ones that need no site run here, from the source tree.
 sed -n '/^## Using it/,/^## /p' "$src/README.md" | sed -n '/^```sh/,/^```/p' | grep -v '^```' >examples
