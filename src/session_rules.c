@@ -440,10 +440,14 @@ enum st_code session_tick(struct session *s, size_t step, size_t item, bool tick
 		return ST_OK;
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
+	/* As the operator saw it: numbered from 1, variables substituted. Events recorded
+	 * before this (0-based "item", raw text) stay as they are; the fold reads both. */
+	char *text = vars_subst(s->rb->steps[step].checklist[item], &s->vars);
 	rc = sess_emit(s, "checklist_ticked", (long)step,
-		  json_pack("{s:I, s:b, s:o}", "item", (json_int_t)item, "ticked", ticked, "text",
-			    sess_jstr(s->rb->steps[step].checklist[item])),
+		  json_pack("{s:I, s:b, s:o}", "number", (json_int_t)(item + 1), "ticked", ticked, "text",
+			    sess_jstr(text)),
 		  err);
+	free(text);
 	return sess_tx_end(s, rc, err);
 }
 
