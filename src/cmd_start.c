@@ -29,6 +29,7 @@ struct start_opts {
 	const char *label;
 	const char *op;
 	bool rehearse, detach, fresh; /* fresh: --new */
+	int wait_divisor;             /* --short-waits N */
 };
 
 static void opts_free(struct start_opts *o)
@@ -54,7 +55,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		{"log", required_argument, NULL, 'l'},    {"label", required_argument, NULL, 'b'},
 		{"operator", required_argument, NULL, 'o'}, {"rehearse", no_argument, NULL, 'r'},
 		{"detach", no_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
-		{"new", no_argument, NULL, 'N'},
+		{"new", no_argument, NULL, 'N'},          {"short-waits", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -84,12 +85,23 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		case 'r': o->rehearse = true; break;
 		case 'd': o->detach = true; break;
 		case 'N': o->fresh = true; break;
+		case 'W': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 2 || n > 3600)
+				return cli_error(ST_USAGE, "--short-waits %s: give a whole number from 2 to 3600 (every "
+							   "wait of the rehearsal is divided by it)", optarg);
+			o->wait_divisor = (int)n;
+			break;
+		}
 		case 'h': cli_help("start"); return -1;
 		default: return cli_usage(cli_usage_of("start"));
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage(cli_usage_of("start"));
+	if (o->wait_divisor && !o->rehearse)
+		return cli_error(ST_USAGE, "--short-waits is for rehearsals only — add --rehearse");
 	*ref = argv[optind];
 	return ST_OK;
 }
@@ -208,7 +220,7 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 		struct session_params p = {
 			.vars = &o.vars, .log_dir = o.log_dir, .log_override_names = o.log_names,
 			.log_override_paths = o.log_paths, .n_log_overrides = o.n_logs, .label = o.label,
-			.op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
+			.op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse, .wait_divisor = o.wait_divisor};
 		if (o.detach && !o.fresh)
 			rc = check_duplicate(st, rb, &o.vars);
 		if (rc != ST_OK) {

@@ -90,6 +90,9 @@ static void head(const struct export_doc *d, struct strbuf *out)
 	if (s->rehearsal)
 		sb_puts(out, "<div class=\"rehearsal\">REHEARSAL — this session was a rehearsal; it records no "
 			     "change to a production site.</div>\n");
+	if (s->rehearsal && s->wait_divisor > 1)
+		sb_printf(out, "<div class=\"rehearsal\">Waits were shortened for this rehearsal: each wait was "
+			       "divided by %d (start --short-waits %d).</div>\n", s->wait_divisor, s->wait_divisor);
 }
 
 static void row(struct strbuf *out, const char *name, const char *value)

@@ -80,6 +80,8 @@ static json_t *session_json(const struct export_doc *d)
 	 * stays the runbook's own. */
 	json_object_set_new(j, "title", jtext(title));
 	free(title);
+	/* a rehearsal's shortened waits (start --short-waits): every wait divided by this */
+	json_object_set_new(j, "wait_divisor", json_integer(s->wait_divisor > 1 ? s->wait_divisor : 1));
 	return j;
 }
 

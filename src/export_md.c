@@ -102,6 +102,9 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	if (s->rehearsal)
 		sb_puts(out, "> **REHEARSAL** — this session was a rehearsal; it records no change to a "
 			     "production site.\n\n");
+	if (s->rehearsal && s->wait_divisor > 1)
+		sb_printf(out, "> Waits were shortened for this rehearsal: each `wait` was divided by %d "
+			       "(`start --short-waits %d`).\n\n", s->wait_divisor, s->wait_divisor);
 	int done, app;
 	session_progress(s, &done, &app);
 	sb_puts(out, "| | |\n|---|---|\n| Session | ");

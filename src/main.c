@@ -53,7 +53,7 @@ static const struct verb verbs[] = {
 	 "exit: 0 all valid; 64 usage; 65 a runbook is invalid; 66 a PATH does not exist.\n"},
 	{"start", cmd_start,
 	 "start RUNBOOK [--var NAME=VALUE]... [--logs DIR] [--log NAME=PATH]... [--label TEXT] "
-	 "[--operator NAME] [--rehearse] [--detach] [--new]",
+	 "[--operator NAME] [--rehearse [--short-waits N]] [--detach] [--new]",
 	 "create a session (and open it in the TUI)",
 	 "Creates a session of RUNBOOK and opens the terminal interface on it (its start\n"
 	 "form asks for the variables not given).\n"
@@ -63,6 +63,9 @@ static const struct verb verbs[] = {
 	 "  --label TEXT       a label, e.g. the change ticket\n"
 	 "  --operator NAME    who is acting (default $STEWARD_OPERATOR, else the login)\n"
 	 "  --rehearse         a rehearsal (marked in every export; `simulate` runs on it)\n"
+	 "  --short-waits N    rehearsal only: every `wait` is divided by N (30m with N=60\n"
+	 "                     is 30s), so a wait can be seen ending on its own; recorded\n"
+	 "                     in the session and shown in every export\n"
 	 "  --detach           create it, print only its id, do not open the TUI; every\n"
 	 "                     variable without a default must then be given\n"
 	 "  --new              start even when an unfinished session of this runbook with\n"

@@ -229,6 +229,9 @@ static enum st_code resolve_logs(const struct runbook *rb, const struct session_
 enum st_code session_create(struct store *st, const struct runbook *rb, const struct session_params *p,
 			    char **id_out, struct st_error *err)
 {
+	if (p->wait_divisor > 1 && !p->rehearsal)
+		return st_set(err, ST_USAGE, "shortened waits are for rehearsals only — add --rehearse, or drop "
+					     "--short-waits");
 	*id_out = NULL;
 	char *log_dir = absolute(p->log_dir && *p->log_dir ? p->log_dir : ".");
 	struct stat sb;
@@ -286,6 +289,8 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 					      rb->sha256, "path", rb_path, "label", sess_jstr(row.label), "rehearsal",
 					      p->rehearsal, "variables", vars, "log_dir", log_dir, "logs", logs);
 			vars = logs = NULL;
+			if (p->rehearsal && p->wait_divisor > 1) /* only when used: older events stay the same */
+				json_object_set_new(d, "wait_divisor", json_integer(p->wait_divisor));
 			rc = sess_emit(s, "session_started", -1, d, err);
 			if (rc == ST_OK)
 				rc = sess_advance(s, false, err);

@@ -268,6 +268,7 @@ static enum st_code apply_started(struct session *s, const json_t *d, int64_t at
 	free(s->label);
 	s->label = jget_str(d, "label") ? xstrdup(jget_str(d, "label")) : NULL;
 	s->rehearsal = json_is_true(json_object_get(d, "rehearsal"));
+	s->wait_divisor = json_object_get(d, "wait_divisor") ? (int)jget_int(d, "wait_divisor") : 1;
 	s->started_ms = at;
 	free(s->op);
 	s->op = xstrdup(op);

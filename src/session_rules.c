@@ -59,7 +59,7 @@ static enum st_code check_wait(const struct session *s, size_t i, int64_t now, s
 	if (step->wait_s <= 0)
 		return ST_OK;
 	char total[64];
-	duration_format(step->wait_s, total, sizeof total);
+	duration_format(session_wait_s(s, i), total, sizeof total);
 	if (s->steps[i].activated_ms == 0)
 		return st_set(err, ST_TEMPFAIL,
 			      "step '%s' has not started: it needs %s after it becomes active — start it first",
@@ -116,11 +116,21 @@ static enum st_code check_failed(const struct session *s, size_t i, const char *
 
 /* ---------- operator transitions ---------- */
 
+long session_wait_s(const struct session *s, size_t step)
+{
+	if (step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0)
+		return 0;
+	long w = s->rb->steps[step].wait_s;
+	if (s->rehearsal && s->wait_divisor > 1)
+		w = (w + s->wait_divisor - 1) / s->wait_divisor;
+	return w;
+}
+
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms)
 {
 	if (step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0)
 		return 0;
-	int64_t wait_ms = (int64_t)s->rb->steps[step].wait_s * 1000;
+	int64_t wait_ms = (int64_t)session_wait_s(s, step) * 1000;
 	if (s->steps[step].activated_ms == 0)
 		return wait_ms;
 	int64_t left = s->steps[step].activated_ms + wait_ms - now_ms;

@@ -125,6 +125,7 @@ struct session {
 	char *op;             /* operator who started it */
 	char *host;
 	bool rehearsal;
+	int wait_divisor;     /* rehearsal only: every `wait` divided by this (1 = as written) */
 	bool finished;
 	int64_t started_ms;
 	int64_t finished_ms;  /* 0 when unfinished */
@@ -162,6 +163,8 @@ struct session_params {
 	const char *label;
 	const char *op;
 	bool rehearsal;
+	int wait_divisor;            /* rehearsal only (`start --short-waits N`): waits divided by N;
+	                                0 or 1 = as written. Recorded in the start event. */
 };
 
 /* Summary row for `sessions` and the TUI home screen (one cheap query, no replay). */
@@ -285,6 +288,9 @@ enum st_code session_tick(struct session *s, size_t step, size_t item, bool tick
 enum st_code session_seal(struct session *s, int64_t sealed_seq, const char *head, const char *signature,
 			  const char *key, struct st_error *err);
 
+/* The step's `wait` in seconds for this session: as written, or divided by the rehearsal's
+ * wait_divisor (rounded up; never 0 for a step that waits). 0 when it has none. */
+long session_wait_s(const struct session *s, size_t step);
 /* Milliseconds until the step's `wait` elapses (0 when none or elapsed). */
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms);
 /* How long the active step has been past the `timeout` of a verify block that is not yet

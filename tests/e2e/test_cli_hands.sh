@@ -256,6 +256,31 @@ S log a.log b.log --merge >out 2>err; check "log --merge (columns)" 0 $?
 [ "$(awk '{print $NF}' out | tr '\n' ' ')" = "first first second second third " ] || { echo "FAIL: log --merge columns:"; cat out; fails=$((fails+1)); }
 S log a.log b.log --merge --follow >out 2>err; check "log --merge --follow" 64 $?
 
+# start --rehearse --short-waits N: a rehearsal's waits divided by N (the demo's 30m
+# settle ends on its own in 30s), recorded in the session and said in every export.
+S start "$rb" --detach --var site_code=WTS --logs logs --short-waits 60 >out 2>err
+check "short waits without --rehearse" 64 $?
+S start "$rb" --detach --var site_code=WTS --logs logs --rehearse --short-waits 1 >out 2>err
+check "short waits of 1" 64 $?
+sid=$(S start "$rb" --detach --var site_code=WTS --logs logs --rehearse --short-waits 60 2>err)
+check "start --rehearse --short-waits 60" 0 $?
+S step "$sid" backup done --note "paper" >/dev/null 2>&1
+S step "$sid" stop-site done --confirm STOP >/dev/null 2>&1
+S step "$sid" run-setup done >out 2>err; check "the shortened wait still runs" 75 $?
+has "says the shortened wait" err "it needs 30s after it became active"
+STEWARD_CLOCK_OFFSET_MS=31000 S step "$sid" run-setup done >out 2>err; check "the shortened wait elapsed" 0 $?
+S export "$sid" --format md >out 2>err
+has "md says the waits were shortened" out "each \`wait\` was divided by 60"
+S export "$sid" --format html >out 2>err
+has "html says the waits were shortened" out "each wait was divided by 60"
+S export "$sid" >out 2>err
+python3 - out <<'PY' || { echo "FAIL: json wait_divisor"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["session"]["wait_divisor"] == 60
+assert [e for e in d["events"] if e["type"] == "session_started"][0]["data"]["wait_divisor"] == 60
+PY
+
 # README: the examples work as typed after `make` — they say ./steward (the program in the
 # source tree); the ones that need no site run here, from the source tree.
 sed -n '/^## Using it/,/^## /p' "$src/README.md" | sed -n '/^```sh/,/^```/p' | grep -v '^```' >examples
