@@ -87,15 +87,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 's': signers = optarg; break;
 		case 'H': head = optarg; break;
-		case 'h':
-			printf("usage: steward %s\n\n"
-			       "Recomputes the session's hash chain and checks that the cached state is a replay of it.\n"
-			       "Every seal (`steward seal`) is checked: its signed head must be the chain's, and its\n"
-			       "signature must verify — against --signers FILE (OpenSSH allowed signers, naming who\n"
-			       "signed) or, without it, only against the key it carries. --head HASH checks a head\n"
-			       "recorded elsewhere (a change ticket). Exit 0 intact, 1 tampering found.\n",
-			       cli_usage_of("audit"));
-			return ST_OK;
+		case 'h': return cli_help("audit");
 		default: return cli_usage(cli_usage_of("audit"));
 		}
 	}

@@ -33,7 +33,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 				return cli_error(ST_USAGE, "--format %s: use json, csv, md or html", optarg);
 			break;
 		case 'o': out_path = optarg; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("export")); return ST_OK;
+		case 'h': cli_help("export"); return ST_OK;
 		default: return cli_usage(cli_usage_of("export"));
 		}
 	}

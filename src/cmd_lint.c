@@ -4,7 +4,8 @@
  * PATH:LINE:COL: message, then one summary line. Ids must also be unique across
  * everything linted in one run, as they must be in a runbook folder.
  *
- * Exit: 0 all valid; 65 any invalid; 66 a path does not exist (takes precedence).
+ * Exit: 0 all valid; 65 any invalid; 66 a path does not exist or is a folder without
+ * runbooks (takes precedence). The summary says "all valid" only for exit 0.
  */
 #include "steward/cli.h"
 
@@ -20,7 +21,7 @@
 
 struct lint_run {
 	size_t files, invalid, problems;
-	size_t missing; /* paths that do not exist */
+	size_t missing; /* paths that do not exist, or folders without runbooks */
 	char **ids, **paths; /* of the valid runbooks so far, to find duplicate ids */
 	size_t n_valid;
 };
@@ -73,8 +74,11 @@ static void lint_path(struct lint_run *run, const char *path)
 		run->invalid++;
 		return;
 	}
-	if (n == 0)
-		fprintf(stderr, "steward: %s: no *.yaml or *.yml files in this folder\n", path);
+	if (n == 0) {
+		cli_error(ST_NOTFOUND, "%s: no *.yaml or *.yml files in this folder — give a runbook file or a "
+				       "folder of them", path);
+		run->missing++;
+	}
 	for (size_t i = 0; i < n; i++) {
 		lint_file(run, paths[i]);
 		free(paths[i]);
@@ -92,7 +96,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = true;
 		} else if (!opts_done && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
-			printf("usage: steward %s\n", cli_usage_of("lint"));
+			cli_help("lint");
 			free(paths);
 			return ST_OK;
 		} else if (!opts_done && argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -113,16 +117,15 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		lint_path(&run, paths[i]);
 	free(paths);
 
-	/* "all valid" only when nothing named was missing: exit 66 must not read as success. */
+	/* "all valid" only when every path named held runbooks and all of them are valid. */
 	struct strbuf sum = STRBUF_INIT;
 	sb_printf(&sum, "steward lint: %zu runbook%s checked", run.files, run.files == 1 ? "" : "s");
-	if (run.invalid == 0 && !run.missing)
-		sb_puts(&sum, ", all valid");
 	if (run.invalid)
-		sb_printf(&sum, ", %zu invalid, %zu problem%s", run.invalid, run.problems,
-			  run.problems == 1 ? "" : "s");
+		sb_printf(&sum, ", %zu invalid, %zu problem%s", run.invalid, run.problems, run.problems == 1 ? "" : "s");
 	if (run.missing)
-		sb_printf(&sum, ", %zu path%s not found", run.missing, run.missing == 1 ? "" : "s");
+		sb_printf(&sum, ", %zu path%s without runbooks", run.missing, run.missing == 1 ? "" : "s");
+	if (!run.invalid && !run.missing)
+		sb_puts(&sum, ", all valid");
 	fprintf(stderr, "%s\n", sb_str(&sum));
 	sb_free(&sum);
 	for (size_t i = 0; i < run.n_valid; i++) {

@@ -2,7 +2,7 @@
  * cmd_list.c — `steward list [--json]`: the runbooks found in the search path
  * (id, version, steps, title). Invalid runbooks and duplicate ids are reported on
  * stderr with their lint messages — never dropped silently — and make the exit
- * code 65; the valid runbooks are still listed.
+ * code 65; the valid runbooks are still listed. No runbooks found at all: exit 66.
  */
 #include "steward/cli.h"
 
@@ -72,7 +72,7 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: steward %s\n", cli_usage_of("list"));
+			cli_help("list");
 			return ST_OK;
 		} else {
 			fprintf(stderr, "steward: list: unexpected '%s'\n", argv[i]);
@@ -99,6 +99,7 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "steward: no runbooks found in %s — add *.yaml files there or use "
 				"--runbooks DIR\n", ctx->n_runbook_dirs ? sb_str(&where) : "(no runbook folder)");
 		sb_free(&where);
+		rc = ST_NOTFOUND; /* nothing to list is not success: scripts must see it */
 	}
 	if (!catalog_clean(&cat)) {
 		catalog_report(&cat, stderr);

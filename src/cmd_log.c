@@ -1,8 +1,10 @@
 /*
- * cmd_log.c — `steward log FILE... [--json] [--follow] [--errors]`: the administrators'
- * log viewer in a terminal (CMTrace's columns: time, component, thread, text), on the
- * same parser (smslog) and, with --follow, the same tail engine (logtail) as `watch`.
- * Each FILE's .lo_ (its previous generation) is read before it. Text is sanitized
+ * cmd_log.c — `steward log FILE... [--json] [--follow] [--errors] [--merge]`: the
+ * administrators' log viewer in a terminal (CMTrace's columns: time, component, thread,
+ * text), on the same parser (smslog) and, with --follow, the same tail engine (logtail) as
+ * `watch`. Each FILE's .lo_ (its previous generation) is read before it. --merge keeps
+ * every record and prints them ordered by their own time (UTC from the bias; a log
+ * without one is taken as UTC; a record without a time stays after its predecessor). Text is sanitized
  * for the terminal (text_sanitize); --json escapes instead (CLI.md's fields).
  */
 #include "steward/cli.h"
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "steward/logfile.h"
@@ -40,6 +43,19 @@ struct log_view {
 	bool problem;             /* a file could not be read */
 	bool color;               /* a terminal without NO_COLOR: errors red, warnings yellow (CMTrace) */
 	struct strbuf out;
+	bool merge;               /* --merge: records are kept, then printed in time order */
+	struct merged *kept;
+	size_t n_kept, cap_kept;
+	int64_t *last_key;        /* per file: the time of its last record with one */
+};
+
+/* A record kept for --merge, with its sort key. */
+struct merged {
+	struct log_record r;
+	size_t idx;    /* which file slot */
+	size_t seq;    /* arrival order: the tie-breaker that keeps each file's own order */
+	int64_t key;   /* UTC ms; a record without a time takes its file's previous one */
+	char *file;    /* the path it was read from */
 };
 
 static void print_json(const char *file, const struct log_record *r)
@@ -108,6 +124,67 @@ struct rec_ctx {
 	size_t idx;
 };
 
+/* "2006-06-14 02:14:07.123" as if it were UTC (a log that gives no bias), in ms; false when
+ * it is not a time. */
+static bool local_ms(const char *s, int64_t *out)
+{
+	int y, mo, d, h, mi, sec, ms = 0;
+	if (sscanf(s, "%d-%d-%d %d:%d:%d.%d", &y, &mo, &d, &h, &mi, &sec, &ms) < 6)
+		return false;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+			.tm_sec = sec};
+	time_t tt = timegm(&tm);
+	if (tt == (time_t)-1)
+		return false;
+	*out = (int64_t)tt * 1000 + ms;
+	return true;
+}
+
+static void keep(struct log_view *v, size_t idx, const char *file, const struct log_record *r)
+{
+	int64_t key = v->last_key[idx];
+	if (r->has_time && r->has_bias)
+		key = r->utc_ms;
+	else if (r->has_time)
+		local_ms(r->local_time, &key);
+	v->last_key[idx] = key;
+	if (v->n_kept == v->cap_kept) {
+		v->cap_kept = v->cap_kept ? v->cap_kept * 2 : 256;
+		v->kept = xreallocarray(v->kept, v->cap_kept, sizeof *v->kept);
+	}
+	struct merged *m = &v->kept[v->n_kept];
+	*m = (struct merged){.r = *r, .idx = idx, .seq = v->n_kept, .key = key, .file = xstrdup(file)};
+	m->r.text = xstrdup(r->text ? r->text : "");
+	m->r.raw = r->raw ? xstrdup(r->raw) : NULL;
+	m->r.component = r->component ? xstrdup(r->component) : NULL;
+	v->n_kept++;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct merged *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void print_merged(struct log_view *v)
+{
+	qsort(v->kept, v->n_kept, sizeof *v->kept, by_time);
+	for (size_t i = 0; i < v->n_kept; i++) {
+		struct merged *m = &v->kept[i];
+		if (v->json)
+			print_json(m->file, &m->r);
+		else
+			print_columns(v, v->names[m->idx], &m->r);
+		log_record_free(&m->r);
+		free(m->file);
+	}
+	free(v->kept);
+	v->kept = NULL;
+	v->n_kept = v->cap_kept = 0;
+}
+
 static void on_record(void *ctx, struct log_record *r)
 {
 	struct rec_ctx *rc = ctx;
@@ -115,7 +192,9 @@ static void on_record(void *ctx, struct log_record *r)
 	if (v->errors && r->severity == SEV_INFO)
 		return;
 	const char *file = v->files[rc->idx] ? v->files[rc->idx] : v->names[rc->idx];
-	if (v->json)
+	if (v->merge)
+		keep(v, rc->idx, file, r);
+	else if (v->json)
 		print_json(file, r);
 	else
 		print_columns(v, v->names[rc->idx], r);
@@ -206,6 +285,12 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 			follow = true;
 		else if (!opts_done && strcmp(a, "--errors") == 0)
 			v.errors = true;
+		else if (!opts_done && strcmp(a, "--merge") == 0)
+			v.merge = true;
+		else if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+			free(paths);
+			return cli_help("log");
+		}
 		else if (!opts_done && a[0] == '-' && a[1]) {
 			free(paths);
 			cli_error(ST_USAGE, "log: unknown option %s", a);
@@ -216,6 +301,11 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	if (n_paths == 0) {
 		free(paths);
 		return cli_usage(cli_usage_of("log"));
+	}
+	if (v.merge && follow) {
+		free(paths);
+		return cli_error(ST_USAGE, "log: --merge orders what the files hold; with --follow new lines are "
+					   "shown as they come — use one or the other");
 	}
 	for (size_t i = 0; i < n_paths; i++) {
 		struct logfile_found found;
@@ -238,6 +328,7 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	v.asms = xcalloc(cap, sizeof *v.asms);
 	v.names = xcalloc(cap, sizeof *v.names);
 	v.files = xcalloc(cap, sizeof *v.files);
+	v.last_key = xcalloc(cap, sizeof *v.last_key);
 	v.many = n_paths > 1;
 	const char *no_color = getenv("NO_COLOR");
 	v.color = !v.json && isatty(STDOUT_FILENO) && !(no_color && *no_color);
@@ -288,6 +379,8 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t k = 0; k < n_paths; k++)
 		on_note(&v, n_pre + k, LTN_FILE_END, NULL, NULL, NULL);
 	logtail_free(t);
+	if (v.merge)
+		print_merged(&v);
 	fflush(stdout);
 	for (size_t k = 0; k < n_pre + n_paths; k++) {
 		smslog_asm_free(v.asms[k]);
@@ -299,6 +392,7 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	free(v.asms);
 	free(v.names);
 	free(v.files);
+	free(v.last_key);
 	free(paths);
 	sb_free(&v.out);
 	if (rc != ST_OK)

@@ -20,7 +20,7 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': step = optarg; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("note")); return ST_OK;
+		case 'h': cli_help("note"); return ST_OK;
 		default: return cli_usage(cli_usage_of("note"));
 		}
 	}

@@ -23,15 +23,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key_arg = optarg; break;
-		case 'h':
-			printf("usage: steward %s\n\n"
-			       "Signs the session's head (its id, last event and that event's hash) with an SSH key\n"
-			       "and records the signature in the session. `steward audit SESSION --signers FILE`\n"
-			       "then proves that nothing up to that event was changed since. The key: --key FILE,\n"
-			       "else $STEWARD_SEAL_KEY, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa; a .pub file\n"
-			       "signs through the ssh-agent.\n",
-			       cli_usage_of("seal"));
-			return ST_OK;
+		case 'h': return cli_help("seal");
 		default: return cli_usage(cli_usage_of("seal"));
 		}
 	}

@@ -1,8 +1,9 @@
 /*
- * cmd_sessions.c — `steward sessions [--all] [--json]`: id, runbook, label, status,
- * done/applicable steps and last activity of each session, most recent first.
- * Reads only (works while writers hold locks and on a read-only database); no
- * database yet means no sessions. Text from the database is sanitised for the terminal.
+ * cmd_sessions.c — `steward sessions [--all] [--json]`: id, runbook, site, label,
+ * status (failed and overdue steps flagged), done-or-skipped/applicable steps and last
+ * activity of each session, most recent first. Reads only (works while writers hold
+ * locks and on a read-only database); no database yet means no sessions. Text from the
+ * database is sanitised for the terminal.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -13,37 +14,30 @@
 #include "cmd_sessutil.h"
 #include "steward/text.h"
 
-static json_t *jtime(int64_t ms)
-{
-	char t[32];
-	util_format_utc_ms(ms, t);
-	return ms ? json_string(t) : json_null();
-}
-
-static json_t *jtext(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (!j) {
-		char *c = text_sanitize(s, strlen(s), 0);
-		j = json_string(c);
-		free(c);
-	}
-	return j;
-}
-
 static void print_json(const struct session_summary *rows, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct session_summary *r = &rows[i];
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:i, s:o, s:o}", "id",
-						     jtext(r->id), "runbook", jtext(r->runbook_id), "runbook_title",
-						     jtext(r->runbook_title), "label", jtext(r->label), "status",
-						     jtext(r->status), "rehearsal", r->rehearsal, "done", r->done,
-						     "applicable", r->applicable, "started_at", jtime(r->started_ms),
-						     "last_activity_at", jtime(r->last_activity_ms)));
+		json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:i, s:o, s:o}", "id", sessutil_jtext(r->id),
+				      "runbook", sessutil_jtext(r->runbook_id), "runbook_title",
+				      sessutil_jtext(r->runbook_title), "label", sessutil_jtext(r->label), "status",
+				      sessutil_jtext(r->status), "rehearsal", r->rehearsal, "done", r->done, "applicable",
+				      r->applicable, "started_at", sessutil_jtime(r->started_ms), "last_activity_at",
+				      sessutil_jtime(r->last_activity_ms));
+		if (r->detailed) {
+			json_object_set_new(o, "site", sessutil_jtext(r->site));
+			json_object_set_new(o, "skipped", json_integer(r->skipped));
+			json_object_set_new(o, "failed", json_integer(r->failed));
+			json_object_set_new(o, "not_applicable", json_integer(r->not_applicable));
+			json_object_set_new(o, "total", json_integer(r->total));
+			json_object_set_new(o, "active_step", sessutil_jtext(r->active_step));
+			json_object_set_new(o, "overdue",
+					    r->overdue_step ? json_pack("{s:s, s:I}", "step", r->overdue_step, "by_ms",
+									(json_int_t)r->overdue_ms)
+							    : json_null());
+		}
+		json_array_append_new(arr, o);
 	}
 	char *text = json_dumps(arr, JSON_INDENT(2));
 	puts(text ? text : "[]");
@@ -51,35 +45,49 @@ static void print_json(const struct session_summary *rows, size_t n)
 	json_decref(arr);
 }
 
-/* A column of at most w display columns, padded. */
-static void col(const char *s, int w)
+/* "active (rehearsal) · 1 FAILED · OVERDUE 2m 10s": what needs attention, in words. */
+static void status_text(const struct session_summary *r, char *out, size_t len)
 {
-	char *clean = text_sanitize(s ? s : "", s ? strlen(s) : 0, 0);
-	char *fit = text_ellipsize(clean, w, "~");
-	int pad = w - text_width(fit);
-	fputs(fit, stdout);
-	printf("%*s  ", pad > 0 ? pad : 0, "");
-	free(fit);
-	free(clean);
+	struct strbuf sb = STRBUF_INIT;
+	sb_printf(&sb, "%s%s", r->status, r->rehearsal ? " (rehearsal)" : "");
+	if (r->failed > 0)
+		sb_printf(&sb, " · %d FAILED", r->failed);
+	if (r->overdue_step) {
+		char d[64];
+		duration_format((long)(r->overdue_ms / 1000), d, sizeof d);
+		sb_printf(&sb, " · OVERDUE %s", d);
+	}
+	snprintf(out, len, "%s", sb_str(&sb));
+	sb_free(&sb);
+}
+
+/* Done or skipped, of the applicable steps, the skipped ones named: "14/24 (2 skipped)". */
+static void progress_text(const struct session_summary *r, char *out, size_t len)
+{
+	if (r->skipped > 0)
+		snprintf(out, len, "%d/%d (%d skipped)", r->done, r->applicable, r->skipped);
+	else
+		snprintf(out, len, "%d/%d", r->done, r->applicable);
 }
 
 static void print_table(const struct session_summary *rows, size_t n)
 {
-	printf("%-20s  %-24s  %-24s  %-20s  %-7s  %s\n", "ID", "RUNBOOK", "LABEL", "STATUS", "DONE",
-	       "LAST ACTIVITY (UTC)");
+	printf("%-20s  %-22s  %-16s  %-20s  %-32s  %-16s  %s\n", "ID", "RUNBOOK", "SITE", "LABEL", "STATUS",
+	       "DONE/APPLICABLE", "LAST ACTIVITY (UTC)");
 	for (size_t i = 0; i < n; i++) {
 		const struct session_summary *r = &rows[i];
-		char status[64], done[32], last[32];
-		snprintf(status, sizeof status, "%s%s", r->status, r->rehearsal ? " (rehearsal)" : "");
-		snprintf(done, sizeof done, "%d/%d", r->done, r->applicable);
+		char status[160], done[48], last[32];
+		status_text(r, status, sizeof status);
+		progress_text(r, done, sizeof done);
 		util_format_utc_ms(r->last_activity_ms, last);
 		last[19] = '\0';
 		last[10] = ' ';
-		col(r->id, 20);
-		col(r->runbook_id, 24);
-		col(r->label ? r->label : "-", 24);
-		col(status, 20);
-		col(done, 7);
+		sessutil_col(r->id, 20);
+		sessutil_col(r->runbook_id, 22);
+		sessutil_col(r->site ? r->site : "-", 16);
+		sessutil_col(r->label ? r->label : "-", 20);
+		sessutil_col(status, 32);
+		sessutil_col(done, 16);
 		printf("%s\n", last);
 	}
 }
@@ -98,7 +106,7 @@ int cmd_sessions(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'a': all = true; break;
 		case 'j': json = true; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("sessions")); return ST_OK;
+		case 'h': cli_help("sessions"); return ST_OK;
 		default: return cli_usage(cli_usage_of("sessions"));
 		}
 	}
@@ -111,6 +119,13 @@ int cmd_sessions(struct cli_ctx *ctx, int argc, char **argv)
 	enum st_code rc = store_open(ctx->db_path, STORE_READ, &st, &err);
 	if (rc == ST_OK)
 		rc = session_list(st, all, &rows, &n, &err);
+	if (rc == ST_OK) {
+		/* A session that cannot be replayed is still listed (without details); export
+		 * or audit says what is wrong with it. */
+		struct st_error derr = {0};
+		if (session_summaries_detail(st, rows, n, util_now_ms(), &derr) != ST_OK)
+			fprintf(stderr, "steward: note: %s\n", derr.msg);
+	}
 	store_close(st);
 	if (rc != ST_OK && rc != ST_NOTFOUND) /* no database yet: no sessions */
 		return sessutil_fail(&err);

@@ -7,6 +7,39 @@
 #include <string.h>
 #include <time.h>
 
+#include "steward/text.h"
+
+json_t *sessutil_jtime(int64_t ms)
+{
+	char t[32];
+	util_format_utc_ms(ms, t);
+	return ms ? json_string(t) : json_null();
+}
+
+json_t *sessutil_jtext(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (!j) {
+		char *c = text_sanitize(s, strlen(s), 0);
+		j = json_string(c);
+		free(c);
+	}
+	return j;
+}
+
+void sessutil_col(const char *s, int w)
+{
+	char *clean = text_sanitize(s ? s : "", s ? strlen(s) : 0, 0);
+	char *fit = text_ellipsize(clean, w, "~");
+	int pad = w - text_width(fit);
+	fputs(fit, stdout);
+	printf("%*s  ", pad > 0 ? pad : 0, "");
+	free(fit);
+	free(clean);
+}
+
 int sessutil_fail(const struct st_error *err) { return cli_error(err->code, "%s", err->msg); }
 
 int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct store **st)

@@ -29,5 +29,12 @@ int sessutil_check_vars(const struct runbook *rb, const struct varmap *vm);
 /* Every variable without a default is given (else 64 naming them); then fills in the
  * defaults and checks every value (vars_complete; 65). */
 int sessutil_require_vars(const struct runbook *rb, struct varmap *vm);
+/* JSON values for the readers' --json: a UTC time (null for 0), a string (null for NULL;
+ * invalid UTF-8 sanitized). */
+#include <jansson.h>
+json_t *sessutil_jtime(int64_t ms);
+json_t *sessutil_jtext(const char *s);
+/* One cell of a text table: s sanitized for the terminal, cut to w columns, padded. */
+void sessutil_col(const char *s, int w);
 
 #endif

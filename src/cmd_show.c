@@ -5,7 +5,8 @@
  * Values come from --var first, then each variable's default; a variable with
  * neither stays visible as ${name}, and the document says which is which. RUNBOOK is
  * an id from the search path or a path to a file (catalog_open). Everything printed
- * from the runbook goes through text_sanitize: a runbook may come from anywhere.
+ * from the runbook goes through text_sanitize: a runbook may come from anywhere. The text
+ * is wrapped to the terminal and paged (cmd_pager.h); JSON never is.
  */
 #include "steward/cli.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_pager.h"
 #include "steward/catalog.h"
 #include "steward/runbook.h"
 #include "steward/text.h"
@@ -26,6 +28,7 @@ struct show {
 	const struct runbook *rb;
 	struct varmap vm;
 	enum source *src; /* per variable */
+	bool reflow;      /* wrapping to a width: paragraphs are reflowed (text_reflow) first */
 };
 
 /* ---- text ------------------------------------------------------------------------ */
@@ -48,6 +51,11 @@ static void put_sub(struct strbuf *sb, const struct show *sh, const char *tmpl)
 static void put_block(struct strbuf *sb, const struct show *sh, const char *tmpl, const char *indent)
 {
 	char *s = vars_subst(tmpl, &sh->vm);
+	if (sh->reflow) { /* hard breaks inside a paragraph go; paragraphs and list items stay */
+		char *r = text_reflow(s);
+		free(s);
+		s = r;
+	}
 	char *clean = text_sanitize(s, strlen(s), TEXT_NEWLINES);
 	size_t len = strlen(clean);
 	while (len > 0 && clean[len - 1] == '\n')
@@ -592,7 +600,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 			free(name);
 			free(value);
 		} else if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-			printf("usage: steward %s\n", usage);
+			cli_help("show");
 			varmap_free(&given);
 			return ST_OK;
 		} else if (!opts_done && a[0] == '-' && a[1] != '\0') {
@@ -664,8 +672,13 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(j);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
+		int cols = pager_columns();
+		sh.reflow = cols > 0;
 		render_text(&sb, &sh);
-		fwrite(sb_str(&sb), 1, sb.len, stdout);
+		char *wrapped = pager_wrap(sb_str(&sb), cols);
+		if (pager_write(wrapped, strlen(wrapped)) != 0 && rc == ST_OK)
+			rc = cli_error(ST_IOERR, "show: cannot write to stdout");
+		free(wrapped);
 		sb_free(&sb);
 	}
 	if (fflush(stdout) != 0 && rc == ST_OK)

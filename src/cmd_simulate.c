@@ -40,6 +40,8 @@ int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv)
 	double speed = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			return cli_help("simulate");
 		if (strcmp(a, "--speed") == 0 && i + 1 < argc) {
 			char *end;
 			speed = strtod(argv[++i], &end);

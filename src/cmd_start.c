@@ -1,7 +1,7 @@
 /*
  * cmd_start.c — `steward start RUNBOOK [--var NAME=VALUE]... [--logs DIR]
  * [--folder ID=PATH]... [--log NAME=PATH]... [--label TEXT] [--operator NAME] [--rehearse]
- * [--detach]`.
+ * [--detach] [--new] [--short-waits N]`.
  *
  * Resolves the runbook (a path or an id in the search path), checks every --var
  * against the runbook (undeclared name: 64; invalid value: 65 with the reason) and every
@@ -9,6 +9,9 @@
  * prints its id (--detach: every variable without a default must be given, else 64 naming
  * them; each runbook log folder left to default is named on stderr, with its machine,
  * prompt and hint) or opens the TUI's start form. `--logs DIR` is `--folder logs=DIR`.
+ * With --detach, an unfinished session of the same runbook and variables is refused
+ * (75, naming it and `steward resume ID`) unless --new is given; --short-waits N
+ * (rehearsals only) divides every wait by N.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -32,7 +35,8 @@ struct start_opts {
 	size_t n_logs, n_folders, n_owned;
 	const char *label;
 	const char *op;
-	bool rehearse, detach;
+	bool rehearse, detach, fresh; /* fresh: --new */
+	int wait_divisor;             /* --short-waits N */
 };
 
 static void opts_free(struct start_opts *o)
@@ -61,6 +65,7 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		{"operator", required_argument, NULL, 'o'}, {"rehearse", no_argument, NULL, 'r'},
 		{"detach", no_argument, NULL, 'd'},       {"help", no_argument, NULL, 'h'},
 		{"folder", required_argument, NULL, 'f'},
+		{"new", no_argument, NULL, 'N'},          {"short-waits", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -104,12 +109,24 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		case 'o': o->op = optarg; break;
 		case 'r': o->rehearse = true; break;
 		case 'd': o->detach = true; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("start")); return -1;
+		case 'N': o->fresh = true; break;
+		case 'W': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 2 || n > 3600)
+				return cli_error(ST_USAGE, "--short-waits %s: give a whole number from 2 to 3600 (every "
+							   "wait of the rehearsal is divided by it)", optarg);
+			o->wait_divisor = (int)n;
+			break;
+		}
+		case 'h': cli_help("start"); return -1;
 		default: return cli_usage(cli_usage_of("start"));
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage(cli_usage_of("start"));
+	if (o->wait_divisor && !o->rehearse)
+		return cli_error(ST_USAGE, "--short-waits is for rehearsals only — add --rehearse");
 	*ref = argv[optind];
 	return ST_OK;
 }
@@ -158,6 +175,35 @@ static void note_defaulted_folders(struct store *st, const char *id)
 	session_close(s);
 }
 
+/* An unfinished session of this runbook with the same variables (the same site): a
+ * second one would split the work and the record. Refused (75) unless --new; the TUI's
+ * start form asks instead (session_find_duplicates is the one rule for both). */
+static int check_duplicate(struct store *st, const struct runbook *rb, const struct varmap *vm)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	struct st_error err = {0};
+	if (session_find_duplicates(st, rb, vm, &ids, &n, &err) != ST_OK)
+		return sessutil_fail(&err);
+	int rc = ST_OK;
+	if (n > 0) {
+		struct strbuf others = STRBUF_INIT;
+		for (size_t i = 1; i < n; i++)
+			sb_printf(&others, "%s%s", i > 1 ? ", " : " (also: ", ids[i]);
+		if (n > 1)
+			sb_puts(&others, ")");
+		rc = cli_error(ST_TEMPFAIL,
+			       "runbook %s already has an unfinished session with the same variables: %s%s — "
+			       "resume it with `steward resume %s`, or give --new to start another one",
+			       rb->id, ids[0], sb_str(&others), ids[0]);
+		sb_free(&others);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}
+
 int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct start_opts o = {0};
@@ -181,7 +227,8 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 	struct session_params p = {
 		.vars = &o.vars, .log_dir = o.log_dir, .folder_ids = o.folder_ids, .folder_paths = o.folder_paths,
 		.n_folders = o.n_folders, .log_override_names = o.log_names, .log_override_paths = o.log_paths,
-		.n_log_overrides = o.n_logs, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse};
+		.n_log_overrides = o.n_logs, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse,
+		.wait_divisor = o.wait_divisor};
 	rc = sessutil_check_vars(rb, &o.vars);
 	if (rc == ST_OK && session_check_params(rb, &p, &err) != ST_OK)
 		rc = sessutil_fail(&err);
@@ -193,7 +240,11 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == ST_OK)
 		rc = sessutil_open_store(ctx, STORE_WRITE, &st);
 	if (rc == ST_OK) {
-		if (o.detach) {
+		if (o.detach && !o.fresh)
+			rc = check_duplicate(st, rb, &o.vars);
+		if (rc != ST_OK) {
+			/* refused: nothing created */
+		} else if (o.detach) {
 			char *id = NULL;
 			sc = session_create(st, rb, &p, &id, &err);
 			if (sc == ST_OK) {

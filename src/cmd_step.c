@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_sessutil.h"
@@ -43,22 +44,25 @@ static enum st_code run(struct session *s, size_t i, enum action a, const char *
 	return ST_SOFTWARE;
 }
 
-/* What needs --note, said the CLI way. */
-static const char *hint(const struct session *s, size_t i, enum action a, enum st_code rc)
+/* What is missing, said as the command line that gives it (the engine's messages speak
+ * of notes and words; here they are options). Caller frees. */
+static char *hint(const struct session *s, size_t i, enum action a, enum st_code rc)
 {
-	if (rc == ST_USAGE && a != ACT_DONE)
-		return " (give it with --note TEXT)";
+	static const char *const names[] = {"done", "skip", "fail", "reopen"};
+	const char *id = s->rb->steps[i].id;
+	if (rc == ST_USAGE && a != ACT_DONE && s->steps[i].status != STEP_NA && !s->finished)
+		return xasprintf(" — run: steward step %s %s %s --note TEXT", s->id, id, names[a]);
 	if (rc == ST_TEMPFAIL && a == ACT_DONE && s->rb->steps[i].n_verify > 0 &&
 	    s->steps[i].status != STEP_DONE && s->steps[i].status != STEP_SKIPPED &&
-	    s->steps[i].status != STEP_FAILED)
-		return " (give the note with --note TEXT)";
+	    s->steps[i].status != STEP_FAILED && session_can_complete(s, i, NULL) == ST_OK)
+		return xasprintf(" — run: steward step %s %s done --note TEXT", s->id, id);
 	if (rc == ST_TEMPFAIL && a == ACT_DONE && s->rb->steps[i].confirm)
-		return " (give it with --confirm WORD)";
+		return xasprintf(" — run: steward step %s %s done --confirm WORD", s->id, id);
 	if (rc == ST_TEMPFAIL && a == ACT_DONE && session_unticked(s, i) > 0)
-		return " (give it with --note TEXT)";
+		return xasprintf(" — run: steward step %s %s done --note TEXT", s->id, id);
 	if (rc == ST_TEMPFAIL && a == ACT_SKIP && session_skip_needs_word(s, i, util_now_ms()) > 0)
-		return " (give it with --confirm WORD)";
-	return "";
+		return xasprintf(" — run: steward step %s %s skip --note TEXT --confirm WORD", s->id, id);
+	return xstrdup("");
 }
 
 static void report(const struct session *s, size_t i, enum action a)
@@ -87,7 +91,7 @@ int cmd_step(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'n': note = optarg; break;
 		case 'c': confirm = optarg; break;
-		case 'h': printf("usage: steward %s\n", cli_usage_of("step")); return ST_OK;
+		case 'h': cli_help("step"); return ST_OK;
 		default: return cli_usage(cli_usage_of("step"));
 		}
 	}
@@ -96,7 +100,12 @@ int cmd_step(struct cli_ctx *ctx, int argc, char **argv)
 	const char *sid = argv[optind], *step = argv[optind + 1];
 	enum action a;
 	if (!parse_action(argv[optind + 2], &a)) {
-		cli_error(ST_USAGE, "unknown action '%s': use done, skip, fail or reopen", argv[optind + 2]);
+		if (strcmp(argv[optind + 2], "override") == 0 || strcmp(argv[optind + 2], "complete") == 0)
+			cli_error(ST_USAGE, "unknown action '%s': to complete a step by hand (overriding its log "
+					    "verification, with the reason), run: steward step %s %s done --note TEXT",
+				  argv[optind + 2], sid, step);
+		else
+			cli_error(ST_USAGE, "unknown action '%s': use done, skip, fail or reopen", argv[optind + 2]);
 		return cli_usage(cli_usage_of("step"));
 	}
 	struct store *st = NULL;
@@ -113,7 +122,9 @@ int cmd_step(struct cli_ctx *ctx, int argc, char **argv)
 					       "(`steward show %s`) or its number 1-%zu",
 				       s->id, step, s->rb->id, s->rb->id, s->rb->n_steps);
 		} else if ((rc = run(s, (size_t)i, a, note, confirm, &err)) != ST_OK) {
-			rc = cli_error(err.code, "%s%s", err.msg, hint(s, (size_t)i, a, err.code));
+			char *h = hint(s, (size_t)i, a, err.code);
+			rc = cli_error(err.code, "%s%s", err.msg, h);
+			free(h);
 		} else {
 			report(s, (size_t)i, a);
 		}

@@ -2,8 +2,9 @@
  * cmd_watch.c — `steward watch SESSION`: headless verification. Holds the session lock,
  * runs the watch engine (watch.h, the same one the TUI uses) and prints one JSON object
  * per event, line-buffered (CLI.md): marker, step_verified, failure, rotated, plus
- * following (inotify or polling, per log), problem, recovered, step_active and
- * session_finished. Exits 0 when the session finishes or on
+ * following (inotify or polling, per log), problem, recovered, step_active, overdue
+ * (once per activation of a step, when it passes the timeout of a verify block not yet
+ * satisfied) and session_finished. Exits 0 when the session finishes or on
  * SIGINT/SIGTERM, 1 when a failure signature was seen, else the engine's error code.
  *
  * Stopping: SIGINT/SIGTERM set a flag the engine checks between lines (and wake the
@@ -18,6 +19,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,6 +184,43 @@ static void on_event(void *ctx, const struct watch_event *ev)
 	print_obj(o);
 }
 
+/* Overdue: said once per activation of a step (a reopened step may be overdue again). */
+struct overdue_watch {
+	long step;           /* the step last reported, -1 none */
+	int64_t activated;   /* its activation then */
+};
+
+/* Reports the active step when it has just become overdue; returns how long poll may
+ * sleep before it next could (ms, capped at cap; cap when it cannot). */
+static int check_overdue(const struct session *s, struct overdue_watch *ow, int cap)
+{
+	if (s->active < 0 || s->finished)
+		return cap;
+	size_t a = (size_t)s->active;
+	if (ow->step == s->active && ow->activated == s->steps[a].activated_ms)
+		return cap;
+	int64_t now = util_now_ms(), over = session_overdue_ms(s, a, now);
+	if (over > 0) {
+		ow->step = s->active;
+		ow->activated = s->steps[a].activated_ms;
+		char since[32];
+		util_format_utc_ms(s->steps[a].activated_ms, since);
+		json_t *o = base(s, "overdue");
+		json_object_set_new(o, "step", json_string(s->rb->steps[a].id));
+		json_object_set_new(o, "by_ms", json_integer(over));
+		json_object_set_new(o, "active_since", json_string(since));
+		print_obj(o);
+		return cap;
+	}
+	int64_t at = session_overdue_at_ms(s, a);
+	if (!at)
+		return cap;
+	int64_t wait = at - now + 1;
+	if (wait > INT_MAX)
+		wait = INT_MAX;
+	return (cap >= 0 && wait > cap) ? cap : (int)(wait < 0 ? 0 : wait);
+}
+
 static void print_active(const struct session *s)
 {
 	json_t *o = base(s, "step_active");
@@ -193,6 +232,8 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *id = NULL;
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return cli_help("watch");
 		if (argv[i][0] == '-' && argv[i][1]) {
 			cli_error(ST_USAGE, "watch: unknown option %s", argv[i]);
 			return cli_usage(cli_usage_of("watch"));
@@ -231,6 +272,7 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	long active = -2;
 	bool told_mode = false;
+	struct overdue_watch ow = {.step = -1};
 	while (!watch_stop) {
 		rc = watcher_process(w, on_event, s, &err);
 		if (rc != ST_OK)
@@ -258,9 +300,10 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (watch_stop)
 			break;
+		int sleep_ms = check_overdue(s, &ow, watcher_timeout_ms(w));
 		struct pollfd pfd[2] = {{.fd = watcher_fd(w), .events = POLLIN},
 					{.fd = wake_pipe[0], .events = POLLIN}};
-		if (poll(pfd, 2, watcher_timeout_ms(w)) < 0 && errno != EINTR) {
+		if (poll(pfd, 2, sleep_ms) < 0 && errno != EINTR) {
 			rc = st_set(&err, ST_IOERR, "poll: %s", strerror(errno));
 			break;
 		}

@@ -179,6 +179,11 @@ static void add_interval(struct export_doc *d, size_t step, int64_t from, int64_
 	d->iv[d->n_iv++] = (struct export_interval){.step = step, .from_ms = from, .to_ms = to < from ? from : to};
 }
 
+static bool is_failure(const char *type)
+{
+	return strcmp(type, "step_failed") == 0 || strcmp(type, "failure_seen") == 0;
+}
+
 /* When was each step the active one: from its activation until it was completed,
  * skipped or failed, another step was activated, or the session finished. */
 static void compute_intervals(struct export_doc *d)
@@ -198,8 +203,9 @@ static void compute_intervals(struct export_doc *d)
 		} else if (open >= 0 && step == open &&
 			   (strcmp(t, "step_completed") == 0 || strcmp(t, "step_overridden") == 0 ||
 			    strcmp(t, "step_verified") == 0 || strcmp(t, "step_skipped") == 0 ||
-			    strcmp(t, "step_failed") == 0 || strcmp(t, "failure_seen") == 0)) {
+			    is_failure(t))) {
 			add_interval(d, (size_t)open, since, e->at_ms);
+			d->iv[d->n_iv - 1].failed = is_failure(t);
 			open = -1;
 		} else if (open >= 0 && strcmp(t, "session_finished") == 0) {
 			add_interval(d, (size_t)open, since, e->at_ms);
@@ -339,6 +345,124 @@ char *export_completion(const struct export_doc *d, size_t step)
 		if (unticked)
 			sb_printf(&sb, ", %zu of %zu checklist items not ticked", unticked, rs->n_checklist);
 	}
+	return sb_take(&sb);
+}
+
+static void hh_mm(int64_t ms, char out[32])
+{
+	char t[32];
+	util_format_utc_ms(ms, t); /* 2026-12-02T03:06:07.123Z */
+	snprintf(out, 32, "%.5s", t + 11);
+}
+
+char *export_step_history(const struct export_doc *d, size_t step)
+{
+	const char *id = d->s->rb->steps[step].id;
+	struct strbuf sb = STRBUF_INIT;
+	bool eventful = false, failed = false;
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const struct export_event *e = &d->ev[i];
+		if (!e->step || strcmp(e->step, id) != 0)
+			continue;
+		const char *what = NULL;
+		if (is_failure(e->type)) {
+			if (failed)
+				continue; /* a second signature while it is failed changes nothing */
+			what = strcmp(e->type, "failure_seen") == 0 ? "failed (seen in its log)" : "failed";
+			failed = eventful = true;
+		} else if (strcmp(e->type, "step_reopened") == 0) {
+			what = "reopened";
+			failed = false;
+			eventful = true;
+		} else if (strcmp(e->type, "step_completed") == 0 || strcmp(e->type, "step_verified") == 0) {
+			what = "done";
+		} else if (strcmp(e->type, "step_overridden") == 0) {
+			what = "done (override)";
+		} else if (strcmp(e->type, "step_skipped") == 0) {
+			what = "skipped";
+		}
+		if (!what)
+			continue;
+		char hm[32];
+		hh_mm(e->at_ms, hm);
+		sb_printf(&sb, "%s%s %s", sb.len ? ", " : "", what, hm);
+	}
+	if (!eventful) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_take(&sb);
+}
+
+static void value_text(struct strbuf *sb, const json_t *v)
+{
+	if (json_is_string(v)) {
+		sb_puts(sb, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		sb_printf(sb, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_true(v) || json_is_false(v)) {
+		sb_puts(sb, json_is_true(v) ? "yes" : "no");
+	} else if (json_is_null(v)) {
+		sb_puts(sb, "—");
+	} else {
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		sb_puts(sb, s ? s : "");
+		free(s);
+	}
+}
+
+/* An array of log positions ({path, dev, ino, size|offset}): "SiteComp.log at 1234 bytes". */
+static bool positions_text(struct strbuf *sb, const json_t *arr)
+{
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return false;
+	size_t i;
+	const json_t *p;
+	json_array_foreach(arr, i, p)
+		if (!json_is_object(p) || !json_is_string(json_object_get(p, "path")))
+			return false;
+	json_array_foreach(arr, i, p) {
+		const char *path = json_string_value(json_object_get(p, "path"));
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		json_t *size = json_object_get(p, "size");
+		if (!size)
+			size = json_object_get(p, "offset");
+		bool absent = json_integer_value(json_object_get(p, "dev")) == 0 &&
+			      json_integer_value(json_object_get(p, "ino")) == 0;
+		if (absent)
+			sb_printf(sb, "%s%s not there yet", i ? ", " : "", base);
+		else
+			sb_printf(sb, "%s%s at %lld bytes", i ? ", " : "", base, (long long)json_integer_value(size));
+	}
+	return true;
+}
+
+char *export_event_text(const struct export_event *e)
+{
+	json_t *d = json_loads(e->data, 0, NULL);
+	if (!json_is_object(d)) {
+		json_decref(d);
+		return xstrdup(e->data);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	const char *key;
+	json_t *v;
+	json_object_foreach(d, key, v) {
+		if (sb.len)
+			sb_puts(&sb, "; ");
+		if (strcmp(key, "logs") == 0) {
+			size_t mark = sb.len;
+			sb_puts(&sb, "log positions: ");
+			if (positions_text(&sb, v))
+				continue;
+			sb.len = mark;
+			sb.data[mark] = '\0';
+		}
+		sb_printf(&sb, "%s: ", key);
+		value_text(&sb, v);
+	}
+	json_decref(d);
 	return sb_take(&sb);
 }
 

@@ -34,7 +34,10 @@ static void tm(struct strbuf *out, int64_t ms)
 {
 	char t[32];
 	export_time(ms, t);
-	sb_puts(out, ms ? t : "—");
+	if (ms) /* an ISO time is one word: never broken mid-date */
+		sb_printf(out, "<span class=\"ts\">%s</span>", t);
+	else
+		sb_puts(out, "—");
 }
 
 static const char *status_colour(enum step_status st)
@@ -65,7 +68,7 @@ static const char style[] =
 	".note{white-space:pre-wrap}"
 	".st-done{color:#2e7d32}.st-failed{color:#c62828}.st-skipped{color:#757575}"
 	".st-active{color:#1565c0;font-weight:bold}.st-not-applicable{color:#9e9e9e}"
-	"td.data{word-break:break-all;max-width:32em}"
+	"td.data{overflow-wrap:anywhere;max-width:32em}.ts{white-space:nowrap}"
 	".practice{border-left:4px solid #8e24aa;background:#f8f0fb;padding:.3em .8em;margin:.5em 0}"
 	".practice .label{color:#6a1b9a;font-weight:bold}"
 	"@media print{.rehearsal{border-width:3px}}";
@@ -89,6 +92,9 @@ static void head(const struct export_doc *d, struct strbuf *out)
 	if (s->rehearsal)
 		sb_puts(out, "<div class=\"rehearsal\">REHEARSAL — this session was a rehearsal; it records no "
 			     "change to a production site.</div>\n");
+	if (s->rehearsal && s->wait_divisor > 1)
+		sb_printf(out, "<div class=\"rehearsal\">Waits were shortened for this rehearsal: each wait was "
+			       "divided by %d (start --short-waits %d).</div>\n", s->wait_divisor, s->wait_divisor);
 }
 
 static void row(struct strbuf *out, const char *name, const char *value)
@@ -256,9 +262,10 @@ static void timeline(const struct export_doc *d, struct strbuf *out)
 			sb_printf(out,
 				  "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\" fill=\"%s\">"
 				  "<title>",
-				  x, y + 4, w, row_h - 8, status_colour(st->status));
+				  x, y + 4, w, row_h - 8, status_colour(iv->failed ? STEP_FAILED : st->status));
 			esc(out, clean);
-			sb_printf(out, ": active %s – %s (%s)</title></rect>\n", from, to, dur);
+			sb_printf(out, ": active %s – %s (%s)%s</title></rect>\n", from, to, dur,
+				  iv->failed ? ", ended failed" : "");
 		}
 		free(shortened);
 		free(clean);
@@ -266,7 +273,8 @@ static void timeline(const struct export_doc *d, struct strbuf *out)
 		r++;
 	}
 	sb_puts(out, "</svg>\n<p class=\"mono\">Bars: when each step was the active one (UTC). Colour: its "
-		     "status now — green done, grey skipped, red failed, blue active.</p>\n");
+		     "status now — green done, grey skipped, red failed, blue active — except that a stretch that ended "
+		     "with the step failing stays red after it was reopened.</p>\n");
 }
 
 static void steps(const struct export_doc *d, struct strbuf *out)
@@ -284,8 +292,16 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		esc(out, title);
 		sb_puts(out, "<br><span class=\"mono\">");
 		esc(out, rb->steps[i].id);
-		sb_printf(out, "</span></td><td class=\"st-%s\">%s</td><td>", step_status_name(st->status),
+		sb_printf(out, "</span></td><td class=\"st-%s\">%s", step_status_name(st->status),
 			  step_status_name(st->status));
+		char *history = export_step_history(d, i);
+		if (history) {
+			sb_puts(out, "<br><span class=\"history\">");
+			esc(out, history);
+			sb_puts(out, "</span>");
+			free(history);
+		}
+		sb_puts(out, "</td><td>");
 		esc(out, by);
 		free(by);
 		sb_puts(out, "</td><td>");
@@ -524,7 +540,9 @@ static void events(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, "</td><td>");
 		esc(out, e->step ? e->step : "");
 		sb_puts(out, "</td><td class=\"mono data\">");
-		esc(out, e->data);
+		char *text = export_event_text(e);
+		esc(out, text);
+		free(text);
 		sb_printf(out, "</td><td class=\"mono\" title=\"%s\">%.12s…</td></tr>\n", e->hash, e->hash);
 	}
 	sb_puts(out, "</table>\n");

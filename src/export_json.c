@@ -130,6 +130,8 @@ static json_t *session_json(const struct export_doc *d)
 	free(title);
 	json_object_set_new(j, "log_folders", folders_json(s));
 	json_object_set_new(j, "log_places", places_json(d));
+	/* a rehearsal's shortened waits (start --short-waits): every wait divided by this */
+	json_object_set_new(j, "wait_divisor", json_integer(s->wait_divisor > 1 ? s->wait_divisor : 1));
 	return j;
 }
 

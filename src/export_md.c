@@ -48,6 +48,41 @@ static void md_code(struct strbuf *out, const char *s)
 	free(c);
 }
 
+/* Text whose line breaks are the writer's (notes): each line escaped, joined by hard line
+ * breaks (a backslash at the end of the line) indented to stay inside a list item. */
+static void md_lines(struct strbuf *out, const char *s, const char *indent)
+{
+	char *c = export_clean(s, true);
+	size_t len = strlen(c);
+	while (len > 0 && c[len - 1] == '\n')
+		c[--len] = '\0';
+	char *p = c;
+	for (;;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		/* A line that starts like a list item or heading would start one: escape it. */
+		const char *q = p;
+		while (*q == ' ')
+			q++;
+		sb_append(out, p, (size_t)(q - p));
+		size_t digits = strspn(q, "0123456789");
+		if (*q == '-' || *q == '+' || *q == '=')
+			sb_putc(out, '\\');
+		else if (digits && (q[digits] == '.' || q[digits] == ')')) {
+			sb_append(out, q, digits);
+			sb_putc(out, '\\');
+			q += digits;
+		}
+		md(out, q);
+		if (!nl)
+			break;
+		sb_printf(out, "\\\n%s", indent);
+		p = nl + 1;
+	}
+	free(c);
+}
+
 static void md_time(struct strbuf *out, int64_t ms)
 {
 	char t[32];
@@ -67,6 +102,9 @@ static void summary(const struct export_doc *d, struct strbuf *out)
 	if (s->rehearsal)
 		sb_puts(out, "> **REHEARSAL** — this session was a rehearsal; it records no change to a "
 			     "production site.\n\n");
+	if (s->rehearsal && s->wait_divisor > 1)
+		sb_printf(out, "> Waits were shortened for this rehearsal: each `wait` was divided by %d "
+			       "(`start --short-waits %d`).\n\n", s->wait_divisor, s->wait_divisor);
 	int done, app;
 	session_progress(s, &done, &app);
 	sb_puts(out, "| | |\n|---|---|\n| Session | ");
@@ -162,7 +200,15 @@ static void steps(const struct export_doc *d, struct strbuf *out)
 		md(out, title);
 		sb_puts(out, " (");
 		md(out, rb->steps[i].id);
-		sb_printf(out, ") | %s | ", step_status_name(st->status));
+		sb_printf(out, ") | %s", step_status_name(st->status));
+		char *history = export_step_history(d, i);
+		if (history) {
+			sb_puts(out, " (");
+			md(out, history);
+			sb_puts(out, ")");
+			free(history);
+		}
+		sb_puts(out, " | ");
 		md(out, by);
 		sb_puts(out, " | ");
 		free(by);
@@ -261,7 +307,7 @@ static void notes(const struct export_doc *d, struct strbuf *out)
 		if (strcmp(n->kind, "note") != 0)
 			sb_printf(out, " (%s)", n->kind);
 		sb_puts(out, ": ");
-		md(out, n->text);
+		md_lines(out, n->text, "  ");
 		sb_puts(out, "\n");
 	}
 	sb_puts(out, "\n");
@@ -360,7 +406,9 @@ static void event_log(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, " | ");
 		md(out, e->step ? e->step : "—");
 		sb_puts(out, " | ");
-		md(out, e->data);
+		char *text = export_event_text(e);
+		md(out, text);
+		free(text);
 		sb_printf(out, " | %.12s… |\n", e->hash);
 	}
 	if (checkpoints)

@@ -20,6 +20,7 @@ struct export_event {
 struct export_interval {
 	size_t step;
 	int64_t from_ms, to_ms;
+	bool failed; /* it ended with the step failing (a later reopen does not change that) */
 };
 
 struct export_doc {
@@ -67,6 +68,14 @@ char *export_seal_note(const struct export_doc *d, size_t n_seals);
  * "override", "—", with what an auditor must know ("out of order", "2 of 3 checklist
  * items not ticked", "wait overridden", "detected in MPSetup.log"). Caller frees. */
 char *export_completion(const struct export_doc *d, size_t step);
+/* What happened to a step that failed or was reopened, in order, for the readable formats:
+ * "failed 03:06, reopened 03:07, done 03:07" (UTC, HH:MM); NULL when it never failed nor
+ * was reopened (its status says it all). Caller frees. */
+char *export_step_history(const struct export_doc *d, size_t step);
+/* An event's data as one short human line (the event log of md and html): "key: value"
+ * pairs, log positions as "SiteComp.log at 1,234 bytes" instead of dev/ino JSON. Caller
+ * frees. */
+char *export_event_text(const struct export_event *e);
 /* Checklist item k of the step, substituted (caller frees). */
 char *export_checklist_item(const struct export_doc *d, size_t step, size_t k);
 /* Practice note k of the step (not from the sources), substituted (caller frees). */

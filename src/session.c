@@ -306,6 +306,9 @@ static void resolve_logs(const struct runbook *rb, const struct session_params *
 enum st_code session_create(struct store *st, const struct runbook *rb, const struct session_params *p,
 			    char **id_out, struct st_error *err)
 {
+	if (p->wait_divisor > 1 && !p->rehearsal)
+		return st_set(err, ST_USAGE, "shortened waits are for rehearsals only — add --rehearse, or drop "
+					     "--short-waits");
 	*id_out = NULL;
 	enum st_code rc = session_check_params(rb, p, err);
 	if (rc != ST_OK)
@@ -373,6 +376,8 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 					      "rehearsal", p->rehearsal, "variables", vars, "log_dir", log_dir, "logs",
 					      logs, "log_folders", folders, "log_overrides", overrides);
 			vars = logs = folders = overrides = NULL;
+			if (p->rehearsal && p->wait_divisor > 1) /* only when used: older events stay the same */
+				json_object_set_new(d, "wait_divisor", json_integer(p->wait_divisor));
 			rc = sess_emit(s, "session_started", -1, d, err);
 			if (rc == ST_OK)
 				rc = sess_advance(s, false, err);
@@ -414,6 +419,9 @@ void session_summaries_free(struct session_summary *rows, size_t n)
 		free(rows[i].runbook_id);
 		free(rows[i].runbook_title);
 		free(rows[i].status);
+		free(rows[i].site);
+		free(rows[i].active_step);
+		free(rows[i].overdue_step);
 	}
 	free(rows);
 }

@@ -336,6 +336,7 @@ static enum st_code apply_started(struct session *s, const json_t *d, int64_t at
 	free(s->label);
 	s->label = jget_str(d, "label") ? xstrdup(jget_str(d, "label")) : NULL;
 	s->rehearsal = json_is_true(json_object_get(d, "rehearsal"));
+	s->wait_divisor = json_object_get(d, "wait_divisor") ? (int)jget_int(d, "wait_divisor") : 1;
 	s->started_ms = at;
 	free(s->op);
 	s->op = xstrdup(op);
@@ -481,7 +482,9 @@ enum st_code sess_apply(struct session *s, const char *type, const char *step, c
 		set_completed(st, STEP_PENDING, BY_NONE, 0, NULL);
 		add_note(s, at, op, i, jget_str(d, "reason"), "reopen");
 	} else if (strcmp(type, "checklist_ticked") == 0) {
-		size_t item = (size_t)jget_int(d, "item");
+		/* "number" (1-based, since issue 12), or "item" (0-based) in older events */
+		json_t *num = json_object_get(d, "number");
+		size_t item = num ? (size_t)(json_integer_value(num) - 1) : (size_t)jget_int(d, "item");
 		if (item < s->rb->steps[i].n_checklist)
 			st->ticked[item] = json_is_true(json_object_get(d, "ticked"));
 	} else if (strcmp(type, "marker_seen") == 0) {

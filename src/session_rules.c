@@ -20,8 +20,10 @@ static enum st_code check_step(const struct session *s, size_t i, struct st_erro
 	if (i >= s->rb->n_steps)
 		return st_set(err, ST_USAGE, "no step number %zu in runbook %s (it has %zu)", i + 1,
 			      s->rb->id, s->rb->n_steps);
+	/* Not "invalid runbook" (65): the request names a step that is not there to act on,
+	 * like an unknown step — a usage error (64), as steward(1) says. */
 	if (s->steps[i].status == STEP_NA)
-		return st_set(err, ST_INVALID,
+		return st_set(err, ST_USAGE,
 			      "step '%s' does not apply to this session (its `when:` is false) — nothing "
 			      "can be recorded on it", s->rb->steps[i].id);
 	return ST_OK;
@@ -30,7 +32,7 @@ static enum st_code check_step(const struct session *s, size_t i, struct st_erro
 static enum st_code check_open(const struct session *s, struct st_error *err)
 {
 	if (s->finished)
-		return st_set(err, ST_INVALID, "session %s is finished — its steps can no longer change", s->id);
+		return st_set(err, ST_USAGE, "session %s is finished — its steps can no longer change", s->id);
 	return ST_OK;
 }
 
@@ -57,7 +59,7 @@ static enum st_code check_wait(const struct session *s, size_t i, int64_t now, s
 	if (step->wait_s <= 0)
 		return ST_OK;
 	char total[64];
-	duration_format(step->wait_s, total, sizeof total);
+	duration_format(session_wait_s(s, i), total, sizeof total);
 	if (s->steps[i].activated_ms == 0)
 		return st_set(err, ST_TEMPFAIL,
 			      "step '%s' has not started: it needs %s after it becomes active — start it first",
@@ -114,11 +116,21 @@ static enum st_code check_failed(const struct session *s, size_t i, const char *
 
 /* ---------- operator transitions ---------- */
 
+long session_wait_s(const struct session *s, size_t step)
+{
+	if (step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0)
+		return 0;
+	long w = s->rb->steps[step].wait_s;
+	if (s->rehearsal && s->wait_divisor > 1)
+		w = (w + s->wait_divisor - 1) / s->wait_divisor;
+	return w;
+}
+
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms)
 {
 	if (step >= s->rb->n_steps || s->rb->steps[step].wait_s <= 0)
 		return 0;
-	int64_t wait_ms = (int64_t)s->rb->steps[step].wait_s * 1000;
+	int64_t wait_ms = (int64_t)session_wait_s(s, step) * 1000;
 	if (s->steps[step].activated_ms == 0)
 		return wait_ms;
 	int64_t left = s->steps[step].activated_ms + wait_ms - now_ms;
@@ -139,6 +151,22 @@ int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms)
 			worst = over;
 	}
 	return worst;
+}
+
+int64_t session_overdue_at_ms(const struct session *s, size_t step)
+{
+	if (step >= s->rb->n_steps || s->steps[step].status != STEP_ACTIVE || !s->steps[step].activated_ms)
+		return 0;
+	const struct rb_step *st = &s->rb->steps[step];
+	int64_t first = 0;
+	for (size_t b = 0; b < st->n_verify; b++) {
+		if (st->verify[b].timeout_s <= 0 || s->steps[step].matched[b] >= st->verify[b].n_expect)
+			continue;
+		int64_t at = s->steps[step].activated_ms + (int64_t)st->verify[b].timeout_s * 1000;
+		if (!first || at < first)
+			first = at;
+	}
+	return first;
 }
 
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
@@ -422,10 +450,14 @@ enum st_code session_tick(struct session *s, size_t step, size_t item, bool tick
 		return ST_OK;
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;
+	/* As the operator saw it: numbered from 1, variables substituted. Events recorded
+	 * before this (0-based "item", raw text) stay as they are; the fold reads both. */
+	char *text = vars_subst(s->rb->steps[step].checklist[item], &s->vars);
 	rc = sess_emit(s, "checklist_ticked", (long)step,
-		  json_pack("{s:I, s:b, s:o}", "item", (json_int_t)item, "ticked", ticked, "text",
-			    sess_jstr(s->rb->steps[step].checklist[item])),
+		  json_pack("{s:I, s:b, s:o}", "number", (json_int_t)(item + 1), "ticked", ticked, "text",
+			    sess_jstr(text)),
 		  err);
+	free(text);
 	return sess_tx_end(s, rc, err);
 }
 

@@ -173,3 +173,30 @@ void store_unlock(struct store *st, const char *sid)
 	}
 	sqlite3_finalize(s);
 }
+
+enum st_code store_lock_peek(struct store *st, const char *sid, struct store_lock_holder *out, bool *stale,
+			     struct st_error *err)
+{
+	*out = (struct store_lock_holder){0};
+	*stale = false;
+	if (!sq_has_schema(st))
+		return ST_OK;
+	enum st_code rc;
+	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms FROM locks WHERE session_id = ?1",
+			       err, &rc);
+	if (!s)
+		return rc;
+	sq_bind_text(s, 1, sid);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		struct holder h = {.pid = (long)sqlite3_column_int64(s, 0), .host = sq_col_text(s, 1),
+				   .proc_start = sqlite3_column_int64(s, 2), .since_ms = sqlite3_column_int64(s, 3)};
+		*stale = holder_gone(st, &h);
+		*out = (struct store_lock_holder){.pid = h.pid, .host = h.host ? h.host : xstrdup("?"),
+						  .since_ms = h.since_ms};
+	} else if (step != SQLITE_DONE) {
+		rc = sq_error(st, err, "reading the session lock");
+	}
+	sq_done(s);
+	return rc;
+}

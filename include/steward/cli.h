@@ -27,6 +27,9 @@ struct cli_ctx {
 int cli_error(enum st_code code, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The usage text of a verb from main.c's table ("step SESSION STEP ..."). */
 const char *cli_usage_of(const char *verb);
+/* `steward VERB --help`: the usage, what the verb does, its options and exit codes, on
+ * stdout; returns ST_OK. */
+int cli_help(const char *verb);
 /* Prints "usage: steward <verb_usage>" and returns ST_USAGE: cli_usage(cli_usage_of("step")). */
 int cli_usage(const char *verb_usage);
 /* Splits "NAME=VALUE" (for --var / --log); false when there is no '='. */
@@ -41,6 +44,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_start(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_resume(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_sessions(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_step(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_note(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_watch(struct cli_ctx *ctx, int argc, char **argv);

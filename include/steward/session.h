@@ -15,7 +15,8 @@
  *  - skip needs a reason, fail a note, reopen a reason, override a note (ST_USAGE).
  *  - complete (and override) with checklist items not ticked needs a note (ST_TEMPFAIL);
  *    the items left unticked are recorded, and so is a completion out of order.
- *  - every transition on a not-applicable step is refused (ST_INVALID).
+ *  - every transition on a not-applicable step is refused (ST_USAGE: exit 64, as for an
+ *    unknown step; not 65, which means an invalid runbook).
  *  - after every completion the first applicable step not done/skipped becomes active
  *    (an activation event, recording every log's identity and size).
  *  - the session finishes (an event) when every applicable step is done or skipped.
@@ -34,8 +35,8 @@
  *  - an override waits like a completion; log evidence (record_marker) completes a
  *    step whatever its wait, and counts while the step is active or pending;
  *  - a failure signature (session_record_failure) marks its step failed;
- *  - a finished session refuses every transition (ST_INVALID) but still takes notes;
- *  - a not-applicable step refuses everything, notes included (ST_INVALID).
+ *  - a finished session refuses every transition (ST_USAGE) but still takes notes;
+ *  - a not-applicable step refuses everything, notes included (ST_USAGE).
  */
 #ifndef STEWARD_SESSION_H
 #define STEWARD_SESSION_H
@@ -150,6 +151,7 @@ struct session {
 	char *op;             /* operator who started it */
 	char *host;
 	bool rehearsal;
+	int wait_divisor;     /* rehearsal only: every `wait` divided by this (1 = as written) */
 	bool finished;
 	int64_t started_ms;
 	int64_t finished_ms;  /* 0 when unfinished */
@@ -194,6 +196,8 @@ struct session_params {
 	const char *label;
 	const char *op;
 	bool rehearsal;
+	int wait_divisor;            /* rehearsal only (`start --short-waits N`): waits divided by N;
+	                                0 or 1 = as written. Recorded in the start event. */
 };
 
 /* Summary row for `sessions` and the TUI home screen (one cheap query, no replay). */
@@ -203,10 +207,51 @@ struct session_summary {
 	int done;       /* done or skipped */
 	int applicable; /* steps that are not not-applicable */
 	int64_t started_ms, last_activity_ms;
+	/* Filled by session_summaries_detail() (a replay per row); zero/NULL before. */
+	bool detailed;
+	int skipped, failed, not_applicable, total;
+	char *site;           /* the runbook's first declared variable, "site_code=CEN" (or NULL) */
+	char *active_step;    /* id of the active step, or NULL */
+	char *overdue_step;   /* id of the step that is overdue now, or NULL */
+	int64_t overdue_ms;   /* by how much */
 };
 void session_summaries_free(struct session_summary *rows, size_t n);
 enum st_code session_list(struct store *st, bool include_finished, struct session_summary **rows,
 			  size_t *n, struct st_error *err);
+/* Fills the detail fields of each row by replaying its session read-only (for `sessions`
+ * and the home screen: failed and overdue steps, the site). A row whose session cannot be
+ * replayed keeps detailed=false; the first such error is returned after all rows. */
+enum st_code session_summaries_detail(struct store *st, struct session_summary *rows, size_t n, int64_t now_ms,
+				      struct st_error *err);
+
+/* Step counts, one wording everywhere (status, sessions, the TUI, exports). */
+struct session_counts {
+	int total, done, skipped, not_applicable, failed, open; /* open: pending or active */
+};
+void session_counts(const struct session *s, struct session_counts *c);
+/* "done 12, skipped 2, not applicable 10, of 34" (failed named when there are some). */
+char *session_counts_text(const struct session_counts *c);
+/* The session's first declared variable as "name=value" (what tells two sites apart), or NULL. */
+char *session_site(const struct session *s);
+
+/* The last seal recorded on a session (the `seal` event), if any. */
+struct session_seal_info {
+	int64_t event_seq;   /* the seal event; 0 when never sealed */
+	int64_t sealed_seq;  /* the last event it covers */
+	int64_t at_ms;
+	char *op, *host, *key, *head;
+};
+enum st_code session_last_seal(const struct session *s, struct session_seal_info *out, struct st_error *err);
+void session_seal_info_free(struct session_seal_info *si);
+
+/*
+ * Unfinished sessions of the same runbook (by id) whose variables equal vars (the values
+ * a new session would get, defaults filled in): starting again would duplicate one of
+ * them. Most recently active first; *ids (caller frees each and the array) may be empty.
+ * For `start` (refuses without --new) and the TUI's start form (offers to resume).
+ */
+enum st_code session_find_duplicates(struct store *st, const struct runbook *rb, const struct varmap *vars,
+				     char ***ids, size_t *n, struct st_error *err);
 
 /* Checks the names in params against the runbook, without touching the file system:
  * every --log names a log, every --folder a folder ("logs" or a log_folders id).
@@ -282,11 +327,17 @@ enum st_code session_tick(struct session *s, size_t step, size_t item, bool tick
 enum st_code session_seal(struct session *s, int64_t sealed_seq, const char *head, const char *signature,
 			  const char *key, struct st_error *err);
 
+/* The step's `wait` in seconds for this session: as written, or divided by the rehearsal's
+ * wait_divisor (rounded up; never 0 for a step that waits). 0 when it has none. */
+long session_wait_s(const struct session *s, size_t step);
 /* Milliseconds until the step's `wait` elapses (0 when none or elapsed). */
 int64_t session_wait_remaining_ms(const struct session *s, size_t step, int64_t now_ms);
 /* How long the active step has been past the `timeout` of a verify block that is not yet
  * satisfied (the largest), 0 when it is not overdue. */
 int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms);
+/* The instant the active step passes its first timeout (session_overdue_ms turns positive
+ * just after it), 0 when it cannot become overdue: for a watcher's wake-up. */
+int64_t session_overdue_at_ms(const struct session *s, size_t step);
 /* Lines written after this instant/position count for the step's verify block vb:
  * the activation of the step or of its `since:` step. */
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);

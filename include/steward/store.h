@@ -193,6 +193,11 @@ enum st_code store_lock_take_over(struct store *st, const char *session_id, stru
 				  struct st_error *err);
 void store_lock_holder_free(struct store_lock_holder *h);
 void store_unlock(struct store *st, const char *session_id);
+/* Who holds the session's lock, for readers (`status`): never takes or changes it.
+ * out->host is NULL when nobody holds it; *stale is true when the holder is certainly
+ * gone (the next writer will take the lock over). */
+enum st_code store_lock_peek(struct store *st, const char *session_id, struct store_lock_holder *out,
+			     bool *stale, struct st_error *err);
 
 /* Recomputes a session's hash chain. */
 struct store_audit {

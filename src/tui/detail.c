@@ -205,7 +205,7 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 				 s->rehearsal ? " (rehearsal: s skips the wait, with a reason)" : "");
 			put(&c, 0, ROLE_ACTIVE, buf);
 		} else {
-			duration_format(st->wait_s, dur, sizeof dur);
+			duration_format(session_wait_s(s, sel), dur, sizeof dur);
 			snprintf(buf, sizeof buf, "Wait of %s elapsed: the step can be completed", dur);
 			put(&c, 0, ROLE_DONE, buf);
 		}

@@ -2,7 +2,7 @@
 # test_session_cli.sh — the session verbs from the outside (CLI.md): start --detach
 # (missing/undeclared variables 64, invalid values 65), sessions (table and --json,
 # --all), step with every rule (confirm, wait with the time left across processes,
-# verify needs an override note, skip/fail/reopen need --note, not-applicable 65),
+# verify needs an override note, skip/fail/reopen need --note, not-applicable 64),
 # note, export in four formats (-o written atomically), audit (0 intact, 1 naming the
 # first altered event), session prefixes (ambiguous 64, unknown 66), database errors 73.
 set -u
@@ -64,8 +64,8 @@ S export "${id:0:18}" >/dev/null 2>err; check "a unique prefix" 0 $?
 # step rules
 S step "$id" nosuch done >out 2>err; check "an unknown step" 64 $?
 S step "$id" backup finish >out 2>err; check "an unknown action" 64 $?
-S step "$id" disable-replication done >out 2>err; check "a not-applicable step" 65 $?
-S step "$id" disable-replication skip --note x >out 2>err; check "skip a not-applicable step" 65 $?
+S step "$id" disable-replication done >out 2>err; check "a not-applicable step" 64 $?
+S step "$id" disable-replication skip --note x >out 2>err; check "skip a not-applicable step" 64 $?
 S step "$id" backup skip >out 2>err; check "skip without a reason" 64 $?
 S step "$id" backup fail >out 2>err; check "fail without a note" 64 $?
 S step "$id" backup done --note "backup in \\\\nas" >out 2>err; check "backup done" 0 $?
@@ -87,10 +87,10 @@ has "explains the override" err "--note"
 S step "$id" check-logs done --note "read SiteComp.log on the console" >out 2>err; check "override" 0 $?
 S note "$id" --step tidy "=cmd|' /C calc'!A0 <script>alert(1)</script>" >out 2>err; check "note on a step" 0 $?
 S note "$id" "session note," "several words" >out 2>err; check "session note" 0 $?
-S note "$id" --step disable-replication "x" >out 2>err; check "note on a not-applicable step" 65 $?
+S note "$id" --step disable-replication "x" >out 2>err; check "note on a not-applicable step" 64 $?
 S step "$id" tidy done >out 2>err; check "last step" 0 $?
 has "finished" out "the session is finished"
-S step "$id" tidy reopen --note "again" >out 2>err; check "a finished session refuses transitions" 65 $?
+S step "$id" tidy reopen --note "again" >out 2>err; check "a finished session refuses transitions" 64 $?
 S sessions >out 2>err; check "sessions without finished" 0 $?
 if grep -qF "$id" out; then echo "FAIL: a finished session listed without --all"; fails=$((fails+1)); fi
 S sessions --all >out 2>err; has "sessions --all" out "$id"

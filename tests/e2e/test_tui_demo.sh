@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_tui_demo.sh — what `make demo` runs (tests/demo.sh), as a newcomer would use
-# it: the rehearsal opens, Space walks the manual steps, the 30-minute wait is
-# skipped with a reason, the verify steps complete themselves from the simulated
+# it: the rehearsal opens, Space walks the manual steps, the 30-minute wait (30 seconds
+# in the demo's rehearsal) ends on its own and is completed, the verify steps complete themselves from the simulated
 # SiteComp.log / Hman.log / Inboxmgr.log, q quits, and the simulator and the
 # temporary files are gone afterwards.
 . "$(dirname "$0")/lib_tui.sh"
@@ -18,10 +18,11 @@ DEMO_SID=$(screen | grep -oE '[0-9]{8}-[0-9]{6}-[0-9a-f]{4}' | head -1)
 [ -n "$DEMO_SID" ] || fail "no session id on the screen"
 pgrep -f "simulate $DEMO_SID" >/dev/null || fail "the simulator is not running"
 
-# Space through the manual steps up to the 30-minute wait; the irreversible steps
-# (/testdbupgrade on the copy, setup) ask for their confirm word.
+# Space through the manual steps up to the 30-minute wait, which the demo shortens to
+# 30 seconds (start --short-waits 60): it is not skipped, it ends on its own.
+# The irreversible steps (/testdbupgrade on the copy, setup) ask for their confirm word.
 deadline=$((SECONDS + 120))
-until screen | grep -qF "in a rehearsal, s skips it (with a reason)"; do
+until screen | grep -qF "left — it can be completed at"; do
 	[ $SECONDS -lt $deadline ] || fail "Space never reached the wait step"
 	if screen | grep -qF "Override by hand?"; then keys n; fi
 	if screen | grep -qF "checklist items not ticked — reason to complete anyway:"; then
@@ -40,11 +41,9 @@ until screen | grep -qF "in a rehearsal, s skips it (with a reason)"; do
 	keys Space
 	sleep 0.3
 done
-wait_for "in a rehearsal, s skips it"
-keys s
-wait_for "Reason for skipping:"
-type_text "rehearsal: no need to wait"
-keys Enter
+wait_for "Wait of 30s elapsed: the step can be completed" 45
+keys Space
+wait_line "Wait at least 30 minutes" "✓"
 # The simulator writes the site's lines; the verify steps complete themselves.
 wait_for "verified by SiteComp.log at" 60
 wait_for "verified by Inboxmgr.log at" 60

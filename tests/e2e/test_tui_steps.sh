@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib_tui.sh"
 
 start_session --label "older session"
-start_session --rehearse --label "change 42"
+start_session --rehearse --label "change 42" --new
 touch "$LOGS/sitecomp.log"
 tui -- resume "$SID"
 wait_for "REHEARSAL"
@@ -106,9 +106,13 @@ echo "$out" | grep -qF "$(steward_pid)" || fail "the refusal does not name the h
 # SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
 kill -KILL "$(steward_pid)"
 wait_exit
-# resume without an id: the most recently active unfinished session (this one, though
-# an older session exists).
-tui -- resume
+# resume without an id, with two unfinished sessions: which one is not guessed — both
+# are listed and an id is asked for (exit 64); with the id, it opens.
+out=$(script -qec "$(printf '%q ' "$STEWARD_BIN" --db "$DB" --runbooks "$FIXTURES" resume)" /dev/null 2>&1); rc=$?
+[ $rc = 64 ] || fail "resume without an id among two unfinished sessions exited $rc, not 64: $out"
+echo "$out" | grep -qF "$SID" || fail "resume without an id does not list $SID: $out"
+echo "$out" | grep -qF "steward resume ID" || fail "resume without an id does not say how: $out"
+tui -- resume "$SID"
 wait_for "Let the site settle"
 wait_for "change 42"
 wait_line "Detach the database" "✓"

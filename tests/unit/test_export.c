@@ -231,8 +231,8 @@ Test(export, markdown_is_a_readable_escaped_change_record)
 	cr_assert(strstr(text, "## Notes"));
 	cr_assert(strstr(text, "## Verification evidence"));
 	cr_assert(strstr(text, "hash chain intact"));
-	cr_assert(strstr(text, "\\<script\\>alert(1)\\</script\\> \\| pipe \\& \"quote\" second line"),
-		  "notes are escaped and kept on one line");
+	cr_assert(strstr(text, "\\<script\\>alert(1)\\</script\\> \\| pipe \\& \"quote\"\\\n  second line"),
+		  "notes are escaped and keep their lines (a hard break inside the list item)");
 	cr_assert_null(strstr(text, "<script>"));
 	cr_assert(strstr(text, "Site shutdown complete"));
 	cr_assert(strstr(text, "`Hierarchy Manager <b>ran</b> for ABC`"), "log lines are code spans (shown, not run)");
@@ -396,4 +396,59 @@ Test(export, practice_notes_are_labelled_apart_and_escaped)
 	cr_assert_null(json_object_get(json_array_get(steps, BACKUP), "practice"), "only steps that have it");
 	json_decref(root);
 	free(text);
+}
+
+/* The story of a step that failed and was reopened, readable in md and html (issue 12). */
+static char *render_story(enum export_format fmt)
+{
+	sfx_init(&f, "basic.yaml");
+	sfx_start(&f, NULL);
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_tick(s, BACKUP, 0, true, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_tick(s, BACKUP, 1, true, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_complete(s, BACKUP, NULL, NULL, &err), ST_OK, "%s", err.msg);
+	sfx_advance(&f, 60 * 1000);
+	cr_assert_eq(session_fail(s, STOP_SITE, "the service hung", &err), ST_OK, "%s", err.msg);
+	sfx_advance(&f, 60 * 1000);
+	cr_assert_eq(session_reopen(s, STOP_SITE, "killed the hung service\n- then checked\n  twice", &err), ST_OK,
+		     "%s", err.msg);
+	cr_assert_eq(session_complete(s, STOP_SITE, "STOP", NULL, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	return render(fmt);
+}
+
+Test(export_story, markdown_tells_a_failed_then_reopened_step_and_reads_like_a_log)
+{
+	char *text = render_story(EXPORT_MD);
+	cr_assert(strstr(text, "| done (failed "), "the history is in the status column:\n%s", text);
+	cr_assert(strstr(text, ", reopened "), "%s", text);
+	const char *hist = strstr(text, "| done (failed ");
+	cr_assert(hist && strstr(hist, ", done ") && strstr(hist, ", done ") < strchr(hist + 2, '|'), "%s", hist);
+	cr_assert(strstr(text, "killed the hung service\\\n  \\- then checked\\\n    twice"),
+		  "a multi-line note keeps its lines:\n%s", text);
+	cr_assert_null(strstr(text, "\"dev\""), "no raw log positions in the event log");
+	cr_assert(strstr(text, "log positions: sitecomp.log not there yet"), "%s", text);
+	cr_assert(strstr(text, "number: 2; text: Copy the backup off the server; ticked: yes"),
+		  "checklist events read as on screen: %s", text);
+	free(text);
+	sfx_fini(&f);
+}
+
+Test(export_story, html_tells_a_failed_then_reopened_step_and_colours_the_failed_stretch)
+{
+	char *text = render_story(EXPORT_HTML);
+	cr_assert(strstr(text, "<span class=\"history\">failed "), "%s", text);
+	cr_assert(strstr(text, "ended failed</title>"), "the stretch that ended in failure is marked");
+	const char *bar = strstr(text, "ended failed</title>");
+	const char *rect = bar;
+	while (rect > text && strncmp(rect, "<rect", 5) != 0)
+		rect--;
+	cr_assert(strstr(rect, "fill=\"#c62828\"") && strstr(rect, "fill=\"#c62828\"") < bar,
+		  "and coloured red although the step is done now");
+	cr_assert_null(strstr(text, "&quot;dev&quot;"), "no raw log positions in the event log");
+	cr_assert(strstr(text, "<span class=\"ts\">"), "times do not wrap mid-date");
+	cr_assert(strstr(text, ".ts{white-space:nowrap}"));
+	cr_assert(strstr(text, "killed the hung service\n- then checked"), "html keeps a note's lines");
+	free(text);
+	sfx_fini(&f);
 }

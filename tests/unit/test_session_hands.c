@@ -195,3 +195,35 @@ Test(hands, the_session_title_substitutes_variables)
 	free(t);
 	session_close(s);
 }
+
+Test(hands, a_tick_is_recorded_numbered_from_one_with_variables_substituted)
+{
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_tick(s, BACKUP, 1, true, &err), ST_OK, "%s", err.msg);
+	json_t *d = last_event("checklist_ticked");
+	cr_assert_eq(json_integer_value(json_object_get(d, "number")), 2, "numbered as on screen");
+	cr_assert_null(json_object_get(d, "item"), "no 0-based item in new events");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "text")), "Copy the backup of ABC off the server");
+	json_decref(d);
+	session_close(s);
+	s = sfx_open(&f);
+	cr_assert(!s->steps[BACKUP].ticked[0] && s->steps[BACKUP].ticked[1], "the replay reads the number");
+	session_close(s);
+	sfx_assert_projection(&f);
+}
+
+Test(hands, an_old_tick_event_with_a_0_based_item_still_replays)
+{
+	struct session *s = sfx_open(&f);
+	int64_t seq = s->seq;
+	session_close(s);
+	/* as steward recorded it before: {"item":0,"text":<raw>,"ticked":true} */
+	struct store_event ev = {.at_ms = f.now, .op = "old", .host = "h", .type = "checklist_ticked",
+				 .step = "backup", .data = "{\"item\":0,\"text\":\"Back up the site database\",\"ticked\":true}"};
+	cr_assert_eq(store_begin(f.st, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_append(f.st, f.id, seq, &ev, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_commit(f.st, &err), ST_OK, "%s", err.msg);
+	s = sfx_open(&f);
+	cr_assert(s->steps[BACKUP].ticked[0] && !s->steps[BACKUP].ticked[1], "item 0 is the first item");
+	session_close(s);
+}
