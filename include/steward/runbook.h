@@ -49,6 +49,11 @@ struct rb_verify {
 	struct rb_pos pos;
 };
 
+/* How every front end says what `after: STEP` means (followed by the step's id). */
+#define RB_AFTER_PHRASE "counts only lines written after the line that verified step "
+/* ...and what happens when STEP was not verified by its lines. */
+#define RB_AFTER_UNVERIFIED "if that step was not verified by its log lines, no line counts: override with a note"
+
 struct rb_fail {
 	char *log;
 	size_t log_index;
