@@ -302,12 +302,18 @@ static void render_step(struct strbuf *sb, const struct show *sh, const struct r
 			free(machine);
 		}
 		sb_puts(sb, "), in this order, lines written after ");
-		if (v->since) {
+		const char *wstep = v->since ? v->since : v->after;
+		if (wstep) {
 			sb_puts(sb, "step ");
-			put(sb, v->since);
+			put(sb, wstep);
 			sb_puts(sb, " became active");
 		} else {
 			sb_puts(sb, "this step became active");
+		}
+		if (v->after) {
+			sb_puts(sb, "; " RB_AFTER_PHRASE);
+			put(sb, v->after);
+			sb_puts(sb, " (by the lines' own time; " RB_AFTER_UNVERIFIED ")");
 		}
 		if (v->timeout_s >= 0) {
 			duration_format(v->timeout_s, dur, sizeof dur);
@@ -480,9 +486,9 @@ static json_t *jstep(const struct show *sh, const struct rb_step *st)
 		json_t *expect = json_array();
 		for (size_t k = 0; k < v->n_expect; k++)
 			json_array_append_new(expect, jpattern(sh, &v->expect[k]));
-		json_array_append_new(verify, json_pack("{s:s, s:o, s:o, s:o}", "log", v->log, "expect",
-							expect, "since", jstr(v->since), "timeout_s",
-							jdur(v->timeout_s)));
+		json_array_append_new(verify, json_pack("{s:s, s:o, s:o, s:o, s:o}", "log", v->log, "expect",
+							expect, "since", jstr(v->since), "after", jstr(v->after),
+							"timeout_s", jdur(v->timeout_s)));
 	}
 	json_t *fail = json_array();
 	for (size_t i = 0; i < st->n_fail; i++) {

@@ -436,6 +436,11 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				esc(out, expect);
 				if (rs->verify[vb].expect[e].nocase)
 					sb_puts(out, " (any case)");
+				if (rs->verify[vb].after) {
+					sb_puts(out, " (" RB_AFTER_PHRASE);
+					esc(out, rs->verify[vb].after);
+					sb_puts(out, ")");
+				}
 				sb_puts(out, "</td><td class=\"mono\">");
 				if (m && m->simulated)
 					sb_puts(out, "<span class=\"bad\">" EXPORT_SIMULATED "</span><br>");

@@ -144,10 +144,11 @@ static json_t *verification_json(const struct export_doc *d, size_t i)
 			char *expect = export_expect_text(d, i, vb, e);
 			const struct sess_marker *m = export_marker(d, i, vb, e);
 			json_array_append_new(
-				arr, json_pack("{s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "log", rs->verify[vb].log,
+				arr, json_pack("{s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "log", rs->verify[vb].log,
 					       "expect", jtext(expect), "regex", rs->verify[vb].expect[e].is_regex,
 					       "any_case", rs->verify[vb].expect[e].nocase,
-					       "since", jtext(rs->verify[vb].since), "matched_line",
+					       "since", jtext(rs->verify[vb].since), "after", jtext(rs->verify[vb].after),
+					       "matched_line",
 					       m ? jtext(m->line) : json_null(), "file", m ? jtext(m->file) : json_null(),
 					       "offset", m ? json_integer((json_int_t)m->offset) : json_null(),
 					       "matched_at", m ? jtime(m->at_ms) : json_null(), "simulated",

@@ -341,6 +341,11 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 				md_code(out, expect);
 				if (rs->verify[vb].expect[e].nocase)
 					sb_puts(out, " (any case)");
+				if (rs->verify[vb].after) {
+					sb_puts(out, " (" RB_AFTER_PHRASE);
+					md(out, rs->verify[vb].after);
+					sb_puts(out, ")");
+				}
 				sb_puts(out, " — ");
 				if (m) {
 					sb_puts(out, "seen ");

@@ -127,6 +127,7 @@ static void free_step(struct rb_step *st)
 			free(v->expect[k].text);
 		free(v->expect);
 		free(v->since);
+		free(v->after);
 	}
 	free(st->verify);
 	for (size_t i = 0; i < st->n_fail; i++) {

@@ -34,6 +34,7 @@ struct pending_since {
 	size_t step;   /* index into rb->steps */
 	size_t verify; /* index into that step's verify[] */
 	const struct yn *node;
+	bool after;    /* an `after:` value rather than a `since:` one */
 };
 
 struct ctx {
@@ -78,7 +79,7 @@ static const char *const step_keys[] = {"id", "title", "when", "host", "body", "
 					"caution", "checklist", "confirm", "wait", "verify", "fail",
 					"references", "practice", NULL};
 static const char *const step_required[] = {"id", "title", NULL};
-static const char *const verify_keys[] = {"log", "expect", "since", "timeout", "case", NULL};
+static const char *const verify_keys[] = {"log", "expect", "since", "after", "timeout", "case", NULL};
 static const char *const verify_required[] = {"log", "expect", NULL};
 static const char *const fail_keys[] = {"log", "match", "hint", "case", NULL};
 static const char *const fail_required[] = {"log", "match", NULL};
@@ -817,6 +818,7 @@ static void build_verify(struct ctx *c, const struct yn *v, struct rb_step *st, 
 		vf->pos.line = node->line;
 		vf->pos.col = node->col;
 		vf->since_index = -1;
+		vf->after_index = -1;
 		vf->timeout_s = -1;
 		if (!check_keys(c, node, "a verify block", verify_keys, verify_required))
 			continue;
@@ -845,7 +847,16 @@ static void build_verify(struct ctx *c, const struct yn *v, struct rb_step *st, 
 				c->cap_since = c->cap_since ? c->cap_since * 2 : 8;
 				c->since = xreallocarray(c->since, c->cap_since, sizeof(*c->since));
 			}
-			c->since[c->n_since++] = (struct pending_since){st->index, i, since};
+			c->since[c->n_since++] = (struct pending_since){st->index, i, since, false};
+		}
+		const struct yn *after = get(node, "after");
+		vf->after = take_string(c, after, "after", "a verify block", false);
+		if (vf->after) { /* resolved when every step is known, like since */
+			if (c->n_since == c->cap_since) {
+				c->cap_since = c->cap_since ? c->cap_since * 2 : 8;
+				c->since = xreallocarray(c->since, c->cap_since, sizeof(*c->since));
+			}
+			c->since[c->n_since++] = (struct pending_since){st->index, i, after, true};
 		}
 		take_duration(c, get(node, "timeout"), "timeout", "a verify block", &vf->timeout_s);
 	}
@@ -1029,12 +1040,42 @@ static void build_phases(struct ctx *c, const struct yn *v)
 	}
 }
 
+/* `after` must name an earlier step that has a verify block (its verifying line is the
+ * anchor). */
+static void resolve_after(struct ctx *c, const struct pending_since *ps)
+{
+	struct runbook *rb = c->rb;
+	struct rb_step *st = &rb->steps[ps->step];
+	struct rb_verify *vf = &st->verify[ps->verify];
+	long idx = runbook_step_index(rb, vf->after);
+	const char *sid = st->id ? st->id : "?";
+	if (idx < 0)
+		problem(c, ps->node, "'after: %s' in step '%s' names no step", vf->after, sid);
+	else if ((size_t)idx == ps->step)
+		problem(c, ps->node, "'after: %s' in step '%s' names the step itself: name an earlier "
+				     "step whose verifying line this one must follow",
+			vf->after, sid);
+	else if ((size_t)idx > ps->step)
+		problem(c, ps->node, "'after: %s' in step '%s' names a step that comes later: "
+				     "it must name an earlier step", vf->after, sid);
+	else if (rb->steps[idx].n_verify == 0)
+		problem(c, ps->node, "'after: %s' in step '%s' names a step without a verify block: "
+				     "only a line that verified a step can be the point to follow",
+			vf->after, sid);
+	else
+		vf->after_index = idx;
+}
+
 /* `since` must name a step that comes earlier in the runbook than the one it is in. */
 static void resolve_since(struct ctx *c)
 {
 	struct runbook *rb = c->rb;
 	for (size_t k = 0; k < c->n_since; k++) {
 		const struct pending_since *ps = &c->since[k];
+		if (ps->after) {
+			resolve_after(c, ps);
+			continue;
+		}
 		struct rb_step *st = &rb->steps[ps->step];
 		struct rb_verify *vf = &st->verify[ps->verify];
 		long idx = runbook_step_index(rb, vf->since);

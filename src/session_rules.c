@@ -10,6 +10,7 @@
 
 #include "session_priv.h"
 #include "steward/seal.h"
+#include "steward/smslog.h"
 #include "steward/store.h"
 #include "steward/util.h"
 
@@ -173,10 +174,49 @@ int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
 {
 	if (step >= s->rb->n_steps)
 		return 0;
+	return s->steps[session_window_step(s, step, vb)].activated_ms;
+}
+
+size_t session_window_step(const struct session *s, size_t step, size_t vb)
+{
 	const struct rb_step *st = &s->rb->steps[step];
-	if (vb < st->n_verify && st->verify[vb].since_index >= 0)
-		return s->steps[st->verify[vb].since_index].activated_ms;
-	return s->steps[step].activated_ms;
+	if (vb >= st->n_verify)
+		return step;
+	if (st->verify[vb].since_index >= 0)
+		return (size_t)st->verify[vb].since_index;
+	/* `after:` alone: a line proving this block may be written (and read) before the step
+	 * activates, as soon as the anchor step's line was; the timestamp rule does the rest */
+	if (st->verify[vb].after_index >= 0)
+		return (size_t)st->verify[vb].after_index;
+	return step;
+}
+
+enum after_anchor session_after_anchor(const struct session *s, size_t step, size_t vb, int64_t *utc_ms)
+{
+	*utc_ms = 0;
+	if (step >= s->rb->n_steps || vb >= s->rb->steps[step].n_verify || s->rb->steps[step].verify[vb].after_index < 0)
+		return AFTER_NONE;
+	const struct step_state *as = &s->steps[s->rb->steps[step].verify[vb].after_index];
+	if (as->status != STEP_DONE || as->completed_by != BY_MARKERS || as->n_markers == 0)
+		return AFTER_NOT_VERIFIED;
+	/* the last marker recorded is the one that completed the step */
+	const char *line = as->markers[as->n_markers - 1].line;
+	if (!line)
+		return AFTER_NO_TIME;
+	size_t len = strlen(line);
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	struct log_record rec;
+	smslog_parse(line, len, &rec);
+	bool ok = rec.has_time && rec.has_bias;
+	*utc_ms = ok ? rec.utc_ms : 0;
+	log_record_free(&rec);
+	return ok ? AFTER_ANCHORED : AFTER_NO_TIME;
+}
+
+bool session_after_admits(int64_t anchor_ms, bool has_utc, int64_t line_utc_ms)
+{
+	return has_utc && line_utc_ms >= anchor_ms;
 }
 
 /* The 1-based numbers of the step's checklist items not ticked (a JSON array; NULL when

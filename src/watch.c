@@ -20,7 +20,12 @@
  *    in a second commit;
  *  - a saved position never passes a line the assembler still holds;
  *  - lines written while a since: step was active but already read (the watcher followed
- *    the earlier step) are re-scanned once for the since: blocks when the step activates.
+ *    the earlier step) are re-scanned once for the since: blocks when the step activates;
+ *    so are an after: block's (its window opens at the after: step's activation when it
+ *    has no since:);
+ *  - an after: STEP block admits only records whose own UTC time is not earlier than that
+ *    of the line that verified STEP (session_after_anchor); none when STEP was not verified
+ *    by markers or a time is missing.
  */
 #include "steward/watch.h"
 
@@ -61,8 +66,10 @@ struct wblock {
 	struct win win;
 	bool guard;               /* skip records at or before the last marker (resume) */
 	uint64_t guard_off;
-	bool rescan;              /* since: lines already read must be scanned again */
+	bool rescan;              /* since:/after: lines already read must be scanned again */
 	struct logtail_pos rescan_from;
+	enum after_anchor after;  /* after: STEP — lines count only from STEP's verifying line on */
+	int64_t anchor_ms;        /* its UTC time (AFTER_ANCHORED) */
 };
 
 struct watcher {
@@ -358,7 +365,8 @@ static enum st_code compile_step(struct watcher *w, size_t a, const struct wbloc
 		const struct rb_verify *v = &rs->verify[b];
 		size_t l = v->log_index;
 		match_set_progress(w->m, b, st->matched[b]);
-		const struct step_state *ws = v->since_index >= 0 ? &s->steps[v->since_index] : st;
+		size_t wstep = session_window_step(s, a, b);
+		const struct step_state *ws = &s->steps[wstep];
 		struct logtail_pos cur;
 		current_pos(w, l, &cur);
 		const struct log_position *wp = &ws->window[l];
@@ -370,8 +378,11 @@ static enum st_code compile_step(struct watcher *w, size_t a, const struct wbloc
 		 * position is later still, even when the file identity was reused since) */
 		if (st->matched[b] > 0)
 			bl->win.opened = true;
-		/* since: the reader may already be past lines of the window: scan them again */
-		if (v->since_index >= 0 && st->matched[b] == 0 && !(cur.dev == 0 && cur.ino == 0))
+		/* after: STEP — the anchor is STEP's verifying line, known by now (STEP is earlier) */
+		bl->after = session_after_anchor(s, a, b, &bl->anchor_ms);
+		/* since:/after: the reader may already be past lines of the window (it followed an
+		 * earlier step, or read this log before the anchor's): scan them again */
+		if (wstep != a && st->matched[b] == 0 && !(cur.dev == 0 && cur.ino == 0))
 			bl->rescan = rescan_start(bl, wp, &cur);
 		/* resume guard: a marker recorded past the saved position (crash in between) */
 		for (size_t k = st->n_markers; k-- > 0;) {
@@ -397,7 +408,7 @@ static enum st_code compile_step(struct watcher *w, size_t a, const struct wbloc
 		if (kept_fail)
 			win_keep(&w->fail_win[l], &kept_fail[l]);
 		for (size_t b = 0; b < rs->n_verify; b++)
-			if (rs->verify[b].log_index == l && rs->verify[b].since_index < 0 && st->matched[b] > 0)
+			if (rs->verify[b].log_index == l && session_window_step(s, a, b) == a && st->matched[b] > 0)
 				w->fail_win[l].opened = true;
 	}
 	return ST_OK;
@@ -556,6 +567,9 @@ static void on_record(void *ctx, struct log_record *rec)
 				open = bl->rescan;
 			if (open)
 				open = win_admits(&bl->win, fd->dev, fd->ino, rec->offset);
+			if (open && bl->after != AFTER_NONE)
+				open = bl->after == AFTER_ANCHORED &&
+				       session_after_admits(bl->anchor_ms, rec->has_time && rec->has_bias, rec->utc_ms);
 			if (open && bl->guard && same_file(fd->dev, fd->ino, w->logs[fd->log].resume.dev,
 							   w->logs[fd->log].resume.ino) &&
 			    rec->offset <= bl->guard_off)

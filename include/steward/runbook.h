@@ -5,7 +5,8 @@
  * Invariants once runbook_load_* returned STEWARD_OK:
  *  - every required key is present; ids are valid and unique;
  *  - every verify/fail `log` names an entry of logs[]; every `since` names an
- *    earlier step (since_index < the step's index);
+ *    earlier step (since_index < the step's index); every `after` an earlier step
+ *    with a verify block;
  *  - every log's `folder` is NULL (the session's main log folder, id "logs") or the id
  *    of an entry of log_folders[]; a log with a folder has a relative file;
  *  - every pattern/regex compiles; every ${name} names a declared variable;
@@ -40,9 +41,18 @@ struct rb_verify {
 	size_t n_expect;
 	char *since;             /* an earlier step id, or NULL */
 	long since_index;        /* index into runbook.steps, or -1 */
+	char *after;             /* `after: STEP`: an earlier step with a verify block, or NULL;
+	                            lines count only when written (by their own timestamp) at or
+	                            after the line that verified that step */
+	long after_index;        /* index into runbook.steps, or -1 */
 	long timeout_s;          /* -1 when absent */
 	struct rb_pos pos;
 };
+
+/* How every front end says what `after: STEP` means (followed by the step's id). */
+#define RB_AFTER_PHRASE "counts only lines written after the line that verified step "
+/* ...and what happens when STEP was not verified by its lines. */
+#define RB_AFTER_UNVERIFIED "if that step was not verified by its log lines, no line counts: override with a note"
 
 struct rb_fail {
 	char *log;

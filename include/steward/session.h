@@ -339,8 +339,28 @@ int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms)
  * just after it), 0 when it cannot become overdue: for a watcher's wake-up. */
 int64_t session_overdue_at_ms(const struct session *s, size_t step);
 /* Lines written after this instant/position count for the step's verify block vb:
- * the activation of the step or of its `since:` step. */
+ * the activation of the step or of its `since:` step (without one, of its `after:` step). */
 int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);
+/* The step whose activation opens block vb's window of lines (session_window_start_ms's
+ * rule): its `since:` step, else its `after:` step, else the step itself. */
+size_t session_window_step(const struct session *s, size_t step, size_t vb);
+
+/*
+ * `after: STEP` on verify block vb of step: the anchor its lines must not be earlier than.
+ * AFTER_ANCHORED: *utc_ms is the UTC time (smslog: the line's time and bias) of the last
+ * marker recorded for STEP, which completed it. Any other answer but AFTER_NONE means no
+ * log line can satisfy the block (the operator overrides it with a note).
+ */
+enum after_anchor {
+	AFTER_NONE,          /* the block has no `after:` */
+	AFTER_ANCHORED,
+	AFTER_NOT_VERIFIED,  /* STEP is not done, or was done by hand, overridden or skipped */
+	AFTER_NO_TIME,       /* STEP's verifying line carries no time with a bias */
+};
+enum after_anchor session_after_anchor(const struct session *s, size_t step, size_t vb, int64_t *utc_ms);
+/* Whether a line with this time counts for a block anchored at anchor_ms (the rule in one
+ * place: it needs its own UTC time, not earlier than the anchor's). */
+bool session_after_admits(int64_t anchor_ms, bool has_utc, int64_t line_utc_ms);
 
 /*
  * Observations, called by the watch engine (watch.h) — never by the front ends directly.

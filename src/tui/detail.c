@@ -262,6 +262,18 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 			snprintf(buf, sizeof buf, "in %s%s%s:", lg->file, vb->since ? ", since step " : "",
 				 vb->since ? vb->since : "");
 			put(&c, 1, ROLE_NORMAL, buf);
+			if (vb->after) {
+				/* the anchor's state: counting, or why no line can count */
+				int64_t anchor_ms;
+				enum after_anchor an = session_after_anchor(s, sel, v, &anchor_ms);
+				snprintf(buf, sizeof buf, "%s%s%s", RB_AFTER_PHRASE, vb->after,
+					 an == AFTER_NOT_VERIFIED ? ": it has not been verified by its log lines, so no line counts "
+								    "(override with a note)"
+					 : an == AFTER_NO_TIME	  ? ": that line has no time, so no line counts "
+								    "(override with a note)"
+								  : "");
+				put(&c, 3, an == AFTER_ANCHORED ? ROLE_DIM : ROLE_WARNING, buf);
+			}
 			size_t matched = ss->matched ? ss->matched[v] : 0;
 			for (size_t e = 0; e < vb->n_expect; e++) {
 				bool seen = e < matched;

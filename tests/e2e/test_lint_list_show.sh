@@ -70,6 +70,19 @@ assert d["phases"][0]["steps"][0]["wait_s"] == 5400
 assert d["phases"][0]["steps"][0]["applies"] is False
 assert s["practice"] == ["Keep the session open until ABC has settled.", "A second note, not from the sources."]
 assert d["phases"][0]["steps"][0]["practice"] == []
+assert s["verify"][0]["after"] is None
+PY
+# after: STEP — show says what it means, in text and JSON
+"$bin" show "$src/runbooks/sms2003-sp2-upgrade.yaml" >out 2>err; check "show after" 0 $?
+has "show after text" out "counts only lines written after the line that verified step sitecomp-completed"
+"$bin" show "$src/runbooks/sms2003-sp2-upgrade.yaml" --json >out 2>err; check "show after json" 0 $?
+python3 - <<'PY' || { echo "FAIL: show --json after"; fails=$((fails+1)); }
+import json
+d = json.load(open("out"))
+steps = {s["id"]: s for p in d["phases"] for s in p["steps"]}
+assert steps["hman-completed"]["verify"][0]["after"] == "sitecomp-completed"
+assert steps["inboxmgr-completed"]["verify"][0]["after"] == "sitecomp-completed"
+assert steps["sitecomp-completed"]["verify"][0]["after"] is None
 PY
 # practice: set apart under its label, after the step's own text, substituted
 "$bin" show "$fix/valid-all-keys.yaml" --var site_code=ABC >out 2>err; check "show practice" 0 $?

@@ -239,6 +239,24 @@ Test(reject, since_no_step_or_not_earlier)
 		    "      - id: s2\n        title: S2\n", 21, 20, "names a step that comes later");
 }
 
+Test(reject, after_no_step_not_earlier_or_without_verify)
+{
+#define S2(after) HEAD STEP1 "      - id: s2\n        title: S2\n        verify:\n          - log: sitecomp\n" \
+		  "            expect: [x]\n            after: " after "\n"
+	expect_diag(S2("nowhere"), 23, 20, "'after: nowhere' in step 's2' names no step");
+	expect_diag(S2("s2"), 23, 20, "names the step itself");
+	/* s1 has no verify block: there is no line that verified it */
+	expect_diag(S2("s1"), 23, 20, "names a step without a verify block");
+#undef S2
+	expect_diag(HEAD STEP1 "        verify:\n          - log: sitecomp\n            expect: [x]\n            after: s2\n"
+		    "      - id: s2\n        title: S2\n        verify:\n          - log: sitecomp\n"
+		    "            expect: [y]\n",
+		    21, 20, "names a step that comes later");
+	expect_valid(HEAD STEP1 "        verify:\n          - log: sitecomp\n            expect: [x]\n"
+			      "      - id: s2\n        title: S2\n        verify:\n          - log: sitecomp\n"
+			      "            expect: [y]\n            after: s1\n            since: s1\n");
+}
+
 Test(reject, bad_durations)
 {
 	expect_diag(HEAD STEP1 "        wait: 30\n", 18, 15, "'wait' in step 's1' is '30', not a duration");

@@ -406,6 +406,11 @@ Test(runbooks_content, sp2_upgrade_follows_the_checklist_in_the_authors_order)
 	cr_assert_str_eq(hv->expect[0].text, "Wait for site control changes for maximum -?[0-9]+ seconds");
 	cr_assert_str_eq(hv->since, "settle");
 	cr_assert_str_eq(verify_on(step(rb, "inboxmgr-completed"), "inboxmgr")->since, "settle");
+	/* ...and only when stamped after the line that proved the site stopped and restarted
+	 * (issue 10 finding 5: the quiet site writes them after any activation) */
+	cr_assert_eq(hv->after_index, runbook_step_index(rb, "sitecomp-completed"));
+	cr_assert_eq(verify_on(step(rb, "inboxmgr-completed"), "inboxmgr")->after_index,
+		     runbook_step_index(rb, "sitecomp-completed"));
 	/* SiteComp.log markers in the document's order */
 	const struct rb_verify *v = verify_on(step(rb, "sitecomp-completed"), "sitecomp");
 	cr_assert_eq(v->n_expect, 3);
