@@ -58,25 +58,13 @@ static void put_rule(struct strbuf *o, int cols)
 	free(lines);
 }
 
+/* The verb's help (main.c's table, with the other verbs'), then the window rule. */
 static void print_help(void)
 {
+	cli_help("replay");
 	struct strbuf rule = STRBUF_INIT;
 	put_rule(&rule, 92);
-	printf("usage: steward %s\n\n"
-	       "Checks a runbook against logs collected from a real site, without a session: reads each of\n"
-	       "the runbook's logs in LOGDIR (its .lo_ first; file names in any case), puts every line in\n"
-	       "the order of its own timestamp (SMS, CCM and setup formats, converted to UTC with the\n"
-	       "bias), and reports per step and verify block when its markers would first have been\n"
-	       "complete, and every failure signature that would have fired.\n\n"
-	       "%s\n"
-	       "  --var NAME=VALUE   a runbook variable (every one without a default is needed)\n"
-	       "  --log NAME=PATH    read runbook log NAME from PATH instead of LOGDIR\n"
-	       "  --from TIME        start at TIME: 2006-06-14T05:40:00Z, 2006-06-14 01:40:00-04:00\n"
-	       "                     (no zone: UTC)\n"
-	       "  --json             one JSON document (see steward(1))\n\n"
-	       "Exit: 0 every verify step completes and no failure fires; 1 otherwise; 64 usage;\n"
-	       "65 invalid runbook or value; 66 no such runbook, folder or file. Never opens the database.\n",
-	       cli_usage_of("replay"), sb_str(&rule));
+	printf("\n%s\n", sb_str(&rule));
 	sb_free(&rule);
 }
 

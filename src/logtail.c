@@ -78,6 +78,7 @@ struct lt_file {
 	int wd;
 	unsigned problems;
 	int64_t last_read_ms; /* when it was last seen at its current size */
+	int64_t missing_since_ms; /* when it was first found missing (0: it was not) */
 	struct strbuf dec;
 };
 
@@ -430,12 +431,37 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 	return ok;
 }
 
+/*
+ * The log was missing; now a file has the name. If it appeared, was written and was rolled
+ * over to .lo_ between two looks (an installer that recreates its log, SMS rotating a
+ * fresh file), that .lo_ holds the first lines written after the log went missing: they
+ * are read first, from byte 0, so none of them is lost (finding 3). A .lo_ last written
+ * before the log went missing is older than anything waited for, and stays unread.
+ */
+static void read_rotated_while_missing(struct ctx *c, struct lt_file *f)
+{
+	int64_t since = f->missing_since_ms;
+	f->missing_since_ms = 0;
+	char *lo = logfile_lo_path(f->r.path);
+	char *lo_real = logfile_find(lo);
+	struct stat st;
+	if (lo_real && stat(lo_real, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino != f->r.ino &&
+	    mtime_ms(&st) >= since) {
+		if (finish_old(c, f, lo_real, 0, NULL))
+			note(c, LTN_ROTATED, lo_real, f->r.path, "appeared and was rotated before it could be read");
+	}
+	free(lo);
+	free(lo_real);
+}
+
 /* Opens the live file (logfile.h's rule) at offset; reports problems once. */
 static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 {
 	struct logfile_found found;
 	if (logfile_resolve(f->want, &found) != LOGFILE_EXACT && found.how != LOGFILE_OTHER_CASE) {
 		char *why = logfile_why_not(f->want, &found);
+		if (!f->missing_since_ms)
+			f->missing_since_ms = util_now_ms();
 		problem(c, f, PB_MISSING, "%s", why);
 		free(why);
 		logfile_found_free(&found);
@@ -448,8 +474,11 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 			problem(c, f, PB_UNREADABLE, "%s: cannot be read: %s", p, strerror(e));
 		else if (e < 0)
 			problem(c, f, PB_IOERR, "%s: cannot be read as a log: it is not a regular file", p);
-		else if (e == ENOENT)
+		else if (e == ENOENT) {
+			if (!f->missing_since_ms)
+				f->missing_since_ms = util_now_ms();
 			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
+		}
 		else
 			problem(c, f, PB_IOERR, "%s: cannot be opened: %s", p, strerror(e));
 		logfile_found_free(&found);
@@ -457,6 +486,8 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 	}
 	logfile_found_free(&found);
 	recovered(c, f, PB_MISSING | PB_UNREADABLE | PB_IOERR, f->r.path);
+	if (f->missing_since_ms)
+		read_rotated_while_missing(c, f);
 	return true;
 }
 

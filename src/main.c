@@ -167,8 +167,9 @@ static const struct verb verbs[] = {
 	 "have fired. Never opens the session database.\n"
 	 "\n  --var NAME=VALUE  a variable's value (repeatable; those without a default needed)\n"
 	 "  --log NAME=PATH   one log's file instead of LOGDIR's (repeatable)\n"
-	 "  --from TIME       count lines from this time (ISO 8601 UTC) on\n"
-	 "  --json            one JSON object\n\n"
+	 "  --from TIME       start at TIME: 2006-06-14T05:40:00Z, 2006-06-14 01:40:00-04:00\n"
+	 "                    (no zone: UTC)\n"
+	 "  --json            one JSON document (see steward(1))\n\n"
 	 "exit: 0 every verify block would have completed and no failure fired; 1 otherwise;\n"
 	 "64 usage; 65 invalid runbook or value; 66 no such runbook, LOGDIR or --log file.\n"},
 };

@@ -366,7 +366,7 @@ def complete_by_hand(st, sid, step, why):
 
 
 def start_session(st, rb, values, logdir):
-    p = st.run("start", rb, "--detach", "--logs", logdir, "--label", "corpus", *var_args(values))
+    p = st.run("start", rb, "--detach", "--new", "--logs", logdir, "--label", "corpus", *var_args(values))
     return p.stdout.strip()
 
 

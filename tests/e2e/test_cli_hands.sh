@@ -217,7 +217,7 @@ text = "\n".join(lines)
 i = text.index("CAUTION: Setup /testdbupgrade fails")
 nxt = text[i:].split("\n")[1]
 assert nxt.startswith(" " * 14) and nxt[14] != " ", repr(nxt)   # hangs under the text
-j = text.index("[ ] Obtain the backup from a recent SMS backup task")
+j = text.index("[ ] Every other site system of ${site_code} runs one of the")
 nxt = text[j:].split("\n")[1]
 assert nxt.startswith(" " * 11) and nxt[11] != " ", repr(nxt)
 PY

@@ -116,7 +116,7 @@ ln -s loop2 loop1; ln -s loop1 loop2
 S show ./loop1 >out 2>err; check "show a symlink loop" 66 $?
 S lint loop1 >out 2>err; check "lint a symlink loop" 66 $?
 hasnt "lint does not call a missing path valid" err "all valid"
-has "lint counts the missing path" err "1 path not found"
+has "lint counts the missing path" err "1 path without runbooks"
 printf 'runbook: 1\nid: surrogate\ntitle: "\xed\xa0\x80"\n' >surr.yaml
 S lint surr.yaml >out 2>err; check "lint an encoded surrogate" 65 $?
 has "names the character, not a byte of it" err "(U+D800)"

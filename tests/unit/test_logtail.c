@@ -311,6 +311,47 @@ Test(logtail, missing_file_reported_once_then_picked_up)
 	seen_free(&s);
 }
 
+/* Finding 3 of issue 10: the log was missing; between two looks it appeared, was written
+ * and rolled over to .lo_ (an installer recreating its log, SMS rotating a fresh file).
+ * The lines in the .lo_ were written after the log went missing: they are read first. A
+ * .lo_ last written before the log went missing stays unread. */
+Test(logtail, appeared_and_rotated_between_two_looks_is_read_from_its_lo)
+{
+	char *p = path_of("setup.log"), *lo = path_of("setup.lo_"), *old = path_of("old.lo_");
+	appends("old.lo_", "yesterday\n");
+	struct timespec past[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	cr_assert_eq(utimensat(AT_FDCWD, old, past, 0), 0);
+	struct logtail *t = logtail_new();
+	logtail_add(t, p, LT_START_POS, &(struct logtail_pos){0, 0, 0, 0}, 0);
+	struct seen s = {0};
+	process(t, &s); /* missing */
+	appends("setup.log", "first line\n");
+	cr_assert_eq(rename(p, lo), 0);
+	appends("setup.log", "second line\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 2, "both lines, got %zu", s.n);
+	cr_assert_str_eq(s.lines[0], "first line");
+	cr_assert(strstr(s.files[0], "setup.lo_"), "%s", s.files[0]);
+	cr_assert_str_eq(s.lines[1], "second line");
+	cr_assert(has_note(&s, LTN_ROTATED));
+	logtail_free(t);
+	seen_free(&s);
+
+	/* an older .lo_ (last written before the log went missing) is not read */
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(rename(old, lo), 0);
+	t = logtail_new();
+	logtail_add(t, p, LT_START_POS, &(struct logtail_pos){0, 0, 0, 0}, 0);
+	process(t, &s);
+	appends("setup.log", "today\n");
+	process(t, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.lines[0], "today");
+	logtail_free(t);
+	seen_free(&s);
+	free(p), free(lo), free(old);
+}
+
 Test(logtail, case_insensitive_name)
 {
 	appends("SITECOMP.LOG", "upper\n");
