@@ -223,6 +223,10 @@ static void text_report(const struct replay_result *r, const struct runbook *rb,
 					sb_puts(out, "the end of the logs");
 				sb_puts(out, ")");
 			}
+			if (bl->after >= 0)
+				sb_printf(out, " (after %s: %s)", rb->steps[bl->after].id,
+					  bl->after_unmet ? "it never completed by its lines, so no line counts"
+							  : "only lines stamped at or after the line that verified it");
 			if (bl->complete) {
 				sb_puts(out, ": complete at ");
 				put_time(out, r->lines[bl->matched[bl->n_matched - 1].line].utc_ms);

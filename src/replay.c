@@ -414,6 +414,21 @@ static enum st_code evaluate(const struct replay_params *p, struct replay_result
 			bl->since = v->since_index;
 			bl->n_expect = v->n_expect;
 			bl->start = v->since_index >= 0 ? r->steps[v->since_index].start : rs->start;
+			/* after: STEP (the same rule as the watch engine, session_after_admits): only
+			 * lines stamped at or after the line that verified STEP; none when STEP was
+			 * not verified by its lines. Lines are in time order: a start index does it. */
+			bl->after = v->after_index;
+			if (v->after_index >= 0) {
+				const struct replay_step *anchor = &r->steps[v->after_index];
+				if (!anchor->verified) {
+					bl->after_unmet = true;
+					bl->start = r->n_lines;
+				} else {
+					size_t at = first_at_or_after(r, r->lines[anchor->done_line].utc_ms);
+					if (at > bl->start)
+						bl->start = at;
+				}
+			}
 		}
 		if (st->n_verify == 0)
 			continue; /* failure-only: pass 2, once the window's end is known */

@@ -83,6 +83,8 @@ struct replay_hit {
 struct replay_block {
 	size_t log;
 	long since;            /* step index, or -1 */
+	long after;            /* `after: STEP`: step index, or -1 */
+	bool after_unmet;      /* ... which never completed by its lines: no line can count */
 	size_t start;          /* first line that counts */
 	size_t n_expect;
 	struct replay_hit *matched; /* in order, one per expect entry seen */
