@@ -246,7 +246,7 @@ static void text_report(const struct replay_result *r, const struct runbook *rb,
 					sb_puts(out, "\n       ");
 					put_clean(out, r->lines[h->line].text);
 				} else {
-					sb_printf(out, "%s\"", pt->is_regex ? "regex \"" : "\"");
+					sb_puts(out, pt->is_regex ? "regex \"" : "\"");
 					put_clean(out, pt->text);
 					sb_puts(out, "\": not seen");
 				}
