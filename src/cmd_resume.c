@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd_sessutil.h"
 #include "steward/cli.h"
@@ -18,16 +19,20 @@
 #include "steward/tui.h"
 
 /* Without an id, resuming is unambiguous only when one session is unfinished: with
- * several, the operator names one (the TUI home is the picker). */
-static int one_unfinished(struct store *st)
+ * several, the operator names one — on a terminal in the TUI home, which lists them
+ * (the picker: *pick is set), else from the list printed here (64). */
+static int one_unfinished(struct store *st, bool *pick)
 {
 	struct session_summary *rows = NULL;
 	size_t n = 0;
 	struct st_error err = {0};
+	*pick = false;
 	if (session_list(st, false, &rows, &n, &err) != ST_OK)
 		return sessutil_fail(&err);
 	int rc = ST_OK;
-	if (n > 1) {
+	if (n > 1 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		*pick = true;
+	} else if (n > 1) {
 		session_summaries_detail(st, rows, n, util_now_ms(), &err);
 		rc = cli_error(ST_USAGE, "%zu sessions are unfinished — say which to resume: steward resume ID", n);
 		for (size_t i = 0; i < n; i++) {
@@ -71,8 +76,14 @@ int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 	const char *id = optind < argc ? argv[optind] : NULL;
 	struct store *st = NULL;
 	int rc = sessutil_open_store(ctx, STORE_WRITE, &st);
+	bool pick = false;
 	if (rc == ST_OK && !id)
-		rc = one_unfinished(st);
+		rc = one_unfinished(st, &pick);
+	if (rc == ST_OK && pick) { /* several unfinished: the home screen is the picker */
+		rc = tui_home(ctx, st);
+		store_close(st);
+		return rc;
+	}
 	if (rc == ST_OK)
 		rc = tui_check_terminal();
 	if (rc != ST_OK) {

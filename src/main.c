@@ -78,8 +78,9 @@ static const struct verb verbs[] = {
 	 "unfinished session exists (--detach without --new).\n"},
 	{"resume", cmd_resume, "resume [SESSION] [--take-over]", "open the TUI on a session",
 	 "Opens the terminal interface on a session (full id or unique prefix), holding its\n"
-	 "lock. Without SESSION: the only unfinished session; when there are several, they\n"
-	 "are listed and steward asks for an id (exit 64).\n"
+	 "lock. Without SESSION: the only unfinished session; when there are several, the\n"
+	 "home screen opens as the picker (without a terminal they are listed and steward\n"
+	 "asks for an id: exit 64).\n"
 	 "\n  --take-over   also replace a lock held from another machine that is gone\n"
 	 "                (recorded as a lock_taken_over event)\n\n" EXITS_WRITE},
 	{"sessions", cmd_sessions, "sessions [--all] [--json]", "list sessions",

@@ -41,6 +41,10 @@ static void home_load(struct ui *ui, struct home *h)
 	struct st_error err = {0};
 	if (session_list(ui->st, h->all, &h->rows, &h->n_rows, &err) != ST_OK)
 		ui_message(ui, ROLE_ERROR, "Sessions: %s", err.msg);
+	/* failed and overdue steps and the site, for the list (a row that cannot be replayed
+	 * keeps its plain summary: the session screen says why when it is opened) */
+	else
+		(void)session_summaries_detail(ui->st, h->rows, h->n_rows, util_now_ms(), &err);
 	if (h->sel[LIST_RUNBOOKS] >= h->cat.n)
 		h->sel[LIST_RUNBOOKS] = h->cat.n ? h->cat.n - 1 : 0;
 	if (h->sel[LIST_SESSIONS] >= h->n_rows)
@@ -104,16 +108,20 @@ static void draw_rows(struct ui *ui, struct home *h, enum home_list which, int y
 		}
 		const struct session_summary *s = &h->rows[i];
 		bool finished = strcmp(s->status, "finished") == 0;
-		enum ui_role role = selected ? ROLE_SELECTED : (finished ? ROLE_DIM : ROLE_NORMAL);
+		/* a session that needs attention says so in its status column, in colour */
+		const char *status = s->failed ? "FAILED" : s->overdue_step ? "OVERDUE" : s->status;
+		enum ui_role role = selected ? ROLE_SELECTED
+				   : (s->failed || s->overdue_step) ? ROLE_WARNING
+				   : (finished ? ROLE_DIM : ROLE_NORMAL);
 		ui_fill(ui, yy, 0, ui->cols, role);
 		char when[32], prog[32];
 		ago(s->last_activity_ms, when, sizeof when);
 		snprintf(prog, sizeof prog, "%d/%d", s->done, s->applicable);
-		snprintf(buf, sizeof buf, "%s%s", s->runbook_title ? s->runbook_title : s->runbook_id,
-			 s->rehearsal ? "  [rehearsal]" : "");
+		snprintf(buf, sizeof buf, "%s%s%s%s", s->site ? s->site : "", s->site ? "  " : "",
+			 s->runbook_title ? s->runbook_title : s->runbook_id, s->rehearsal ? "  [rehearsal]" : "");
 		struct { int w; const char *t; } cols[6] = {
 			{22, s->id}, {26, s->label && *s->label ? s->label : "-"}, {8, prog},
-			{10, when}, {9, s->status}, {ui->cols, buf},
+			{10, when}, {9, status}, {ui->cols, buf},
 		};
 		int x = 1;
 		for (size_t c = 0; c < 6 && x < ui->cols; c++)
