@@ -50,6 +50,8 @@ struct form {
 	int rc;                        /* exit code for tui_start */
 	bool created;
 	bool cancelled;                /* Esc: nothing was created */
+	bool dup_answered;             /* the operator chose a new session over the unfinished one */
+	char *dup_id;                  /* the unfinished session of the same runbook and variables */
 };
 
 static const char *field_value(const struct field *fl)
@@ -137,6 +139,7 @@ static void form_free(struct form *fm)
 		free(fm->f[i].problem);
 	}
 	free(fm->f);
+	free(fm->dup_id);
 }
 
 static const char *field_label(const struct field *fl)
@@ -329,6 +332,28 @@ static unsigned start_session(struct ui *ui, struct form *fm)
 	if (!p.op)
 		p.op = fm->ctx->op;
 	struct st_error err = {0};
+	/* The same site already has an unfinished session of this runbook (the engine's rule,
+	 * session_find_duplicates, as start --detach): offer it before creating a second. */
+	if (!fm->dup_answered) {
+		char **ids = NULL;
+		size_t n_ids = 0;
+		if (session_find_duplicates(fm->st, fm->rb, &vm, &ids, &n_ids, &err) == ST_OK && n_ids > 0) {
+			free(fm->dup_id);
+			fm->dup_id = xstrdup(ids[0]);
+			ui_prompt_open(ui, PROMPT_YESNO, 0, 0,
+				       "This site has an unfinished session %s. Resume it? (y resumes it, n starts a new one)",
+				       ids[0]);
+		}
+		for (size_t i = 0; i < n_ids; i++)
+			free(ids[i]);
+		free(ids);
+		if (fm->dup_id) {
+			varmap_free(&vm);
+			free(folder_ids);
+			free(folder_paths);
+			return UI_REDRAW;
+		}
+	}
 	char *id = NULL;
 	enum st_code rc = session_create(fm->st, fm->rb, &p, &id, &err);
 	varmap_free(&vm);
@@ -427,11 +452,41 @@ static unsigned form_input(struct ui *ui, void *self, wint_t key, bool is_func)
 	return UI_REDRAW;
 }
 
+/* The answer to "resume the unfinished session?": y opens it; n (or Esc) starts anew. */
+static unsigned form_prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
+{
+	(void)tag, (void)step;
+	struct form *fm = self;
+	if (!fm->dup_id)
+		return UI_REDRAW;
+	char *id = fm->dup_id;
+	fm->dup_id = NULL;
+	unsigned r = UI_REDRAW;
+	if (text) {
+		struct session *s = NULL;
+		struct st_error err = {0};
+		if (session_open(fm->st, id, SESSION_WRITE, &s, &err) != ST_OK) {
+			ui_message(ui, ROLE_ERROR, "%s", err.msg);
+		} else {
+			fm->created = true; /* a session was opened: not a cancel */
+			fm->rc = tui_session_run(ui, s);
+			session_close(s);
+			r = UI_QUIT;
+		}
+	} else {
+		fm->dup_answered = true;
+		r = start_session(ui, fm);
+	}
+	free(id);
+	return r;
+}
+
 static const struct ui_view_ops form_ops = {
 	.scope = SCOPE_FORM,
 	.draw = draw_form,
 	.action = form_action,
 	.input = form_input,
+	.prompt_done = form_prompt_done,
 };
 
 int tui_start_run(struct ui *ui, const struct runbook *rb, const struct session_params *params, bool *cancelled)
