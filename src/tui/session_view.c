@@ -162,6 +162,18 @@ static void draw_header(struct ui *ui, struct sview *v)
 	sb_printf(&bar, "] %s", words);
 	x = ui_text(ui, 1, 0, ui->cols, sb_str(&bar), s->finished ? ROLE_DONE : ROLE_ACTIVE, 0);
 	sb_free(&bar);
+	/* What needs attention, before anything else on the line: an overdue step (! goes to it) */
+	int64_t now = util_now_ms();
+	for (size_t i = 0; i < s->rb->n_steps && !s->finished; i++) {
+		int64_t over = session_overdue_ms(s, i, now);
+		if (over > 0) {
+			char dur[32];
+			duration_format((long)(over / 1000), dur, sizeof dur);
+			snprintf(buf, sizeof buf, "  OVERDUE %s by %s (!)", s->rb->steps[i].id, dur);
+			x += ui_text(ui, 1, x, ui->cols - x, buf, ROLE_WARNING, UI_ELLIPSIS);
+			break;
+		}
+	}
 	if (s->n_notes) { /* a handover reads them with H */
 		snprintf(buf, sizeof buf, "  %zu note%s (H)", s->n_notes, s->n_notes == 1 ? "" : "s");
 		x += ui_text(ui, 1, x, ui->cols - x, buf, ROLE_MESSAGE, UI_ELLIPSIS);
