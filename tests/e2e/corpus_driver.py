@@ -94,14 +94,11 @@ class Steward:
                 events.append(ev)
                 if ev["type"] in ("step_active", "session_finished"):
                     break
-            # A SIGTERM that lands between watch's check of its stop flag and its poll()
-            # waits for the poll timeout (2 s): send it again until watch has gone.
-            while proc.poll() is None:
+            # One SIGTERM: watch wakes on it (a self-pipe) and ends within a second,
+            # releasing its lock. (A second one during its teardown would end it by the
+            # default action, as an operator pressing Ctrl-C twice would.)
+            if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=0.05)
-                except subprocess.TimeoutExpired:
-                    pass
             rest, err = proc.communicate()
         finally:
             timer.cancel()
