@@ -54,7 +54,7 @@ def watch():
     S = [steward, "--db", os.path.join(d, "db"), "--runbooks", os.path.join(d, "rb")]
     k = len(os.listdir(os.path.join(d, "logs")))
     log = os.path.join(d, "logs", "run%d.log" % k)
-    sid = subprocess.run(S + ["start", "bench-catchup", "--logs", os.path.join(d, "logs"), "--log",
+    sid = subprocess.run(S + ["start", "bench-catchup", "--new", "--logs", os.path.join(d, "logs"), "--log",
                               "sitecomp=" + log, "--detach"], capture_output=True, text=True, check=True).stdout.strip()
     os.link(backlog, log)  # the backlog appears while steward is closed (same inode: no copy)
     t = time.perf_counter()

@@ -52,7 +52,7 @@ class Watch:
         S = [steward, "--db", os.path.join(d, "db"), "--runbooks", os.path.join(d, "rb")]
         log = os.path.join(d, "logs", "sitecomp.log")
         open(log, "wb").close()
-        sid = subprocess.run(S + ["start", "bench-latency", "--logs", os.path.join(d, "logs"), "--detach"],
+        sid = subprocess.run(S + ["start", "bench-latency", "--new", "--logs", os.path.join(d, "logs"), "--detach"],
                              capture_output=True, text=True, check=True).stdout.strip()
         self.p = subprocess.Popen(S + ["watch", sid], stdout=subprocess.PIPE)
         while b'"step_active"' not in self.p.stdout.readline():

@@ -87,7 +87,7 @@ def setup(name, backlog):
     logs = os.path.join(d, name)
     os.mkdir(logs)
     S = [steward, "--db", os.path.join(d, name + ".db"), "--runbooks", os.path.join(d, "rb")]
-    sid = subprocess.run(S + ["start", "bench-memory", "--logs", logs, "--detach"], capture_output=True,
+    sid = subprocess.run(S + ["start", "bench-memory", "--new", "--logs", logs, "--detach"], capture_output=True,
                          text=True, check=True).stdout.strip()
     files = []
     for f in ("sitecomp.log", "hman.log", "inboxmgr.log"):

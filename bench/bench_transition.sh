@@ -28,7 +28,7 @@ printf '   ratio     steward / sqlite3               %8.2fx\n' "$(echo "$eng / $
 
 echo "2. command line, median of $CLI_N processes each"
 export STEWARD_DB=$tmp/cli.db STEWARD_OPERATOR=bench
-id=$("$bin" start "$rb" --var site_code=ABC --detach)
+id=$("$bin" start "$rb" --var site_code=ABC --detach --new)
 sqlite3 "$tmp/shell.db" "PRAGMA journal_mode=WAL; CREATE TABLE t (seq INTEGER PRIMARY KEY, at INTEGER, type TEXT, data TEXT);" >/dev/null
 median_us() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for i in $(seq "$CLI_N"); do

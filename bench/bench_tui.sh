@@ -27,7 +27,7 @@ cp tests/e2e/fixtures/tui-basic.yaml "$T/runbooks/rb-00.yaml" # the sessions' ru
 
 echo "generating $N_SESSIONS sessions..."
 gen_start=$(date +%s)
-gen() { "$BIN" --runbooks "$T/runbooks" start tui-basic --detach --var "site_code=B$(($1 % 10))X" \
+gen() { "$BIN" --runbooks "$T/runbooks" start tui-basic --detach --new --var "site_code=B$(($1 % 10))X" \
 	--label "bench $1" --logs "$T/logs" >/dev/null; }
 export -f gen; export BIN T
 seq 1 "$N_SESSIONS" | xargs -P 2 -I{} bash -c 'gen {}'
