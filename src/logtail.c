@@ -78,7 +78,8 @@ struct lt_file {
 	int wd;
 	unsigned problems;
 	int64_t last_read_ms; /* when it was last seen at its current size */
-	int64_t missing_since_ms; /* when it was first found missing (0: it was not) */
+	bool missing;        /* found missing; lo_before is the .lo_ there was then */
+	struct logtail_pos lo_before; /* dev, ino, offset = size of that .lo_ (0/0: none) */
 	struct strbuf dec;
 };
 
@@ -431,25 +432,51 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 	return ok;
 }
 
+/* The identity and size of the log's .lo_ now (all 0 when there is none). */
+static struct logtail_pos lo_now(const char *want)
+{
+	struct logtail_pos id = {0};
+	char *lo = logfile_lo_path(want);
+	char *lo_real = logfile_find(lo);
+	struct stat st;
+	if (lo_real && stat(lo_real, &st) == 0 && S_ISREG(st.st_mode))
+		id = (struct logtail_pos){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+					  .offset = (uint64_t)st.st_size};
+	free(lo);
+	free(lo_real);
+	return id;
+}
+
+/* The first time the log is found missing: remember which .lo_ there was then. */
+static void note_missing(struct lt_file *f)
+{
+	if (f->missing)
+		return;
+	f->missing = true;
+	f->lo_before = lo_now(f->want);
+}
+
 /*
  * The log was missing; now a file has the name. If it appeared, was written and was rolled
  * over to .lo_ between two looks (an installer that recreates its log, SMS rotating a
  * fresh file), that .lo_ holds the first lines written after the log went missing: they
- * are read first, from byte 0, so none of them is lost (finding 3). A .lo_ last written
- * before the log went missing is older than anything waited for, and stays unread.
+ * are read first, from byte 0, so none of them is lost (finding 3). The .lo_ that was
+ * already there when the log went missing (same identity and size) is older than anything
+ * waited for, and stays unread. Identities, not clocks: a file system's coarse timestamps
+ * could place a fresh .lo_ before the moment the log was found missing.
  */
 static void read_rotated_while_missing(struct ctx *c, struct lt_file *f)
 {
-	int64_t since = f->missing_since_ms;
-	f->missing_since_ms = 0;
+	f->missing = false;
+	struct logtail_pos now = lo_now(f->r.path);
+	bool fresh = (now.dev || now.ino) && now.ino != f->r.ino &&
+		     !(now.dev == f->lo_before.dev && now.ino == f->lo_before.ino && now.offset == f->lo_before.offset);
+	if (!fresh)
+		return;
 	char *lo = logfile_lo_path(f->r.path);
 	char *lo_real = logfile_find(lo);
-	struct stat st;
-	if (lo_real && stat(lo_real, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino != f->r.ino &&
-	    mtime_ms(&st) >= since) {
-		if (finish_old(c, f, lo_real, 0, NULL))
-			note(c, LTN_ROTATED, lo_real, f->r.path, "appeared and was rotated before it could be read");
-	}
+	if (lo_real && finish_old(c, f, lo_real, 0, NULL))
+		note(c, LTN_ROTATED, lo_real, f->r.path, "appeared and was rotated before it could be read");
 	free(lo);
 	free(lo_real);
 }
@@ -460,8 +487,7 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 	struct logfile_found found;
 	if (logfile_resolve(f->want, &found) != LOGFILE_EXACT && found.how != LOGFILE_OTHER_CASE) {
 		char *why = logfile_why_not(f->want, &found);
-		if (!f->missing_since_ms)
-			f->missing_since_ms = util_now_ms();
+		note_missing(f);
 		problem(c, f, PB_MISSING, "%s", why);
 		free(why);
 		logfile_found_free(&found);
@@ -475,8 +501,7 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 		else if (e < 0)
 			problem(c, f, PB_IOERR, "%s: cannot be read as a log: it is not a regular file", p);
 		else if (e == ENOENT) {
-			if (!f->missing_since_ms)
-				f->missing_since_ms = util_now_ms();
+			note_missing(f);
 			problem(c, f, PB_MISSING, "%s: not found (waiting for it to appear)", f->want);
 		}
 		else
@@ -486,7 +511,7 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
 	}
 	logfile_found_free(&found);
 	recovered(c, f, PB_MISSING | PB_UNREADABLE | PB_IOERR, f->r.path);
-	if (f->missing_since_ms)
+	if (f->missing)
 		read_rotated_while_missing(c, f);
 	return true;
 }
