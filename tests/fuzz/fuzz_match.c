@@ -78,7 +78,9 @@ static void feed_all(struct match_step *m, char *text, size_t len)
 		if (!nl)
 			break;
 		pos = end + 1;
-		if (can)
+		/* as the watcher does: search again once past the candidate, or when a hit
+		 * changed the live entries (searching after every record is quadratic) */
+		if (can && (n || pos > first))
 			first = pos + match_prefilter(m, 0, text + pos, len - pos);
 	}
 	(void)match_verified(m);
