@@ -12,7 +12,7 @@
  * Should that take longer than STOP_GRACE_MS (a read stuck on a network mount, a very
  * long record), a timer armed by the handler ends the process with _exit: the lock row
  * then names a process that is gone, which the next steward command takes over
- * (store_lock.c), and the store is exactly as a crash leaves it (every hit committed
+ * (src/store/sqlite/lock.c), and the store is exactly as a crash leaves it (every hit committed
  * with its position; later lines are read again).
  */
 #include "steward/cli.h"

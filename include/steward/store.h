@@ -38,6 +38,8 @@ enum st_code store_open(const char *path, enum store_mode mode, struct store **o
 void store_close(struct store *st); /* NULL-safe */
 const char *store_path(const struct store *st);
 bool store_writable(const struct store *st);
+/* "sqlite" or "postgresql": which backend the database name chose. */
+const char *store_backend_name(const struct store *st);
 /* Benchmarks' bulk generators only: synchronous=OFF (never used by the program). */
 void store_set_durable(struct store *st, bool durable);
 /* How long to wait for another process's write to finish (default 5000 ms). */

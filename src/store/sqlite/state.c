@@ -1,5 +1,5 @@
 /*
- * store_state.c — the cached state of a session (its row's projection columns, step
+ * state.c — the cached state of a session (its row's projection columns, step
  * states, log read positions), replaced in the transaction that appended the events it
  * follows from; and the one-query listing of sessions for `sessions` and the TUI.
  */
@@ -9,32 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_priv.h"
+#include "sqlite_priv.h"
 
 /* ---------- cached state ---------- */
 
-void store_state_free(struct store_state *ss)
-{
-	if (!ss)
-		return;
-	free(ss->status);
-	free(ss->active_step);
-	for (size_t i = 0; i < ss->n_steps; i++) {
-		free(ss->steps[i].step_id);
-		free(ss->steps[i].status);
-		free(ss->steps[i].completed_by);
-		free(ss->steps[i].op);
-	}
-	free(ss->steps);
-	for (size_t i = 0; i < ss->n_logs; i++) {
-		free(ss->logs[i].name);
-		free(ss->logs[i].path);
-	}
-	free(ss->logs);
-	memset(ss, 0, sizeof *ss);
-}
 
-static enum st_code run_done(struct store *st, sqlite3_stmt *s, struct st_error *err, const char *what)
+static enum st_code run_done(struct sq_store *st, sqlite3_stmt *s, struct st_error *err, const char *what)
 {
 	enum st_code rc = ST_OK;
 	if (sqlite3_step(s) != SQLITE_DONE)
@@ -44,9 +24,10 @@ static enum st_code run_done(struct store *st, sqlite3_stmt *s, struct st_error 
 	return rc;
 }
 
-enum st_code store_put_state(struct store *st, const char *sid, const struct store_state *ss,
+enum st_code sq_put_state(struct store *base, const char *sid, const struct store_state *ss,
 			     struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
 			       "UPDATE sessions SET status = ?2, finished_ms = ?3, last_activity_ms = ?4,"
@@ -124,12 +105,13 @@ enum st_code store_put_state(struct store *st, const char *sid, const struct sto
 	return rc;
 }
 
-enum st_code store_read_state(struct store *st, const char *sid, struct store_state *out,
+enum st_code sq_read_state(struct store *base, const char *sid, struct store_state *out,
 			      struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	memset(out, 0, sizeof *out);
 	if (!sq_has_schema(st))
-		return st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->path);
+		return st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->base.path);
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
 			       "SELECT status, finished_ms, last_activity_ms, n_done, n_applicable,"
@@ -149,7 +131,7 @@ enum st_code store_read_state(struct store *st, const char *sid, struct store_st
 		out->head_seq = sqlite3_column_int64(s, 6);
 		sq_col_hash(s, 7, out->head_hash);
 	} else if (step == SQLITE_DONE) {
-		rc = st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->path);
+		rc = st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->base.path);
 	} else {
 		rc = sq_error(st, err, "reading the session state");
 	}
@@ -205,9 +187,10 @@ fail:
 	return rc;
 }
 
-enum st_code store_list(struct store *st, bool include_finished, struct store_summary **rows, size_t *n,
+enum st_code sq_list(struct store *base, bool include_finished, struct store_summary **rows, size_t *n,
 			struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	*rows = NULL;
 	*n = 0;
 	if (!sq_has_schema(st))

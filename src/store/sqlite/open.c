@@ -1,8 +1,8 @@
 /*
- * store.c — the SQLite session database: opening it (owner-only files, WAL,
+ * open.c — the SQLite session database: opening it (owner-only files, WAL,
  * synchronous=FULL, foreign keys, busy timeout), the schema and its migrations by
  * PRAGMA user_version, the prepared-statement cache, transactions. The rest of the
- * store is in store_*.c (store_priv.h lists them); see store.h for the invariants.
+ * backend is in this folder (sqlite_priv.h lists the files); see store.h for the invariants.
  *
  * Every statement is prepared once with bound parameters (sq_prep caches it), reset
  * after every use and finalised when the store closes.
@@ -18,36 +18,36 @@
 #include <unistd.h>
 
 #include "steward/fileio.h"
-#include "store_priv.h"
+#include "sqlite_priv.h"
 
 /* ---------- errors ---------- */
 
-enum st_code sq_error(struct store *st, struct st_error *err, const char *what)
+enum st_code sq_error(struct sq_store *st, struct st_error *err, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);
 	int prim = rc & 0xff;
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return st_set(err, ST_TEMPFAIL,
 			      "database %s is locked by another process (%s): try again in a moment",
-			      st->path, what);
+			      st->base.path, what);
 	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT)
 		return st_set(err, ST_CANTCREATE,
 			      "database %s is damaged or not a steward database (%s: %s) — restore it from a "
 			      "backup, or choose another with --db PATH",
-			      st->path, what, sqlite3_errmsg(st->db));
+			      st->base.path, what, sqlite3_errmsg(st->db));
 	if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_FULL ||
 	    prim == SQLITE_IOERR || prim == SQLITE_PERM)
 		return st_set(err, ST_CANTCREATE,
 			      "database %s cannot be written (%s: %s) — check the file's permissions "
 			      "and free space, or choose another with --db PATH",
-			      st->path, what, sqlite3_errmsg(st->db));
+			      st->base.path, what, sqlite3_errmsg(st->db));
 	return st_set(err, ST_CANTCREATE, "database %s: %s: %s — check the file or choose another with --db PATH",
-		      st->path, what, sqlite3_errmsg(st->db));
+		      st->base.path, what, sqlite3_errmsg(st->db));
 }
 
 /* ---------- statement helpers ---------- */
 
-sqlite3_stmt *sq_prep(struct store *st, const char *sql, struct st_error *err, enum st_code *rc)
+sqlite3_stmt *sq_prep(struct sq_store *st, const char *sql, struct st_error *err, enum st_code *rc)
 {
 	*rc = ST_OK;
 	for (size_t i = 0; i < st->n_cache; i++)
@@ -60,7 +60,7 @@ sqlite3_stmt *sq_prep(struct store *st, const char *sql, struct st_error *err, e
 		return NULL;
 	}
 	if (st->n_cache == STORE_STMT_CACHE)
-		util_fatal("store.c: more than %d distinct statements", STORE_STMT_CACHE);
+		util_fatal("sqlite/open.c: more than %d distinct statements", STORE_STMT_CACHE);
 	st->cache[st->n_cache].sql = sql;
 	st->cache[st->n_cache++].stmt = stmt;
 	return stmt;
@@ -96,7 +96,7 @@ void sq_col_hash(sqlite3_stmt *s, int i, char out[65])
 }
 
 /* Runs SQL without results (schema, pragmas, transaction control). */
-static enum st_code exec(struct store *st, const char *sql, struct st_error *err, const char *what)
+static enum st_code exec(struct sq_store *st, const char *sql, struct st_error *err, const char *what)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -195,7 +195,7 @@ static const char *const migrations[] = {
 	");",
 };
 
-static enum st_code read_user_version(struct store *st, int *v, struct st_error *err)
+static enum st_code read_user_version(struct sq_store *st, int *v, struct st_error *err)
 {
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st, "PRAGMA user_version", err, &rc);
@@ -211,9 +211,9 @@ static enum st_code read_user_version(struct store *st, int *v, struct st_error 
 	return ST_OK;
 }
 
-static enum st_code migrate(struct store *st, struct st_error *err)
+static enum st_code migrate(struct sq_store *st, struct st_error *err)
 {
-	enum st_code rc = store_begin(st, err);
+	enum st_code rc = store_begin(&st->base, err);
 	if (rc != ST_OK)
 		return rc;
 	int v = 0;
@@ -223,7 +223,7 @@ static enum st_code migrate(struct store *st, struct st_error *err)
 		rc = st_set(err, ST_CANTCREATE,
 			    "database %s was written by a newer steward (schema %d, this one knows %d) — "
 			    "use that version, or another database with --db PATH",
-			    st->path, v, STORE_SCHEMA_VERSION);
+			    st->base.path, v, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
@@ -236,23 +236,15 @@ static enum st_code migrate(struct store *st, struct st_error *err)
 			goto fail;
 	}
 	st->schema = v;
-	return store_commit(st, err);
+	return store_commit(&st->base, err);
 fail:
-	store_rollback(st);
+	store_rollback(&st->base);
 	return rc;
 }
 
 /* ---------- open / close ---------- */
 
 
-static char *this_host(void)
-{
-	char buf[HOST_NAME_MAX + 1];
-	if (gethostname(buf, sizeof buf) != 0)
-		return xstrdup("unknown");
-	buf[sizeof buf - 1] = '\0';
-	return xstrdup(buf);
-}
 
 static char *parent_dir(const char *path)
 {
@@ -359,16 +351,16 @@ static bool readable_now(sqlite3 *db)
 	return ok;
 }
 
-static enum st_code open_read(struct store *st, struct st_error *err)
+static enum st_code open_read(struct sq_store *st, struct st_error *err)
 {
-	if (access(st->path, F_OK) != 0)
+	if (access(st->base.path, F_OK) != 0)
 		return st_set(err, ST_NOTFOUND, "no database at %s (no session was started with it yet)",
-			      st->path);
+			      st->base.path);
 	bool exists;
-	enum st_code checked = check_db_path(st->path, &exists, err);
+	enum st_code checked = check_db_path(st->base.path, &exists, err);
 	if (checked != ST_OK)
 		return checked;
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+	if (sqlite3_open_v2(st->base.path, &st->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 		if (readable_now(st->db))
 			return ST_OK;
@@ -376,14 +368,14 @@ static enum st_code open_read(struct store *st, struct st_error *err)
 	/* A WAL database in a folder we cannot write: read it as an immutable file. */
 	sqlite3_close(st->db);
 	st->db = NULL;
-	char *uri = immutable_uri(st->path);
+	char *uri = immutable_uri(st->base.path);
 	int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc != SQLITE_OK || !readable_now(st->db))
 		return st_set(err, ST_CANTCREATE,
 			      "cannot read the database %s: %s — check that it is a steward database and "
 			      "that you may read it",
-			      st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+			      st->base.path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	return ST_OK;
 }
 
@@ -393,21 +385,23 @@ static int count_wal_frames(void *ctx, sqlite3 *db, const char *name, int frames
 {
 	(void)db;
 	(void)name;
-	((struct store *)ctx)->wal_frames = frames;
+	((struct sq_store *)ctx)->wal_frames = frames;
 	return SQLITE_OK;
 }
 
-void store_defer_checkpoints(struct store *st)
+void sq_defer_checkpoints(struct store *base)
 {
-	if (!st->writable || st->defer_checkpoints)
+	struct sq_store *st = sq_of(base);
+	if (!st->base.writable || st->defer_checkpoints)
 		return;
 	/* Installing a WAL hook replaces SQLite's automatic checkpointer. */
 	sqlite3_wal_hook(st->db, count_wal_frames, st);
 	st->defer_checkpoints = true;
 }
 
-void store_checkpoint_idle(struct store *st)
+void sq_checkpoint_idle(struct store *base)
 {
+	struct sq_store *st = sq_of(base);
 	if (!st->defer_checkpoints || st->wal_frames < STORE_CHECKPOINT_FRAMES)
 		return;
 	/* PASSIVE never waits for readers; what it cannot copy now is copied next time. */
@@ -416,12 +410,12 @@ void store_checkpoint_idle(struct store *st)
 	st->wal_frames = 0;
 }
 
-static enum st_code open_write(struct store *st, struct st_error *err)
+static enum st_code open_write(struct sq_store *st, struct st_error *err)
 {
-	enum st_code rc = prepare_file(st->path, err);
+	enum st_code rc = prepare_file(st->base.path, err);
 	if (rc != ST_OK)
 		return rc;
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(st->base.path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		return sq_error(st, err, "opening");
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
@@ -432,62 +426,89 @@ static enum st_code open_write(struct store *st, struct st_error *err)
 	return migrate(st, err);
 }
 
-enum st_code store_open(const char *path, enum store_mode mode, struct store **out,
-			struct st_error *err)
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.set_durable = sq_set_durable,
+	.set_busy_timeout = sq_set_busy_timeout,
+	.defer_checkpoints = sq_defer_checkpoints,
+	.checkpoint_idle = sq_checkpoint_idle,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.snapshot_begin = sq_snapshot_begin,
+	.snapshot_end = sq_snapshot_end,
+	.insert_session = sq_insert_session,
+	.read_session = sq_read_session,
+	.resolve_id = sq_resolve_id,
+	.append = sq_append,
+	.read_events = sq_read_events,
+	.put_state = sq_put_state,
+	.read_state = sq_read_state,
+	.list = sq_list,
+	.lock = sq_lock,
+	.lock_take_over = sq_lock_take_over,
+	.unlock = sq_unlock,
+	.lock_peek = sq_lock_peek,
+};
+
+enum st_code sqlite_store_open(const char *path, enum store_mode mode, struct store **out,
+			       struct st_error *err)
 {
 	*out = NULL;
-	struct store *st = xcalloc(1, sizeof *st);
-	st->path = xstrdup(path);
-	st->writable = mode == STORE_WRITE;
-	st->lock_host = this_host();
-	st->lock_start = sq_proc_start_time((long)getpid());
-	enum st_code rc = st->writable ? open_write(st, err) : open_read(st, err);
-	if (rc == ST_OK && !st->writable) {
+	struct sq_store *st = xcalloc(1, sizeof *st);
+	st->base.ops = &sqlite_ops;
+	st->base.path = xstrdup(path);
+	st->base.writable = mode == STORE_WRITE;
+	st->lock_host = store_this_host();
+	st->lock_start = store_proc_start_time((long)getpid());
+	enum st_code rc = st->base.writable ? open_write(st, err) : open_read(st, err);
+	if (rc == ST_OK && !st->base.writable) {
 		sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 		rc = read_user_version(st, &st->schema, err);
 		if (rc == ST_OK && st->schema > STORE_SCHEMA_VERSION)
 			rc = st_set(err, ST_CANTCREATE,
 				    "database %s was written by a newer steward (schema %d) — use that version",
-				    st->path, st->schema);
+				    st->base.path, st->schema);
 	}
 	if (rc != ST_OK) {
-		store_close(st);
+		sq_close(&st->base);
 		return rc;
 	}
-	*out = st;
+	*out = &st->base;
 	return ST_OK;
 }
 
-void store_close(struct store *st)
+void sq_close(struct store *base)
 {
+	struct sq_store *st = sq_of(base);
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->n_cache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	if (st->db)
 		sqlite3_close_v2(st->db);
-	free(st->path);
+	free(st->base.path);
 	free(st->lock_host);
 	free(st);
 }
 
-const char *store_path(const struct store *st) { return st->path; }
-bool store_writable(const struct store *st) { return st->writable; }
 
-void store_set_durable(struct store *st, bool durable)
+void sq_set_durable(struct store *base, bool durable)
 {
+	struct sq_store *st = sq_of(base);
 	sqlite3_exec(st->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF", NULL,
 		     NULL, NULL);
 }
 
-void store_set_busy_timeout(struct store *st, int ms) { sqlite3_busy_timeout(st->db, ms); }
+void sq_set_busy_timeout(struct store *base, int ms) { sqlite3_busy_timeout(sq_of(base)->db, ms); }
 
 /* Readers of a database that never had a session see no tables. */
-bool sq_has_schema(const struct store *st) { return st->schema >= 1; }
+bool sq_has_schema(const struct sq_store *st) { return st->schema >= 1; }
 
 /* ---------- transactions ---------- */
 
-enum st_code sq_step_once(struct store *st, const char *sql, struct st_error *err, const char *what)
+enum st_code sq_step_once(struct sq_store *st, const char *sql, struct st_error *err, const char *what)
 {
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st, sql, err, &rc);
@@ -499,30 +520,32 @@ enum st_code sq_step_once(struct store *st, const char *sql, struct st_error *er
 	return rc;
 }
 
-enum st_code store_begin(struct store *st, struct st_error *err)
+enum st_code sq_begin(struct store *base, struct st_error *err)
 {
-	if (!st->writable)
-		return st_set(err, ST_SOFTWARE, "database %s was opened read-only", st->path);
+	struct sq_store *st = sq_of(base);
 	return sq_step_once(st, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
-enum st_code store_commit(struct store *st, struct st_error *err)
+enum st_code sq_commit(struct store *base, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	enum st_code rc = sq_step_once(st, "COMMIT", err, "committing");
 	if (rc != ST_OK)
-		store_rollback(st);
+		sq_rollback(base);
 	return rc;
 }
 
-enum st_code store_snapshot_begin(struct store *st, struct st_error *err)
+enum st_code sq_snapshot_begin(struct store *base, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	return sq_step_once(st, "BEGIN", err, "starting a read");
 }
 
-void store_snapshot_end(struct store *st) { store_rollback(st); }
+void sq_snapshot_end(struct store *base) { sq_rollback(base); }
 
-void store_rollback(struct store *st)
+void sq_rollback(struct store *base)
 {
+	struct sq_store *st = sq_of(base);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * store_lock.c — the session lock: one writer per session, recorded as (pid, host,
+ * lock.c — the SQLite backend's session lock: one writer per session, recorded as (pid, host,
  * process start time, since). A holder that is gone — no such pid on this host, or a
  * pid now owned by a process that started at another time — is taken over. A holder on
  * another host cannot be checked: only an explicit take-over replaces it.
@@ -12,34 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_priv.h"
+#include "sqlite_priv.h"
 
 /* ---------- the session lock ---------- */
 
-long long sq_proc_start_time(long pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char buf[1024];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Field 2 (comm) may hold spaces and ')'; fields resume after the last ')'.
-	 * starttime is field 22, i.e. the 20th field after it. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	p++;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return 0;
-	}
-	return strtoll(p + 1, NULL, 10);
-}
 
 
 struct holder {
@@ -51,7 +27,7 @@ struct holder {
 
 /* True when the holder is certainly gone: same host, and its pid is free or now
  * belongs to a process that started at a different time (pid reuse). */
-static bool holder_gone(const struct store *st, const struct holder *h)
+static bool holder_gone(const struct sq_store *st, const struct holder *h)
 {
 	if (!util_streq(h->host, st->lock_host))
 		return false; /* cannot see another machine's processes */
@@ -59,16 +35,16 @@ static bool holder_gone(const struct store *st, const struct holder *h)
 		return true;
 	if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH)
 		return true;
-	long long start = sq_proc_start_time(h->pid);
+	long long start = store_proc_start_time(h->pid);
 	return start != 0 && h->proc_start != 0 && start != h->proc_start;
 }
 
 /* take_remote: a holder on another host (whose processes cannot be seen from here) is
  * replaced too, and named in *replaced. */
-static enum st_code lock_session(struct store *st, const char *sid, bool take_remote,
+static enum st_code lock_session(struct sq_store *st, const char *sid, bool take_remote,
 				 struct store_lock_holder *replaced, struct st_error *err)
 {
-	enum st_code rc = store_begin(st, err);
+	enum st_code rc = store_begin(&st->base, err);
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms FROM locks WHERE session_id = ?1",
@@ -132,37 +108,28 @@ static enum st_code lock_session(struct store *st, const char *sid, bool take_re
 	sq_done(s);
 	if (rc != ST_OK)
 		goto fail;
-	return store_commit(st, err);
+	return store_commit(&st->base, err);
 fail:
-	store_rollback(st);
+	store_rollback(&st->base);
 	return rc;
 }
 
-enum st_code store_lock(struct store *st, const char *sid, struct st_error *err)
+enum st_code sq_lock(struct store *base, const char *sid, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	return lock_session(st, sid, false, NULL, err);
 }
 
-enum st_code store_lock_take_over(struct store *st, const char *sid, struct store_lock_holder *replaced,
+enum st_code sq_lock_take_over(struct store *base, const char *sid, struct store_lock_holder *replaced,
 				  struct st_error *err)
 {
-	*replaced = (struct store_lock_holder){0};
-	enum st_code rc = lock_session(st, sid, true, replaced, err);
-	if (rc != ST_OK)
-		store_lock_holder_free(replaced);
-	return rc;
+	return lock_session(sq_of(base), sid, true, replaced, err); /* store.c frees *replaced on failure */
 }
 
-void store_lock_holder_free(struct store_lock_holder *h)
-{
-	free(h->host);
-	*h = (struct store_lock_holder){0};
-}
 
-void store_unlock(struct store *st, const char *sid)
+void sq_unlock(struct store *base, const char *sid)
 {
-	if (!st || !st->writable)
-		return;
+	struct sq_store *st = sq_of(base); /* store.c calls this for writers only */
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM locks WHERE session_id = ?1 AND pid = ?2 AND host = ?3",
 			       -1, &s, NULL) == SQLITE_OK) {
@@ -174,9 +141,10 @@ void store_unlock(struct store *st, const char *sid)
 	sqlite3_finalize(s);
 }
 
-enum st_code store_lock_peek(struct store *st, const char *sid, struct store_lock_holder *out, bool *stale,
+enum st_code sq_lock_peek(struct store *base, const char *sid, struct store_lock_holder *out, bool *stale,
 			     struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	*out = (struct store_lock_holder){0};
 	*stale = false;
 	if (!sq_has_schema(st))

@@ -1,5 +1,5 @@
 /*
- * store_audit.c — recomputing a session's hash chain in one pass: every seq present
+ * audit.c — the same for every backend: recomputing a session's hash chain in one pass: every seq present
  * and in order, every prev_hash the previous hash, every hash its contents', the last
  * recorded event still there, the stored runbook text the one the first event names.
  * Also counts events whose time goes back (a fact for the auditor, not tampering).
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_priv.h"
+#include "backend.h"
 
 /* ---------- audit ---------- */
 
@@ -48,7 +48,7 @@ static void audit_check(struct audit_ctx *c, const struct store_event *ev)
 		return;
 	}
 	char h[65];
-	sq_event_hash(c->sid, ev, &c->at, &c->buf, h);
+	store_event_hash_cached(c->sid, ev, &c->at, &c->buf, h);
 	if (strcmp(h, ev->hash) != 0) {
 		util_format_utc_ms(ev->at_ms, at);
 		a->bad_seq = ev->seq;

@@ -1,7 +1,7 @@
 /*
- * store_events.c — session rows (written once at start; resolved by id or prefix) and
+ * events.c — session rows in SQLite (written once at start; resolved by id or prefix) and
  * the append-only, hash-chained event log: appending one event inside a transaction,
- * reading them in order, the canonical encoding every hash is computed over.
+ * reading them in order (the hash itself is computed in ../event_hash.c).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -9,29 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_priv.h"
+#include "sqlite_priv.h"
 
 /* ---------- sessions ---------- */
 
-void store_session_free(struct store_session *r)
-{
-	if (!r)
-		return;
-	free(r->id);
-	free(r->label);
-	free(r->op);
-	free(r->host);
-	free(r->runbook_id);
-	free(r->runbook_title);
-	free(r->runbook_version);
-	free(r->runbook_path);
-	free(r->runbook_sha256);
-	free(r->runbook_text);
-	memset(r, 0, sizeof *r);
-}
 
-enum st_code store_insert_session(struct store *st, const struct store_session *r, struct st_error *err)
+enum st_code sq_insert_session(struct store *base, const struct store_session *r, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
 			       "INSERT INTO sessions (id, label, operator, host, rehearsal, started_ms,"
@@ -72,12 +57,13 @@ enum st_code store_insert_session(struct store *st, const struct store_session *
 	return rc;
 }
 
-enum st_code store_read_session(struct store *st, const char *id, struct store_session *out,
+enum st_code sq_read_session(struct store *base, const char *id, struct store_session *out,
 				struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	memset(out, 0, sizeof *out);
 	if (!sq_has_schema(st))
-		return st_set(err, ST_NOTFOUND, "no session %s in %s", id, st->path);
+		return st_set(err, ST_NOTFOUND, "no session %s in %s", id, st->base.path);
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
 			       "SELECT id, label, operator, host, rehearsal, started_ms, runbook_id,"
@@ -110,7 +96,7 @@ enum st_code store_read_session(struct store *st, const char *id, struct store_s
 		out->runbook_text_len = len;
 	} else if (step == SQLITE_DONE) {
 		rc = st_set(err, ST_NOTFOUND, "no session %s in %s — `steward sessions --all` lists them",
-			    id, st->path);
+			    id, st->base.path);
 	} else {
 		rc = sq_error(st, err, "reading a session");
 	}
@@ -118,8 +104,9 @@ enum st_code store_read_session(struct store *st, const char *id, struct store_s
 	return rc;
 }
 
-enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_out, struct st_error *err)
+enum st_code sq_resolve_id(struct store *base, const char *prefix, char **id_out, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	*id_out = NULL;
 	/* "" is not a prefix of every id: an unset $SID must not pick a session. */
 	if (prefix && !*prefix)
@@ -127,8 +114,8 @@ enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_ou
 					     "prefix of it (steward sessions lists them)");
 	bool latest = !prefix;
 	if (!sq_has_schema(st))
-		return latest ? st_set(err, ST_NOTFOUND, "no unfinished session in %s", st->path)
-			      : st_set(err, ST_NOTFOUND, "no session %s in %s", prefix, st->path);
+		return latest ? st_set(err, ST_NOTFOUND, "no unfinished session in %s", st->base.path)
+			      : st_set(err, ST_NOTFOUND, "no session %s in %s", prefix, st->base.path);
 	enum st_code rc;
 	sqlite3_stmt *s =
 		latest ? sq_prep(st,
@@ -167,10 +154,10 @@ enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_ou
 	if (n == 0)
 		return latest ? st_set(err, ST_NOTFOUND,
 				       "no unfinished session in %s — start one with `steward start RUNBOOK`",
-				       st->path)
+				       st->base.path)
 			      : st_set(err, ST_NOTFOUND,
 				       "no session %s in %s — `steward sessions --all` lists them", prefix,
-				       st->path);
+				       st->base.path);
 	if (n == 1) {
 		*id_out = ids[0];
 		return ST_OK;
@@ -192,77 +179,11 @@ enum st_code store_resolve_id(struct store *st, const char *prefix, char **id_ou
 
 /* ---------- events ---------- */
 
-static void put_field(struct strbuf *sb, const char *v)
-{
-	if (!v) {
-		sb_puts(sb, "~\n"); /* NULL differs from "" (0:) */
-		return;
-	}
-	size_t n = strlen(v);
-	char len[24];
-	size_t i = sizeof len;
-	len[--i] = ':';
-	size_t k = n;
-	do {
-		len[--i] = (char)('0' + k % 10);
-		k /= 10;
-	} while (k);
-	sb_append(sb, len + i, sizeof len - i);
-	sb_append(sb, v, n);
-	sb_putc(sb, '\n');
-}
 
 
-void sq_format_at(struct at_cache *c, int64_t ms, char out[32])
-{
-	if (!c || ms < 0) {
-		util_format_utc_ms(ms, out);
-		return;
-	}
-	if (c->sec != ms / 1000) {
-		util_format_utc_ms(ms, c->text);
-		c->sec = ms / 1000;
-	}
-	memcpy(out, c->text, 32);
-	int frac = (int)(ms % 1000);
-	out[20] = (char)('0' + frac / 100);
-	out[21] = (char)('0' + frac / 10 % 10);
-	out[22] = (char)('0' + frac % 10);
-}
 
-/*
- * The canonical encoding: a version line, then every field as LENGTH ":" BYTES "\n"
- * (or "~\n" for NULL), so no choice of field contents can make two different events
- * encode alike. Time is written as ISO 8601 UTC with milliseconds.
- */
-void sq_event_hash(const char *session_id, const struct store_event *ev, struct at_cache *cache,
-		       struct strbuf *sb, char out[65])
-{
-	char at[32], seq[32];
-	sq_format_at(cache, ev->at_ms, at);
-	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
-	sb_reset(sb);
-	sb_puts(sb, "steward-event/1\n");
-	put_field(sb, session_id);
-	put_field(sb, seq);
-	put_field(sb, at);
-	put_field(sb, ev->op);
-	put_field(sb, ev->host);
-	put_field(sb, ev->type);
-	put_field(sb, ev->step);
-	put_field(sb, ev->data);
-	put_field(sb, ev->prev_hash);
-	util_sha256_hex(sb->data, sb->len, out);
-}
 
-void store_event_hash(const char *session_id, const struct store_event *ev, char out[65])
-{
-	struct strbuf sb = STRBUF_INIT;
-	sq_event_hash(session_id, ev, NULL, &sb, out);
-	sb_free(&sb);
-}
-
-static enum st_code read_head(struct store *st, const char *sid, int64_t *seq, char hash[65],
+static enum st_code read_head(struct sq_store *st, const char *sid, int64_t *seq, char hash[65],
 			      struct st_error *err)
 {
 	enum st_code rc;
@@ -286,9 +207,10 @@ static enum st_code read_head(struct store *st, const char *sid, int64_t *seq, c
 	return rc;
 }
 
-enum st_code store_append(struct store *st, const char *sid, int64_t expect_seq, struct store_event *ev,
+enum st_code sq_append(struct store *base, const char *sid, int64_t expect_seq, struct store_event *ev,
 			  struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	int64_t head = 0;
 	char prev[65] = "";
 	enum st_code rc = read_head(st, sid, &head, prev, err);
@@ -323,9 +245,10 @@ enum st_code store_append(struct store *st, const char *sid, int64_t expect_seq,
 	return rc;
 }
 
-enum st_code store_read_events(struct store *st, const char *sid, int64_t after_seq, store_event_cb cb,
+enum st_code sq_read_events(struct store *base, const char *sid, int64_t after_seq, store_event_cb cb,
 			       void *ctx, struct st_error *err)
 {
+	struct sq_store *st = sq_of(base);
 	if (!sq_has_schema(st))
 		return ST_OK;
 	enum st_code rc;
