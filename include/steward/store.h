@@ -1,21 +1,28 @@
 /*
  * store.h — the session database behind a narrow interface: open, append an event,
  * read events, read/write the cached state (projections), the session lock, audit.
- * Every line of SQL in steward lives in store.c; nothing above this interface knows
- * it is SQLite (a server-backed store could implement the same functions).
+ * Every line of SQL in steward lives in src/store/ (src/store/backend.h lists the
+ * backends); nothing above this interface knows which database it talks to.
  *
  * Invariants:
- *  - events are append-only (triggers refuse UPDATE and DELETE) and hash-chained per
- *    session: seq runs 1, 2, 3 ... without gaps; each event's prev_hash is the hash of
- *    the event before it (64 zeros for the first); its hash is the SHA-256 of a
+ *  - events are append-only (the database refuses UPDATE and DELETE) and hash-chained
+ *    per session: seq runs 1, 2, 3 ... without gaps; each event's prev_hash is the hash
+ *    of the event before it (64 zeros for the first); its hash is the SHA-256 of a
  *    canonical encoding of (session id, seq, time, operator, host, type, step, data,
  *    prev_hash) — see store_event_hash();
+ *  - what the chain proves: an event edited, removed or reordered in the middle breaks
+ *    the chain, and store_audit reports the first event that does not verify. The chain
+ *    has no anchor of its own: someone able to rewrite the database (drop the triggers,
+ *    recompute every later hash, move the cached head back) leaves a chain that verifies.
+ *    Only a head recorded elsewhere catches that — a seal (seal.h), a head printed in an
+ *    export or given to `audit --head` — and an audit says when a session has none;
  *  - a session row's identity columns (id, runbook text and hash, start) never change;
  *    its other columns and the step/log tables are projections, written in the same
  *    transaction as the events they follow from, and always equal to a replay;
- *  - writers open with STORE_WRITE (folder 0700 and file 0600 when created, WAL,
- *    synchronous=FULL, foreign keys, busy timeout, migrations by PRAGMA user_version);
- *    readers open with STORE_READ, which never writes and works on a read-only file.
+ *  - writers open with STORE_WRITE (the SQLite backend: folder 0700 and file 0600 when
+ *    created, WAL, synchronous=FULL, foreign keys, busy timeout, migrations by PRAGMA
+ *    user_version); readers open with STORE_READ, which never writes and works on a
+ *    read-only file.
  */
 #ifndef STEWARD_STORE_H
 #define STEWARD_STORE_H
