@@ -6,6 +6,7 @@
  * replaces a lock held from another machine (recorded as a lock_taken_over event).
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static int one_unfinished(struct store *st, bool *pick)
 	if (n > 1 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		*pick = true;
 	} else if (n > 1) {
-		session_summaries_detail(st, rows, n, util_now_ms(), &err);
+		session_summaries_detail(st, rows, n, util_now_ms(), SIZE_MAX, &err);
 		rc = cli_error(ST_USAGE, "%zu sessions are unfinished — say which to resume: steward resume ID", n);
 		for (size_t i = 0; i < n; i++) {
 			char last[32];

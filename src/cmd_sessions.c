@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,7 @@ int cmd_sessions(struct cli_ctx *ctx, int argc, char **argv)
 		/* A session that cannot be replayed is still listed (without details); export
 		 * or audit says what is wrong with it. */
 		struct st_error derr = {0};
-		if (session_summaries_detail(st, rows, n, util_now_ms(), &derr) != ST_OK)
+		if (session_summaries_detail(st, rows, n, util_now_ms(), SIZE_MAX, &derr) != ST_OK)
 			fprintf(stderr, "steward: note: %s\n", derr.msg);
 	}
 	store_close(st);

@@ -422,6 +422,7 @@ void session_summaries_free(struct session_summary *rows, size_t n)
 		free(rows[i].site);
 		free(rows[i].active_step);
 		free(rows[i].overdue_step);
+		free(rows[i].wait_step);
 	}
 	free(rows);
 }
@@ -438,11 +439,15 @@ enum st_code session_list(struct store *st, bool include_finished, struct sessio
 		return rc;
 	*rows = xcalloc(count + 1, sizeof **rows);
 	for (size_t i = 0; i < count; i++) {
+		const struct store_glance *g = &sr[i].glance;
 		(*rows)[i] = (struct session_summary){
 			.id = sr[i].id, .label = sr[i].label, .runbook_id = sr[i].runbook_id,
 			.runbook_title = sr[i].runbook_title, .status = sr[i].status,
 			.rehearsal = sr[i].rehearsal, .done = sr[i].n_done, .applicable = sr[i].n_applicable,
-			.started_ms = sr[i].started_ms, .last_activity_ms = sr[i].last_activity_ms};
+			.started_ms = sr[i].started_ms, .last_activity_ms = sr[i].last_activity_ms,
+			.active_step = sr[i].active_step, .glance_known = g->known, .skipped = g->n_skipped,
+			.failed = g->n_failed, .not_applicable = g->n_na, .total = g->n_total,
+			.site = g->site, .wait_step = g->overdue_step, .wait_ends_ms = g->overdue_at_ms};
 	}
 	free(sr);
 	*n = count;

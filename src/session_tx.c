@@ -76,6 +76,7 @@ void session_projection(const struct session *s, struct store_state *out)
 			.name = xstrdup(s->rb->logs[l].name),
 			.path = s->logs[l].path ? xstrdup(s->logs[l].path) : NULL, .dev = s->logs[l].dev,
 			.ino = s->logs[l].ino, .offset = s->logs[l].offset};
+	session_glance(s, &out->glance);
 }
 
 static bool differ_str(const char *a, const char *b) { return !util_streq(a, b); }
@@ -106,6 +107,12 @@ static char *cache_difference(const struct store_state *r, const struct store_st
 			return xasprintf("step '%s' is cached as %s, the events say %s", a->step_id,
 					 b->status ? b->status : "?", a->status);
 	}
+	const struct store_glance *rg = &r->glance, *cg = &c->glance;
+	if (cg->known && (rg->n_skipped != cg->n_skipped || rg->n_failed != cg->n_failed ||
+			  rg->n_na != cg->n_na || rg->n_total != cg->n_total || differ_str(rg->site, cg->site) ||
+			  differ_str(rg->overdue_step, cg->overdue_step) ||
+			  rg->overdue_at_ms != cg->overdue_at_ms))
+		return xasprintf("the listing's summary (counts, site, overdue step) differs from the events");
 	if (r->n_logs != c->n_logs)
 		return xasprintf("%zu log rows, the runbook has %zu logs", c->n_logs, r->n_logs);
 	for (size_t l = 0; l < r->n_logs; l++) {

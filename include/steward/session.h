@@ -207,22 +207,27 @@ struct session_summary {
 	int done;       /* done or skipped */
 	int applicable; /* steps that are not not-applicable */
 	int64_t started_ms, last_activity_ms;
-	/* Filled by session_summaries_detail() (a replay per row); zero/NULL before. */
-	bool detailed;
+	char *active_step;    /* id of the active step, or NULL */
+	/* From the cached glance when the store has one (glance_known); else filled by
+	 * session_summaries_detail() with a replay. detailed: these fields are known. */
+	bool glance_known, detailed;
 	int skipped, failed, not_applicable, total;
 	char *site;           /* the runbook's first declared variable, "site_code=CEN" (or NULL) */
-	char *active_step;    /* id of the active step, or NULL */
 	char *overdue_step;   /* id of the step that is overdue now, or NULL */
-	int64_t overdue_ms;   /* by how much */
+	int64_t overdue_ms;   /* by how much (as of session_summaries_detail's now) */
+	char *wait_step;      /* the active step whose wait runs out first, or NULL */
+	int64_t wait_ends_ms; /* when (0: none) */
 };
 void session_summaries_free(struct session_summary *rows, size_t n);
 enum st_code session_list(struct store *st, bool include_finished, struct session_summary **rows,
 			  size_t *n, struct st_error *err);
-/* Fills the detail fields of each row by replaying its session read-only (for `sessions`
- * and the home screen: failed and overdue steps, the site). A row whose session cannot be
- * replayed keeps detailed=false; the first such error is returned after all rows. */
+/* Fills the detail fields of each row as of now_ms (for `sessions` and the home screen:
+ * failed and overdue steps, the site): from the cached glance, or, for a session cached
+ * by an older steward, by replaying it read-only (at most max_replays of those: the rest
+ * keep detailed=false). A row whose session cannot be replayed keeps detailed=false; the
+ * first such error is returned after all rows. */
 enum st_code session_summaries_detail(struct store *st, struct session_summary *rows, size_t n, int64_t now_ms,
-				      struct st_error *err);
+				      size_t max_replays, struct st_error *err);
 
 /* Step counts, one wording everywhere (status, sessions, the TUI, exports). */
 struct session_counts {
@@ -233,6 +238,9 @@ void session_counts(const struct session *s, struct session_counts *c);
 char *session_counts_text(const struct session_counts *c);
 /* The session's first declared variable as "name=value" (what tells two sites apart), or NULL. */
 char *session_site(const struct session *s);
+/* The session at a glance (counts, site, the first wait to run out), as cached for listings. */
+struct store_glance;
+void session_glance(const struct session *s, struct store_glance *out);
 
 /* The last seal recorded on a session (the `seal` event), if any. */
 struct session_seal_info {

@@ -149,6 +149,17 @@ struct store_log_row {
 	char *path;
 	uint64_t dev, ino, offset;
 };
+/* A session at a glance, kept with the cached state so that listings (the home screen,
+ * `sessions`) need no replay. Projection columns like the others: equal to a replay. */
+struct store_glance {
+	bool known;            /* false: cached by a steward that kept no glance (replay to know) */
+	int n_skipped, n_failed, n_na, n_total;
+	char *site;            /* the runbook's first declared variable, "site_code=CEN", or NULL */
+	char *overdue_step;    /* the active step whose wait runs out first, or NULL */
+	int64_t overdue_at_ms; /* when it runs out (0: no active step has a running wait) */
+};
+void store_glance_free(struct store_glance *g); /* frees the members */
+
 struct store_state {
 	char *status;          /* "active" | "finished" */
 	int64_t finished_ms;
@@ -161,6 +172,7 @@ struct store_state {
 	size_t n_steps;
 	struct store_log_row *logs;   /* in runbook order */
 	size_t n_logs;
+	struct store_glance glance;
 };
 void store_state_free(struct store_state *ss); /* frees the members */
 /* Replaces the cached state (inside the transaction that appended the events). */
@@ -172,9 +184,11 @@ enum st_code store_read_state(struct store *st, const char *session_id, struct s
 /* One row per session for listings, from the cached state (no replay). */
 struct store_summary {
 	char *id, *label, *runbook_id, *runbook_title, *status;
+	char *active_step; /* NULL when none */
 	bool rehearsal;
 	int n_done, n_applicable;
 	int64_t started_ms, last_activity_ms;
+	struct store_glance glance;
 };
 /* Most recently active first. */
 enum st_code store_list(struct store *st, bool include_finished, struct store_summary **rows,

@@ -169,7 +169,15 @@ void store_state_free(struct store_state *ss)
 		free(ss->logs[i].path);
 	}
 	free(ss->logs);
+	store_glance_free(&ss->glance);
 	memset(ss, 0, sizeof *ss);
+}
+
+void store_glance_free(struct store_glance *g)
+{
+	free(g->site);
+	free(g->overdue_step);
+	*g = (struct store_glance){0};
 }
 
 void store_lock_holder_free(struct store_lock_holder *h)

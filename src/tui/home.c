@@ -17,7 +17,7 @@
 #include "steward/store.h"
 #include "steward/util.h"
 
-#define HOME_DETAILED_ROWS 100
+#define HOME_REPLAYS 100 /* sessions cached by an older steward, replayed for details */
 #include "ui.h"
 
 enum home_list { LIST_RUNBOOKS, LIST_SESSIONS };
@@ -43,13 +43,12 @@ static void home_load(struct ui *ui, struct home *h)
 	struct st_error err = {0};
 	if (session_list(ui->st, h->all, &h->rows, &h->n_rows, &err) != ST_OK)
 		ui_message(ui, ROLE_ERROR, "Sessions: %s", err.msg);
-	/* failed and overdue steps and the site, for the list (a row that cannot be replayed
-	 * keeps its plain summary: the session screen says why when it is opened). A replay
-	 * per row: only the most recent HOME_DETAILED_ROWS, more than a screen shows, so that
-	 * a store of thousands of sessions still opens at once. */
+	/* failed and overdue steps and the site, for the list, from the cached glance. Only
+	 * sessions cached by an older steward need a replay: the most recent HOME_REPLAYS of
+	 * them, more than a screen shows (a row that cannot be replayed keeps its plain
+	 * summary: the session screen says why when it is opened). */
 	else
-		(void)session_summaries_detail(ui->st, h->rows, h->n_rows < HOME_DETAILED_ROWS ? h->n_rows : HOME_DETAILED_ROWS,
-					       util_now_ms(), &err);
+		(void)session_summaries_detail(ui->st, h->rows, h->n_rows, util_now_ms(), HOME_REPLAYS, &err);
 	if (h->sel[LIST_RUNBOOKS] >= h->cat.n)
 		h->sel[LIST_RUNBOOKS] = h->cat.n ? h->cat.n - 1 : 0;
 	if (h->sel[LIST_SESSIONS] >= h->n_rows)

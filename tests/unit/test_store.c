@@ -68,7 +68,7 @@ Test(store, schema_version_and_pragmas)
 	sqlite3_stmt *s;
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 1);
+	cr_assert_eq(sqlite3_column_int(s, 0), 2);
 	sqlite3_finalize(s);
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
@@ -87,7 +87,7 @@ Test(store, schema_version_and_pragmas)
 	sfx_sql(&f, "PRAGMA user_version = 99");
 	cr_assert_eq(store_open(f.db, STORE_WRITE, &again, &err), ST_CANTCREATE);
 	cr_assert(strstr(err.msg, "newer steward"), "%s", err.msg);
-	sfx_sql(&f, "PRAGMA user_version = 1");
+	sfx_sql(&f, "PRAGMA user_version = 2");
 }
 
 Test(store, events_refuse_update_and_delete)

@@ -193,6 +193,16 @@ static const char *const migrations[] = {
 	"  proc_start INTEGER NOT NULL,"
 	"  since_ms INTEGER NOT NULL"
 	");",
+	/* 1 -> 2: the glance (store_glance), so that listings need no replay. Sessions
+	 * cached before it keep glance_known = 0 until their next event. */
+	"ALTER TABLE sessions ADD COLUMN glance_known INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_skipped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_na INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_total INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN site TEXT;"
+	"ALTER TABLE sessions ADD COLUMN overdue_step TEXT;"
+	"ALTER TABLE sessions ADD COLUMN overdue_at_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 static enum st_code read_user_version(struct sq_store *st, int *v, struct st_error *err)

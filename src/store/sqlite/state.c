@@ -13,6 +13,16 @@
 
 /* ---------- cached state ---------- */
 
+/* The glance columns, from column i on: known, skipped, failed, n/a, total, site,
+ * overdue step, overdue at. */
+static void col_glance(sqlite3_stmt *s, int i, struct store_glance *g)
+{
+	*g = (struct store_glance){
+		.known = sqlite3_column_int(s, i) != 0, .n_skipped = sqlite3_column_int(s, i + 1),
+		.n_failed = sqlite3_column_int(s, i + 2), .n_na = sqlite3_column_int(s, i + 3),
+		.n_total = sqlite3_column_int(s, i + 4), .site = sq_col_text(s, i + 5),
+		.overdue_step = sq_col_text(s, i + 6), .overdue_at_ms = sqlite3_column_int64(s, i + 7)};
+}
 
 static enum st_code run_done(struct sq_store *st, sqlite3_stmt *s, struct st_error *err, const char *what)
 {
@@ -32,7 +42,9 @@ enum st_code sq_put_state(struct store *base, const char *sid, const struct stor
 	sqlite3_stmt *s = sq_prep(st,
 			       "UPDATE sessions SET status = ?2, finished_ms = ?3, last_activity_ms = ?4,"
 			       " n_done = ?5, n_applicable = ?6, active_step = ?7, head_seq = ?8,"
-			       " head_hash = ?9 WHERE id = ?1",
+			       " head_hash = ?9, glance_known = 1, n_skipped = ?10, n_failed = ?11,"
+			       " n_na = ?12, n_total = ?13, site = ?14, overdue_step = ?15,"
+			       " overdue_at_ms = ?16 WHERE id = ?1",
 			       err, &rc);
 	if (!s)
 		return rc;
@@ -45,6 +57,13 @@ enum st_code sq_put_state(struct store *base, const char *sid, const struct stor
 	sq_bind_text(s, 7, ss->active_step);
 	sqlite3_bind_int64(s, 8, ss->head_seq);
 	sq_bind_text(s, 9, ss->head_hash);
+	sqlite3_bind_int(s, 10, ss->glance.n_skipped);
+	sqlite3_bind_int(s, 11, ss->glance.n_failed);
+	sqlite3_bind_int(s, 12, ss->glance.n_na);
+	sqlite3_bind_int(s, 13, ss->glance.n_total);
+	sq_bind_text(s, 14, ss->glance.site);
+	sq_bind_text(s, 15, ss->glance.overdue_step);
+	sqlite3_bind_int64(s, 16, ss->glance.overdue_at_ms);
 	rc = run_done(st, s, err, "updating the session state");
 	sq_done(s);
 	if (rc != ST_OK)
@@ -113,9 +132,15 @@ enum st_code sq_read_state(struct store *base, const char *sid, struct store_sta
 	if (!sq_has_schema(st))
 		return st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->base.path);
 	enum st_code rc;
+	/* A reader of a database no writer has migrated yet sees schema 1: no glance. */
 	sqlite3_stmt *s = sq_prep(st,
-			       "SELECT status, finished_ms, last_activity_ms, n_done, n_applicable,"
-			       " active_step, head_seq, head_hash FROM sessions WHERE id = ?1",
+			       st->schema >= 2
+				       ? "SELECT status, finished_ms, last_activity_ms, n_done, n_applicable,"
+					 " active_step, head_seq, head_hash, glance_known, n_skipped, n_failed,"
+					 " n_na, n_total, site, overdue_step, overdue_at_ms"
+					 " FROM sessions WHERE id = ?1"
+				       : "SELECT status, finished_ms, last_activity_ms, n_done, n_applicable,"
+					 " active_step, head_seq, head_hash FROM sessions WHERE id = ?1",
 			       err, &rc);
 	if (!s)
 		return rc;
@@ -130,6 +155,8 @@ enum st_code sq_read_state(struct store *base, const char *sid, struct store_sta
 		out->active_step = sq_col_text(s, 5);
 		out->head_seq = sqlite3_column_int64(s, 6);
 		sq_col_hash(s, 7, out->head_hash);
+		if (st->schema >= 2)
+			col_glance(s, 8, &out->glance);
 	} else if (step == SQLITE_DONE) {
 		rc = st_set(err, ST_NOTFOUND, "no session %s in %s", sid, st->base.path);
 	} else {
@@ -197,9 +224,14 @@ enum st_code sq_list(struct store *base, bool include_finished, struct store_sum
 		return ST_OK;
 	enum st_code rc;
 	sqlite3_stmt *s = sq_prep(st,
-			       "SELECT id, label, runbook_id, runbook_title, status, rehearsal, n_done,"
-			       " n_applicable, started_ms, last_activity_ms FROM sessions"
-			       " WHERE ?1 OR status <> 'finished' ORDER BY last_activity_ms DESC, id DESC",
+			       st->schema >= 2
+				       ? "SELECT id, label, runbook_id, runbook_title, status, rehearsal, n_done,"
+					 " n_applicable, started_ms, last_activity_ms, active_step, glance_known, n_skipped,"
+					 " n_failed, n_na, n_total, site, overdue_step, overdue_at_ms FROM sessions"
+					 " WHERE ?1 OR status <> 'finished' ORDER BY last_activity_ms DESC, id DESC"
+				       : "SELECT id, label, runbook_id, runbook_title, status, rehearsal, n_done,"
+					 " n_applicable, started_ms, last_activity_ms, active_step FROM sessions"
+					 " WHERE ?1 OR status <> 'finished' ORDER BY last_activity_ms DESC, id DESC",
 			       err, &rc);
 	if (!s)
 		return rc;
@@ -208,6 +240,7 @@ enum st_code sq_list(struct store *base, bool include_finished, struct store_sum
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		*rows = xreallocarray(*rows, *n + 1, sizeof **rows);
 		struct store_summary *r = &(*rows)[(*n)++];
+		*r = (struct store_summary){0};
 		r->id = sq_col_text(s, 0);
 		r->label = sq_col_text(s, 1);
 		r->runbook_id = sq_col_text(s, 2);
@@ -218,6 +251,9 @@ enum st_code sq_list(struct store *base, bool include_finished, struct store_sum
 		r->n_applicable = sqlite3_column_int(s, 7);
 		r->started_ms = sqlite3_column_int64(s, 8);
 		r->last_activity_ms = sqlite3_column_int64(s, 9);
+		r->active_step = sq_col_text(s, 10);
+		if (st->schema >= 2)
+			col_glance(s, 11, &r->glance);
 	}
 	if (step != SQLITE_DONE)
 		rc = sq_error(st, err, "listing sessions");
