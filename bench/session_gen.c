@@ -13,6 +13,10 @@
  *       bare table of SCRATCH_DB through the SQLite C API with the same settings (WAL,
  *       synchronous=FULL, one transaction each). Prints "engine_us N" and "sqlite_us N"
  *       (median per operation, microseconds).
+ *   session_gen team DB RUNBOOK OPERATORS PER_OPERATOR EVENTS
+ *       a team's database: OPERATORS x PER_OPERATOR sessions of RUNBOOK, each started by
+ *       its operator (op01, op02 ...) for its own site, with EVENTS-ish events each (as
+ *       `events`), all unfinished. Bulk only (synchronous=OFF).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -50,10 +54,11 @@ static int64_t median(int64_t *v, size_t n)
 	return v[n / 2];
 }
 
-static int create(struct store *st, const char *rb_path, char **id, struct runbook **rb_out)
+static int create_as(struct store *st, const char *rb_path, const char *op, const char *site, char **id,
+		     struct runbook **rb_out)
 {
 	struct rb_diags d = {0};
-	if (runbook_load_file(rb_path, rb_out, &d) != 0) {
+	if (!*rb_out && runbook_load_file(rb_path, rb_out, &d) != 0) {
 		rb_diags_print(&d, stderr);
 		return 1;
 	}
@@ -61,18 +66,67 @@ static int create(struct store *st, const char *rb_path, char **id, struct runbo
 	struct varmap vm = {0};
 	for (size_t i = 0; i < (*rb_out)->n_variables; i++)
 		if (!(*rb_out)->variables[i].def)
-			varmap_set(&vm, (*rb_out)->variables[i].name, "ABC");
+			varmap_set(&vm, (*rb_out)->variables[i].name, site);
 	char **problems = NULL;
 	size_t np = 0;
 	vars_complete(*rb_out, &vm, &problems, &np);
 	for (size_t i = 0; i < np; i++)
 		free(problems[i]);
 	free(problems);
-	struct session_params p = {.vars = &vm, .label = "bench", .op = "bench"};
+	struct session_params p = {.vars = &vm, .label = "bench", .op = op};
 	struct st_error err;
 	int rc = session_create(st, *rb_out, &p, id, &err) == ST_OK ? 0 : die("create", &err);
 	varmap_free(&vm);
 	return rc;
+}
+
+static int create(struct store *st, const char *rb_path, char **id, struct runbook **rb_out)
+{
+	*rb_out = NULL;
+	return create_as(st, rb_path, "bench", "ABC", id, rb_out);
+}
+
+/* n notes (a third of them on the active step) until the session has n events. */
+static int add_notes(struct session *s, long n)
+{
+	struct st_error err;
+	char text[160];
+	for (long i = 0; s->seq < n; i++) {
+		snprintf(text, sizeof text, "bench note %ld: checked the site server, all components running", i);
+		if (session_note(s, (i % 3 == 0 && s->active >= 0) ? s->active : -1, text, &err) != ST_OK)
+			return die("note", &err);
+	}
+	return 0;
+}
+
+static int team(const char *db, const char *rb_path, long ops, long per_op, long n)
+{
+	struct store *st;
+	struct st_error err;
+	if (store_open(db, STORE_WRITE, &st, &err) != ST_OK)
+		return die("open", &err);
+	store_set_durable(st, false);
+	struct runbook *rb = NULL;
+	for (long o = 1; o <= ops; o++) {
+		for (long k = 0; k < per_op; k++) {
+			char op[24], site[24];
+			snprintf(op, sizeof op, "op%02ld", o);
+			snprintf(site, sizeof site, "%c%02ld", (char)('A' + k % 26), o % 100);
+			char *id = NULL;
+			struct session *s;
+			if (create_as(st, rb_path, op, site, &id, &rb) != 0)
+				return 1;
+			if (session_open(st, id, SESSION_WRITE, &s, &err) != ST_OK)
+				return die("open session", &err);
+			if (add_notes(s, n) != 0)
+				return 1;
+			session_close(s);
+			free(id);
+		}
+	}
+	store_close(st);
+	runbook_free(rb);
+	return 0;
 }
 
 static int gen_events(const char *db, const char *rb_path, long n)
@@ -89,12 +143,8 @@ static int gen_events(const char *db, const char *rb_path, long n)
 	struct session *s;
 	if (session_open(st, id, SESSION_WRITE, &s, &err) != ST_OK)
 		return die("open session", &err);
-	char text[160];
-	for (long i = 0; s->seq < n; i++) {
-		snprintf(text, sizeof text, "bench note %ld: checked the site server, all components running", i);
-		if (session_note(s, (i % 3 == 0 && s->active >= 0) ? s->active : -1, text, &err) != ST_OK)
-			return die("note", &err);
-	}
+	if (add_notes(s, n) != 0)
+		return 1;
 	printf("%s\n", id);
 	session_close(s);
 	store_close(st);
@@ -166,6 +216,9 @@ int main(int argc, char **argv)
 		return gen_events(argv[2], argv[3], atol(argv[4]));
 	if (argc == 6 && strcmp(argv[1], "transitions") == 0)
 		return transitions(argv[2], argv[3], atol(argv[4]), argv[5]);
-	fprintf(stderr, "usage: session_gen events DB RUNBOOK N | transitions DB RUNBOOK N SCRATCH_DB\n");
+	if (argc == 7 && strcmp(argv[1], "team") == 0)
+		return team(argv[2], argv[3], atol(argv[4]), atol(argv[5]), atol(argv[6]));
+	fprintf(stderr, "usage: session_gen events DB RUNBOOK N | transitions DB RUNBOOK N SCRATCH_DB |"
+			" team DB RUNBOOK OPERATORS PER_OPERATOR EVENTS\n");
 	return 64;
 }
