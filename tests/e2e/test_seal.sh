@@ -5,7 +5,8 @@
 # and keys made here: an edit before a seal fails audit naming the seal; an edit after
 # the last seal is reported as unsealed; a seal whose head was rewritten to match, or a
 # seal made with the forger's own key, fails against the allowed signers; a dropped tail
-# is caught by a head recorded elsewhere (--head).
+# is caught by a head recorded elsewhere (--head). A session never sealed: a rewrite passes
+# the chain alone and audit says it is not sealed; the head recorded elsewhere catches it.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,8 +102,35 @@ $forge steward.db "$id" drop-tail 3 || fail "forge"
 audit "$id" --signers allowed
 [ $rc = 0 ] || fail "after dropping the sealed tail the chain should verify (exit $rc): $out"
 case $out in *"not sealed"*) ;; *) fail "a session without seals is not reported as not sealed: $out" ;; esac
+case $out in *"could rewrite it, or drop its last events, unnoticed"*) ;; *) fail "audit does not say what an unsealed chain cannot prove: $out" ;; esac
 audit "$id" --head "$head"
 [ $rc = 1 ] || fail "a dropped tail passed --head (exit $rc): $out"
+case $out in *"head $head recorded elsewhere is not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+cp before.db steward.db
+
+# 7. A session never sealed, rewritten and rehashed forward: audit passes the chain but
+# says it is not sealed (not "intact" and nothing more); the head recorded elsewhere
+# (printed by audit before the forgery) catches it. A head that is not the last anchors
+# only the events up to it, and audit says which come after.
+id2=$("$bin" start "$rb" --detach --var site_code=XYZ) || fail "start a second session"
+"$bin" note "$id2" "the backup was verified by restoring it" || fail "note"
+audit "$id2"
+ticket=$(printf '%s\n' "$out" | sed -n 's/.*hash chain intact.* head \([0-9a-f]\{64\}\)$/\1/p')
+[ -n "$ticket" ] || fail "audit printed no head: $out"
+audit "$id2" --head "$ticket"
+[ $rc = 0 ] || fail "the session's own head: exit $rc: $out"
+case $out in *"not sealed: events 1-3 are anchored by the head recorded elsewhere"*) ;; *) fail "audit does not say the head anchors events 1-3: $out" ;; esac
+"$bin" note "$id2" "one more" || fail "note"
+audit "$id2" --head "$ticket"
+case $out in *"event 4 comes after it — not covered"*) ;; *) fail "audit does not say event 4 comes after the head: $out" ;; esac
+$forge steward.db "$id2" edit 3 "verified by restoring it" "verified (not restored)" || fail "forge"
+audit "$id2"
+[ $rc = 0 ] || fail "a rewrite rehashed forward should pass the chain alone (exit $rc): $out"
+case $out in *"not sealed: "*"could rewrite it"*) ;; *) fail "the unsealed session is not reported as not sealed: $out" ;; esac
+audit "$id2" --head "$ticket"
+[ $rc = 1 ] || fail "the head recorded elsewhere did not catch the rewrite (exit $rc): $out"
+case $out in *"tampering found"*"not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+
 audit "$id" --head "not-a-hash"
 [ $rc = 64 ] || fail "--head with a malformed hash: exit $rc"
 audit "$id" --signers "$tmp/none"
