@@ -6,7 +6,8 @@
 # the last seal is reported as unsealed; a seal whose head was rewritten to match, or a
 # seal made with the forger's own key, fails against the allowed signers; a dropped tail
 # is caught by a head recorded elsewhere (--head). A session never sealed: a rewrite passes
-# the chain alone and audit says it is not sealed; the head recorded elsewhere catches it.
+# the chain alone and audit says it is not sealed; the head recorded elsewhere catches it,
+# also when a step's completion is dropped and the cached step rows are put back.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -130,6 +131,31 @@ case $out in *"not sealed: "*"could rewrite it"*) ;; *) fail "the unsealed sessi
 audit "$id2" --head "$ticket"
 [ $rc = 1 ] || fail "the head recorded elsewhere did not catch the rewrite (exit $rc): $out"
 case $out in *"tampering found"*"not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+
+# 8. The tail dropped and the cached state put back (H1): the backup step's completion
+# removed, the step rows and head restored from a copy taken before it. Without the state
+# put back the cache gives it away; with it, only the head recorded elsewhere does.
+id3=$("$bin" start "$rb" --detach --var site_code=QRS) || fail "start a third session"
+"$bin" note "$id3" "ready to back up" || fail "note"
+cp steward.db at3.db
+"$bin" step "$id3" backup done --note "checked on paper" >/dev/null || fail "step backup done"
+audit "$id3"
+ticket=$(printf '%s\n' "$out" | sed -n 's/.*hash chain intact.* head \([0-9a-f]\{64\}\)$/\1/p')
+[ -n "$ticket" ] || fail "audit printed no head: $out"
+cp steward.db at5.db
+$forge steward.db "$id3" drop-tail 3 || fail "forge"
+audit "$id3"
+[ $rc = 1 ] || fail "a dropped step completion with the step rows left passed (exit $rc): $out"
+case $out in *"cached state was altered"*) ;; *) fail "the stale cache is not named: $out" ;; esac
+cp at5.db steward.db
+$forge steward.db "$id3" drop-tail 3 --state-from at3.db || fail "forge with the state put back"
+"$bin" status "$id3" 2>&1 | grep -q "progress *done 0," || fail "the forged session should show no step done: $("$bin" status "$id3" 2>&1)"
+audit "$id3"
+[ $rc = 0 ] || fail "the completed drop should pass the chain alone (exit $rc): $out"
+case $out in *"3 events verify"*"not sealed: "*"drop its last events"*) ;; *) fail "the forged session is not reported as not sealed: $out" ;; esac
+audit "$id3" --head "$ticket"
+[ $rc = 1 ] || fail "the head recorded elsewhere did not catch the dropped completion (exit $rc): $out"
+case $out in *"not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
 
 audit "$id" --head "not-a-hash"
 [ $rc = 64 ] || fail "--head with a malformed hash: exit $rc"
