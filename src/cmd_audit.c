@@ -3,7 +3,8 @@
  * session's hash chain, then checks its seals (seal.h) and a head recorded elsewhere.
  * Exit 0 when everything holds; exit 1 naming the first event that does not verify, the
  * cached state that differs from a replay, the seal that does not hold, or a head that
- * is not in the chain. Events after the last seal are reported as unsealed. A reader:
+ * is not in the chain. Events after the last seal (and after the head) are reported as
+ * unsealed: a change or removal there goes unnoticed; an unsealed session says so. A reader:
  * works while another process holds the session and on a read-only database.
  */
 #include <errno.h>
@@ -44,14 +45,27 @@ static int report_seals(const char *id, const struct seal_report *r, const char 
 	if (head)
 		printf("head %s recorded elsewhere: event %lld of %lld%s\n", head, (long long)r->head_found_seq,
 		       (long long)r->n_events, r->head_found_seq == r->n_events ? " (the last)" : "");
-	if (r->last_sealed_event == 0)
+	/* An intact chain proves only that the events agree with each other: what neither a
+	 * seal nor the head recorded elsewhere covers is said plainly (docs/audit-trail.md). */
+	int64_t n = r->n_events, sealed = r->last_sealed_event, found = r->head_found_seq;
+	int64_t anchored = sealed > found ? sealed : found;
+	char tail[64];
+	if (anchored + 1 == n)
+		snprintf(tail, sizeof tail, "event %lld comes", (long long)n);
+	else
+		snprintf(tail, sizeof tail, "events %lld-%lld come", (long long)anchored + 1, (long long)n);
+	if (sealed == 0 && found == 0)
 		printf("not sealed: the chain shows damage and naive edits, but whoever can write the database "
-		       "could rewrite it unnoticed — `steward seal %s` signs it with your SSH key\n", id);
-	else if (r->n_events == r->last_sealed_event + 1)
-		printf("unsealed: event %lld comes after the last seal\n", (long long)r->n_events);
-	else if (r->n_events > r->last_sealed_event)
-		printf("unsealed: events %lld-%lld come after the last seal\n", (long long)r->last_sealed_event + 1,
-		       (long long)r->n_events);
+		       "could rewrite it, or drop its last events, unnoticed — `steward seal %s` signs it with your "
+		       "SSH key; `--head HASH` checks a head recorded elsewhere\n",
+		       id);
+	else if (sealed == 0)
+		printf("not sealed: events 1-%lld are anchored by the head recorded elsewhere%s%s%s\n", (long long)found,
+		       found < n ? "; " : "", found < n ? tail : "",
+		       found < n ? " after it — not covered: a change or removal there goes unnoticed" : "");
+	else if (anchored < n)
+		printf("unsealed: %s after the last seal%s — not covered: a change or removal there goes unnoticed\n",
+		       tail, found > sealed ? " and the head recorded elsewhere" : "");
 	(void)signers;
 	return ST_OK;
 }

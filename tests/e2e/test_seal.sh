@@ -5,7 +5,9 @@
 # and keys made here: an edit before a seal fails audit naming the seal; an edit after
 # the last seal is reported as unsealed; a seal whose head was rewritten to match, or a
 # seal made with the forger's own key, fails against the allowed signers; a dropped tail
-# is caught by a head recorded elsewhere (--head).
+# is caught by a head recorded elsewhere (--head). A session never sealed: a rewrite passes
+# the chain alone and audit says it is not sealed; the head recorded elsewhere catches it,
+# also when a step's completion is dropped and the cached step rows are put back.
 set -u
 bin=${STEWARD_BIN:?STEWARD_BIN must name the steward binary}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,8 +103,60 @@ $forge steward.db "$id" drop-tail 3 || fail "forge"
 audit "$id" --signers allowed
 [ $rc = 0 ] || fail "after dropping the sealed tail the chain should verify (exit $rc): $out"
 case $out in *"not sealed"*) ;; *) fail "a session without seals is not reported as not sealed: $out" ;; esac
+case $out in *"could rewrite it, or drop its last events, unnoticed"*) ;; *) fail "audit does not say what an unsealed chain cannot prove: $out" ;; esac
 audit "$id" --head "$head"
 [ $rc = 1 ] || fail "a dropped tail passed --head (exit $rc): $out"
+case $out in *"head $head recorded elsewhere is not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+cp before.db steward.db
+
+# 7. A session never sealed, rewritten and rehashed forward: audit passes the chain but
+# says it is not sealed (not "intact" and nothing more); the head recorded elsewhere
+# (printed by audit before the forgery) catches it. A head that is not the last anchors
+# only the events up to it, and audit says which come after.
+id2=$("$bin" start "$rb" --detach --var site_code=XYZ) || fail "start a second session"
+"$bin" note "$id2" "the backup was verified by restoring it" || fail "note"
+audit "$id2"
+ticket=$(printf '%s\n' "$out" | sed -n 's/.*hash chain intact.* head \([0-9a-f]\{64\}\)$/\1/p')
+[ -n "$ticket" ] || fail "audit printed no head: $out"
+audit "$id2" --head "$ticket"
+[ $rc = 0 ] || fail "the session's own head: exit $rc: $out"
+case $out in *"not sealed: events 1-3 are anchored by the head recorded elsewhere"*) ;; *) fail "audit does not say the head anchors events 1-3: $out" ;; esac
+"$bin" note "$id2" "one more" || fail "note"
+audit "$id2" --head "$ticket"
+case $out in *"event 4 comes after it — not covered"*) ;; *) fail "audit does not say event 4 comes after the head: $out" ;; esac
+$forge steward.db "$id2" edit 3 "verified by restoring it" "verified (not restored)" || fail "forge"
+audit "$id2"
+[ $rc = 0 ] || fail "a rewrite rehashed forward should pass the chain alone (exit $rc): $out"
+case $out in *"not sealed: "*"could rewrite it"*) ;; *) fail "the unsealed session is not reported as not sealed: $out" ;; esac
+audit "$id2" --head "$ticket"
+[ $rc = 1 ] || fail "the head recorded elsewhere did not catch the rewrite (exit $rc): $out"
+case $out in *"tampering found"*"not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+
+# 8. The tail dropped and the cached state put back (H1): the backup step's completion
+# removed, the step rows and head restored from a copy taken before it. Without the state
+# put back the cache gives it away; with it, only the head recorded elsewhere does.
+id3=$("$bin" start "$rb" --detach --var site_code=QRS) || fail "start a third session"
+"$bin" note "$id3" "ready to back up" || fail "note"
+cp steward.db at3.db
+"$bin" step "$id3" backup done --note "checked on paper" >/dev/null || fail "step backup done"
+audit "$id3"
+ticket=$(printf '%s\n' "$out" | sed -n 's/.*hash chain intact.* head \([0-9a-f]\{64\}\)$/\1/p')
+[ -n "$ticket" ] || fail "audit printed no head: $out"
+cp steward.db at5.db
+$forge steward.db "$id3" drop-tail 3 || fail "forge"
+audit "$id3"
+[ $rc = 1 ] || fail "a dropped step completion with the step rows left passed (exit $rc): $out"
+case $out in *"cached state was altered"*) ;; *) fail "the stale cache is not named: $out" ;; esac
+cp at5.db steward.db
+$forge steward.db "$id3" drop-tail 3 --state-from at3.db || fail "forge with the state put back"
+"$bin" status "$id3" 2>&1 | grep -q "progress *done 0," || fail "the forged session should show no step done: $("$bin" status "$id3" 2>&1)"
+audit "$id3"
+[ $rc = 0 ] || fail "the completed drop should pass the chain alone (exit $rc): $out"
+case $out in *"3 events verify"*"not sealed: "*"drop its last events"*) ;; *) fail "the forged session is not reported as not sealed: $out" ;; esac
+audit "$id3" --head "$ticket"
+[ $rc = 1 ] || fail "the head recorded elsewhere did not catch the dropped completion (exit $rc): $out"
+case $out in *"not in this session's chain"*) ;; *) fail "the --head failure does not say why: $out" ;; esac
+
 audit "$id" --head "not-a-hash"
 [ $rc = 64 ] || fail "--head with a malformed hash: exit $rc"
 audit "$id" --signers "$tmp/none"

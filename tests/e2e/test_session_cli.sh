@@ -97,8 +97,10 @@ S sessions --all >out 2>err; has "sessions --all" out "$id"
 
 # export
 S export "$id" >export.json 2>err; check "export json" 0 $?
-python3 - export.json "$id" <<'PY' || { echo "FAIL: JSON export fields"; fails=$((fails+1)); }
-import json, sys
+python3 - export.json "$id" "$STEWARD_DB" "$src/tests/e2e/tools" <<'PY' || { echo "FAIL: JSON export fields"; fails=$((fails+1)); }
+import json, sqlite3, sys
+sys.path.insert(0, sys.argv[4])
+from forge_chain import event_hash  # the documented encoding, written apart from steward
 d = json.load(open(sys.argv[1])); s = d["session"]
 assert s["id"] == sys.argv[2] and s["status"] == "finished" and s["rehearsal"] is False
 assert s["operator"] == "bob" and s["label"] == "CHG-42 | night"
@@ -113,7 +115,17 @@ assert any("<script>" in n["text"] for n in steps["tidy"]["notes"])
 ev = d["events"]
 assert [e["seq"] for e in ev] == list(range(1, len(ev) + 1))
 assert ev[-1]["type"] == "session_finished" and all(len(e["hash"]) == 64 for e in ev)
-assert d["audit"]["intact"] is True and d["audit"]["head"] == ev[-1]["hash"]
+# The audit head against the chain recomputed from the stored rows, not the export's own.
+prev = "0" * 64
+rows = sqlite3.connect(sys.argv[3]).execute(
+    "SELECT seq, at_ms, operator, host, type, step, data, prev_hash, hash FROM events "
+    "WHERE session_id = ? ORDER BY seq", (sys.argv[2],)).fetchall()
+for seq, at_ms, op, host, typ, step, data, stored_prev, stored in rows:
+    assert stored_prev == prev, f"event {seq}: prev_hash"
+    prev = event_hash(sys.argv[2], seq, at_ms, op, host, typ, step, data, prev)
+    assert stored == prev, f"event {seq}: stored hash"
+assert len(rows) == len(ev) and d["audit"]["head_seq"] == len(rows), (len(rows), d["audit"])
+assert d["audit"]["intact"] is True and d["audit"]["head"] == prev, (d["audit"]["head"], prev)
 PY
 for fmt in csv md html; do
 	S export "$id" --format $fmt -o "record.$fmt" 2>err; check "export $fmt -o" 0 $?

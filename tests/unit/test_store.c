@@ -1,9 +1,11 @@
 /*
  * test_store.c — the SQLite store: owner-only files, schema version, append-only
  * triggers, the hash chain breaking on any edited, deleted or reordered event (the
- * database edited directly with the triggers dropped), the session lock (a second
- * writer refused while the first lives, taken over once it is killed), readers on a
- * read-only file.
+ * database edited directly with the triggers dropped), and what it cannot see: a forger
+ * who completes the rewrite (rehashes forward with the public encoding, moves the cached
+ * head and state back) passes the chain alone and is caught only by a seal or by a head
+ * recorded elsewhere. The session lock (a second writer refused while the first lives,
+ * taken over once it is killed), readers on a read-only file.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "sessfix.h"
+#include "steward/seal.h"
 #include "steward/util.h"
 
 static struct sfx f;
@@ -49,6 +52,125 @@ static struct store_audit audit_now(void)
 	"DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;" body                         \
 	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;" \
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+
+/* ---------- the completed attack ----------
+ * A forger who can write the database and has read docs/audit-trail.md: drops the
+ * append-only triggers, changes what it wants, recomputes every hash from the edit on
+ * with the public encoding (store_event_hash), and rebuilds the cached state (head,
+ * progress, step rows, last activity) with steward's own replay, so that nothing but
+ * the content differs from an honest database. The chain alone cannot tell; a seal or
+ * a head recorded elsewhere can. */
+
+/* Recomputes prev_hash and hash of events from..to (inclusive) of the session. */
+static void forge_rehash(int64_t from, int64_t to)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "DROP TRIGGER events_no_update;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *rd = NULL, *wr = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"SELECT seq, at_ms, operator, host, type, step, data, hash FROM events "
+					"WHERE session_id = ?1 ORDER BY seq",
+					-1, &rd, NULL),
+		     SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "UPDATE events SET prev_hash = ?3, hash = ?4 WHERE session_id = ?1 AND seq = ?2",
+					-1, &wr, NULL),
+		     SQLITE_OK);
+	sqlite3_bind_text(rd, 1, f.id, -1, SQLITE_STATIC);
+	/* Read them all first: the updates below must not move the cursor. */
+	struct { int64_t seq, at_ms; char *op, *host, *type, *step, *data; char hash[65]; } rows[64];
+	size_t n = 0;
+	while (sqlite3_step(rd) == SQLITE_ROW) {
+		cr_assert_lt(n, sizeof rows / sizeof rows[0]);
+		const char *step = (const char *)sqlite3_column_text(rd, 5);
+		rows[n].seq = sqlite3_column_int64(rd, 0);
+		rows[n].at_ms = sqlite3_column_int64(rd, 1);
+		rows[n].op = xstrdup((const char *)sqlite3_column_text(rd, 2));
+		rows[n].host = xstrdup((const char *)sqlite3_column_text(rd, 3));
+		rows[n].type = xstrdup((const char *)sqlite3_column_text(rd, 4));
+		rows[n].step = step ? xstrdup(step) : NULL;
+		rows[n].data = xstrdup((const char *)sqlite3_column_text(rd, 6));
+		snprintf(rows[n].hash, sizeof rows[n].hash, "%s", (const char *)sqlite3_column_text(rd, 7));
+		n++;
+	}
+	sqlite3_finalize(rd);
+	char prev[65];
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].seq >= from && rows[i].seq <= to) {
+			struct store_event ev = {.seq = rows[i].seq, .at_ms = rows[i].at_ms, .op = rows[i].op,
+						 .host = rows[i].host, .type = rows[i].type, .step = rows[i].step,
+						 .data = rows[i].data};
+			memcpy(ev.prev_hash, prev, 65);
+			store_event_hash(f.id, &ev, rows[i].hash);
+			sqlite3_reset(wr);
+			sqlite3_bind_text(wr, 1, f.id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(wr, 2, rows[i].seq);
+			sqlite3_bind_text(wr, 3, prev, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(wr, 4, rows[i].hash, -1, SQLITE_STATIC);
+			cr_assert_eq(sqlite3_step(wr), SQLITE_DONE, "%s", sqlite3_errmsg(db));
+		}
+		memcpy(prev, rows[i].hash, 65);
+		free(rows[i].op);
+		free(rows[i].host);
+		free(rows[i].type);
+		free(rows[i].step);
+		free(rows[i].data);
+	}
+	sqlite3_finalize(wr);
+	cr_assert_eq(sqlite3_exec(db,
+				  "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;",
+				  NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Moves the cached state (sessions.head_seq/head_hash, progress, step and log rows) to
+ * what a replay of the forged events says. */
+static void forge_cache(void)
+{
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	struct store_state ss;
+	session_projection(s, &ss);
+	session_close(s);
+	cr_assert_eq(store_begin(f.st, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_put_state(f.st, f.id, &ss, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_commit(f.st, &err), ST_OK, "%s", err.msg);
+	store_state_free(&ss);
+}
+
+/* What `steward audit [--head HEAD]` decides, below the CLI: the chain (store_audit),
+ * the cache against a replay, then the seals and the head recorded elsewhere. */
+struct verdict {
+	struct store_audit chain;
+	bool cache_ok;
+	struct seal_report seals;
+};
+
+static bool collect_cb(void *ctx, const struct store_event *ev)
+{
+	seal_collect(ctx, ev->seq, ev->hash, ev->type, ev->op, ev->host, ev->data);
+	return true;
+}
+
+static struct verdict audit_all(const char *head)
+{
+	struct verdict v = {0};
+	struct store *ro = NULL;
+	cr_assert_eq(store_open(f.db, STORE_READ, &ro, &err), ST_OK, "%s", err.msg);
+	struct seal_ctx *sc = seal_ctx_new();
+	cr_assert_eq(store_audit(ro, f.id, &v.chain, collect_cb, sc, &err), ST_OK, "%s", err.msg);
+	struct session *s = NULL;
+	cr_assert_eq(session_open(ro, f.id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
+	v.cache_ok = session_verify_cache(s, &err) == ST_OK;
+	session_close(s);
+	cr_assert_eq(seal_check_all(sc, f.id, NULL, head, &v.seals, &err), ST_OK, "%s", err.msg);
+	seal_ctx_free(sc);
+	store_close(ro);
+	return v;
+}
 
 Test(store, files_are_owner_only)
 {
@@ -134,10 +256,12 @@ Test(store, edited_operator_or_time_breaks_the_chain)
 Test(store, rehashed_edit_breaks_the_next_link)
 {
 	/* Editing an event and recomputing its own hash leaves the next event's prev_hash wrong. */
-	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET at_ms = at_ms + 1, hash = 'f' || substr(hash, 2) WHERE seq = 2;"));
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET at_ms = at_ms + 1 WHERE seq = 2;"));
+	forge_rehash(2, 2);
 	struct store_audit a = audit_now();
 	cr_assert_not(a.intact);
-	cr_assert_eq(a.bad_seq, 2);
+	cr_assert_eq(a.bad_seq, 3, "event 2 verifies on its own; event 3 no longer follows it: %s", a.problem);
+	cr_assert(strstr(a.problem, "event 3") && strstr(a.problem, "prev_hash differs"), "%s", a.problem);
 }
 
 Test(store, deleted_event_breaks_the_chain)
@@ -149,12 +273,146 @@ Test(store, deleted_event_breaks_the_chain)
 	cr_assert(strstr(a.problem, "missing"), "%s", a.problem);
 }
 
-Test(store, deleted_last_event_is_noticed)
+Test(store, deleted_last_event_without_moving_the_head_is_noticed)
 {
+	/* Half the attack: the cached head still names event 7. The completed one is below. */
 	sfx_sql(&f, UNLOCKED_SQL("DELETE FROM events WHERE seq = 7;"));
 	struct store_audit a = audit_now();
 	cr_assert_not(a.intact);
 	cr_assert_eq(a.bad_seq, 7);
+	cr_assert(strstr(a.problem, "the last events are missing"), "%s", a.problem);
+}
+
+Test(store, rewrite_rehashed_forward_is_caught_only_by_a_head_recorded_elsewhere)
+{
+	struct verdict before = audit_all(NULL);
+	cr_assert(before.chain.intact, "%s", before.chain.problem);
+	char ticket[65]; /* the head the operator recorded in the change ticket */
+	memcpy(ticket, before.chain.head, 65);
+	seal_report_free(&before.seals);
+
+	/* Event 5 is the note: the forger rewrites it, rehashes 5..7 and fixes the cache. */
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET data = '{\"text\":\"a forged note\"}' WHERE seq = 5;"));
+	forge_rehash(5, 7);
+	forge_cache();
+
+	/* What the design guarantees: the chain has no secret, so on its own it verifies ... */
+	struct verdict v = audit_all(NULL);
+	cr_assert(v.chain.intact, "the chain alone cannot see a completed rewrite: %s", v.chain.problem);
+	cr_assert_eq(v.chain.n_events, 7);
+	cr_assert(v.cache_ok, "the forger moved the cache too: %s", err.msg);
+	cr_assert_str_neq(v.chain.head, ticket, "the rewrite changed the head");
+	/* ... and audit must then report it as not sealed (nothing anchors it), not as proven. */
+	cr_assert_not(v.seals.failed);
+	cr_assert_eq(v.seals.n_seals, 0);
+	cr_assert_eq(v.seals.last_sealed_event, 0);
+	seal_report_free(&v.seals);
+
+	/* The head recorded elsewhere is not in the rewritten chain. */
+	v = audit_all(ticket);
+	cr_assert(v.seals.failed, "a head recorded elsewhere must catch the rewrite");
+	cr_assert_eq(v.seals.head_found_seq, 0);
+	cr_assert(strstr(v.seals.problem, ticket) && strstr(v.seals.problem, "not in this session's chain"), "%s",
+		  v.seals.problem);
+	seal_report_free(&v.seals);
+}
+
+Test(store, dropped_tail_with_the_head_moved_back_is_caught_only_by_a_head_recorded_elsewhere)
+{
+	struct verdict before = audit_all(NULL);
+	char ticket[65];
+	memcpy(ticket, before.chain.head, 65);
+	seal_report_free(&before.seals);
+
+	/* Events 6 and 7 record that stop-site was done (STOP typed) and run-setup began:
+	 * the forger removes them and moves the cached head and step rows back. */
+	sfx_sql(&f, UNLOCKED_SQL("DELETE FROM events WHERE seq > 5;"));
+	forge_cache();
+	struct store_state ss;
+	cr_assert_eq(store_read_state(f.st, f.id, &ss, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(ss.head_seq, 5);
+	cr_assert_str_eq(ss.active_step, "stop-site", "the cache now says the site was never stopped");
+	store_state_free(&ss);
+
+	struct verdict v = audit_all(NULL);
+	cr_assert(v.chain.intact, "the chain alone cannot see a dropped tail: %s", v.chain.problem);
+	cr_assert_eq(v.chain.n_events, 5);
+	cr_assert(v.cache_ok, "%s", err.msg);
+	cr_assert_not(v.seals.failed);
+	cr_assert_eq(v.seals.last_sealed_event, 0, "reported as not sealed");
+	seal_report_free(&v.seals);
+
+	v = audit_all(ticket);
+	cr_assert(v.seals.failed, "the head recorded elsewhere must catch the dropped tail");
+	cr_assert(strstr(v.seals.problem, "not in this session's chain"), "%s", v.seals.problem);
+	seal_report_free(&v.seals);
+	/* The head of what remains is found, as the last event: it anchors events 1-5 only. */
+	char head5[65];
+	memcpy(head5, v.chain.head, 65);
+	v = audit_all(head5);
+	cr_assert_not(v.seals.failed, "%s", v.seals.problem ? v.seals.problem : "");
+	cr_assert_eq(v.seals.head_found_seq, 5);
+	seal_report_free(&v.seals);
+}
+
+/* Seals the session's head with a key made here (ssh-keygen, as `steward seal` does). */
+static void seal_now(void)
+{
+	char *key = sfx_path(&f, "key");
+	char *cmd = xasprintf("ssh-keygen -q -t ed25519 -N '' -C tester -f '%s' </dev/null >/dev/null", key);
+	cr_assert_eq(system(cmd), 0, "ssh-keygen (openssh-client) is needed: %s", cmd);
+	struct session *s = sfx_open(&f);
+	char *msg = seal_message(f.id, s->seq, s->head_hash);
+	char *sig = NULL, *fp = NULL;
+	cr_assert_eq(seal_sign(key, msg, &sig, &fp, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(session_seal(s, s->seq, s->head_hash, sig, fp, &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	free(sig);
+	free(fp);
+	free(msg);
+	free(cmd);
+	free(key);
+}
+
+Test(store, rewrite_before_a_seal_is_caught_by_the_seal)
+{
+	seal_now(); /* event 8 seals events 1-7 */
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_note(s, -1, "after the seal", &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	struct verdict v = audit_all(NULL);
+	cr_assert(v.chain.intact && !v.seals.failed, "%s", v.seals.problem ? v.seals.problem : v.chain.problem);
+	cr_assert_eq(v.seals.last_sealed_event, 8);
+	cr_assert_eq(v.chain.n_events, 9, "event 9 is reported as unsealed");
+	seal_report_free(&v.seals);
+
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET data = '{\"text\":\"a forged note\"}' WHERE seq = 5;"));
+	forge_rehash(5, 9);
+	forge_cache();
+	v = audit_all(NULL);
+	cr_assert(v.chain.intact, "the chain alone verifies again: %s", v.chain.problem);
+	cr_assert(v.cache_ok, "%s", err.msg);
+	cr_assert(v.seals.failed, "the seal must catch an edit before it, rehashed forward");
+	cr_assert(strstr(v.seals.problem, "the seal of event 8") && strstr(v.seals.problem, "signs another head"),
+		  "%s", v.seals.problem);
+	seal_report_free(&v.seals);
+}
+
+Test(store, rewrite_after_the_last_seal_is_not_covered_by_it)
+{
+	seal_now();
+	struct session *s = sfx_open(&f);
+	cr_assert_eq(session_note(s, -1, "after the seal", &err), ST_OK, "%s", err.msg);
+	session_close(s);
+	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET data = '{\"text\":\"forged after the seal\"}' WHERE seq = 9;"));
+	forge_rehash(9, 9);
+	forge_cache();
+	struct verdict v = audit_all(NULL);
+	cr_assert(v.chain.intact && v.cache_ok, "%s", v.chain.problem);
+	cr_assert_not(v.seals.failed, "nothing covers event 9: %s", v.seals.problem ? v.seals.problem : "");
+	cr_assert_eq(v.seals.last_sealed_event, 8, "so audit reports event 9 as unsealed");
+	cr_assert_eq(v.chain.n_events, 9);
+	seal_report_free(&v.seals);
 }
 
 Test(store, reordered_events_break_the_chain)
@@ -179,20 +437,45 @@ Test(store, swapped_runbook_text_is_noticed)
 
 Test(store, event_hash_covers_every_field)
 {
-	struct store_event ev = {.seq = 1, .at_ms = 5, .op = "a", .host = "h", .type = "t", .step = NULL,
-				 .data = "{}", .prev_hash = "0"};
-	char h0[65], h1[65];
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	const struct store_event base = {.seq = 1, .at_ms = 5, .op = "a", .host = "h", .type = "t", .step = NULL,
+					 .data = "{}"};
+	struct store_event ev = base;
+	memcpy(ev.prev_hash, zeros, 65);
+	char h0[65];
 	store_event_hash("S", &ev, h0);
-	ev.step = "";
-	store_event_hash("S", &ev, h1);
-	cr_assert_str_neq(h0, h1, "NULL and empty step differ");
-	ev.step = NULL;
-	store_event_hash("T", &ev, h1);
-	cr_assert_str_neq(h0, h1, "the session id counts");
-	ev.op = "a\n3:";
-	ev.host = "h";
-	store_event_hash("S", &ev, h1);
-	cr_assert_str_neq(h0, h1);
+	/* The documented encoding, computed by hand (docs/audit-trail.md):
+	 * printf 'steward-event/1\n1:S\n1:1\n24:1970-01-01T00:00:00.005Z\n1:a\n1:h\n1:t\n~\n2:{}\n64:0...0\n' | sha256sum */
+	cr_assert_str_eq(h0, "1bf2f715356a88ee727bdcdf82c16b4ef0168c7a5fa765bc646e40b17fbb31d4");
+
+	/* Each of the nine fields changed alone changes the hash, and no two changes collide
+	 * (the length prefixes keep "a" + "\n3:..." from reading as two fields). */
+	enum { N = 11 };
+	char h[N][65];
+	const char *what[N] = {"session id", "seq", "at", "operator", "host", "type", "step NULL -> \"\"",
+			       "step", "data", "prev_hash", "operator spilling into host"};
+	for (int i = 0; i < N; i++) {
+		ev = base;
+		memcpy(ev.prev_hash, zeros, 65);
+		const char *sid = "S";
+		switch (i) {
+		case 0: sid = "T"; break;
+		case 1: ev.seq = 2; break;
+		case 2: ev.at_ms = 6; break;
+		case 3: ev.op = "b"; break;
+		case 4: ev.host = "i"; break;
+		case 5: ev.type = "u"; break;
+		case 6: ev.step = ""; break;
+		case 7: ev.step = "backup"; break;
+		case 8: ev.data = "{\"x\":1}"; break;
+		case 9: ev.prev_hash[63] = '1'; break;
+		case 10: ev.op = "a\n1:h"; ev.host = ""; break;
+		}
+		store_event_hash(sid, &ev, h[i]);
+		cr_assert_str_neq(h[i], h0, "the %s is not covered", what[i]);
+		for (int j = 0; j < i; j++)
+			cr_assert_str_neq(h[i], h[j], "%s and %s give the same hash", what[i], what[j]);
+	}
 }
 
 Test(store, second_writer_is_refused_until_the_first_dies)

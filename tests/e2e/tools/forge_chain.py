@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""forge_chain.py DB SESSION edit SEQ OLD NEW | drop-tail KEEP
+"""forge_chain.py DB SESSION edit SEQ OLD NEW | drop-tail KEEP [--state-from COPY]
 
 A forger who can write the database and has read docs/audit-trail.md: drops the
 append-only triggers, changes what it wants, recomputes every hash from there on
@@ -9,6 +9,9 @@ can catch this.
 
   edit SEQ OLD NEW   replace OLD by NEW in the data of event SEQ, rehash forward
   drop-tail KEEP     delete every event after KEEP, move the head back
+  --state-from COPY  also put back the cached state (progress, active step, step
+                     and log rows) from COPY, a copy of DB taken when event KEEP
+                     was the last: for a tail whose events changed step states
 """
 import datetime
 import hashlib
@@ -65,7 +68,22 @@ def main():
     last = rows[-1]
     con.execute("UPDATE sessions SET head_seq=?, head_hash=?, last_activity_ms=? WHERE id=?",
                 (last[0], prev, last[1], sid))
+    if len(sys.argv) > 6 and sys.argv[5] == "--state-from":
+        put_state_back(con, sqlite3.connect(sys.argv[6]), sid, last[0], prev)
     con.commit()
+
+
+def put_state_back(con, old, sid, seq, head):
+    cols = "status, finished_ms, last_activity_ms, n_done, n_applicable, active_step, head_seq, head_hash"
+    row = old.execute(f"SELECT {cols} FROM sessions WHERE id=?", (sid,)).fetchone()
+    if row[-2:] != (seq, head):
+        sys.exit(f"forge: the copy's head is event {row[-2]}, not {seq} with this hash")
+    con.execute(f"UPDATE sessions SET ({cols}) = ({', '.join('?' * 8)}) WHERE id=?", row + (sid,))
+    for table in ("step_states", "log_positions"):
+        con.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
+        rows = old.execute(f"SELECT * FROM {table} WHERE session_id=?", (sid,)).fetchall()
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
 if __name__ == "__main__":
