@@ -23,6 +23,9 @@ CONF
 tm() { tmux -u -L "$SOCK" -f "$TMP/tmux.conf" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
 trap cleanup EXIT
+# Stopped by run-e2e.sh's time limit (SIGTERM): leave through the EXIT trap, so the tmux
+# server and the temporary folder go too.
+trap 'exit 143' TERM INT HUP
 
 fail() { echo "FAIL: $*" >&2; echo "--- screen:" >&2; screen >&2 2>/dev/null; exit 1; }
 
