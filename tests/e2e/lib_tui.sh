@@ -23,6 +23,9 @@ CONF
 tm() { tmux -u -L "$SOCK" -f "$TMP/tmux.conf" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
 trap cleanup EXIT
+# Stopped by run-e2e.sh's time limit (SIGTERM): leave through the EXIT trap, so the tmux
+# server and the temporary folder go too.
+trap 'exit 143' TERM INT HUP
 
 fail() { echo "FAIL: $*" >&2; echo "--- screen:" >&2; screen >&2 2>/dev/null; exit 1; }
 
@@ -52,6 +55,66 @@ screen() { tm capture-pane -p -t t; }
 screen_sgr() { tm capture-pane -e -p -t t; }
 # Any foreground or background colour (30-37, 40-47, 90-97, 100-107, 38;5, 48;5).
 COLOUR_SGR=$'\e\\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9;]*)?m'
+
+# attrs_at TEXT — the attributes in force where TEXT starts on screen (its first
+# occurrence; ^TEXT: at the start of a line), as words: bold dim underline reverse fg=N
+# bg=N; "absent" when TEXT is not on screen. The SGR sequences are followed from the top
+# of the screen, since tmux carries attributes across lines.
+attrs_at() {
+	screen_sgr | python3 -c '
+import re, sys
+want, raw = sys.argv[1], sys.stdin.read()
+plain, states, st = [], [], {}
+def apply(params):
+    ps = [int(p) if p else 0 for p in params.split(";")] if params else [0]
+    k = 0
+    while k < len(ps):
+        p = ps[k]
+        if p == 0: st.clear()
+        elif p in (1, 2, 4, 7): st[{1: "bold", 2: "dim", 4: "underline", 7: "reverse"}[p]] = True
+        elif p == 22: st.pop("bold", None); st.pop("dim", None)
+        elif p in (24, 27): st.pop({24: "underline", 27: "reverse"}[p], None)
+        elif 30 <= p <= 37 or 90 <= p <= 97: st["fg"] = p
+        elif 40 <= p <= 47 or 100 <= p <= 107: st["bg"] = p
+        elif p == 39: st.pop("fg", None)
+        elif p == 49: st.pop("bg", None)
+        elif p in (38, 48) and k + 1 < len(ps):
+            n = 3 if ps[k + 1] == 5 else 5
+            st["fg" if p == 38 else "bg"] = ";".join(map(str, ps[k:k + n]))
+            k += n - 1
+        k += 1
+for part in re.split(r"(\x1b\[[0-9;]*m)", raw):
+    if part.startswith("\x1b["):
+        apply(part[2:-1])
+        continue
+    for ch in part:
+        plain.append(ch)
+        states.append(dict(st))
+text = "".join(plain)
+i = ("\n" + text).find("\n" + want[1:]) if want.startswith("^") else text.find(want)
+if i < 0:
+    print("absent")
+else:
+    s = states[i]
+    print(" ".join([w for w in ("bold", "dim", "underline", "reverse") if w in s] +
+                   ["%s=%s" % (c, s[c]) for c in ("fg", "bg") if c in s]) or "plain")
+' "$1"
+}
+
+# wait_attr TEXT WORD [SECONDS] — until TEXT is drawn with attribute WORD (see attrs_at);
+# !WORD: without it.
+wait_attr() {
+	local deadline=$((SECONDS + ${3:-10})) a=
+	while [ $SECONDS -lt $deadline ]; do
+		a=" $(attrs_at "$1") "
+		case "$2" in
+		!*) [[ "$a" != " absent " && "$a" != *" ${2#!} "* ]] && return 0 ;;
+		*) [[ "$a" == *" $2 "* ]] && return 0 ;;
+		esac
+		sleep 0.1
+	done
+	fail "timed out waiting for '$1' drawn with '$2' (it has:$a)"
+}
 
 keys() { tm send-keys -t t "$@"; }
 # type TEXT — literal text, no key names.

@@ -141,6 +141,28 @@ S export "$id2" --format html >r2.html 2>err; has "rehearsal marked in html" r2.
 S export "$id" --format pdf >out 2>err; check "unknown format" 64 $?
 S export "$id" -o "$tmp/no/such/dir/x.json" >out 2>err; check "export to an unwritable place" 73 $?
 
+# -o replaces a file atomically: the new one is written aside and renamed over the old one,
+# so the target is never seen partial — a reader holding the old file (here a second hard
+# link) still has it whole. An export that cannot finish writing (1 KiB file size limit,
+# SIGXFSZ ignored: the write fails with EFBIG) leaves the old file exactly as it was, and no
+# temporary file behind.
+mkdir -p atomic/keep
+S export "$id" -o atomic/record.out 2>err; check "export json -o" 0 $?
+cp atomic/record.out atomic/keep/json
+ln atomic/record.out atomic/keep/held
+ino=$(stat -c %i atomic/record.out)
+S export "$id" --format md -o atomic/record.out 2>err; check "export md -o over the json" 0 $?
+has "-o replaced the content" atomic/record.out "# Change record: Session engine fixture"
+if [ "$(stat -c %i atomic/record.out)" = "$ino" ]; then echo "FAIL: -o wrote into the old file in place"; fails=$((fails+1)); fi
+cmp -s atomic/keep/held atomic/keep/json || { echo "FAIL: the old file was changed in place (a reader saw it change)"; fails=$((fails+1)); }
+cp atomic/record.out atomic/keep/md
+[ "$(stat -c %s atomic/keep/json)" -gt 1024 ] || { echo "FAIL: the JSON export is too small for the 1 KiB limit below"; fails=$((fails+1)); }
+( trap '' XFSZ; ulimit -f 1; exec "$bin" export "$id" --format json -o atomic/record.out ) >out 2>err
+check "export -o that cannot finish writing" 73 $?
+has "says it could not write" err "cannot write atomic/record.out"
+cmp -s atomic/record.out atomic/keep/md || { echo "FAIL: a failed export changed the old file"; fails=$((fails+1)); }
+if [ "$(ls atomic)" != "$(printf 'keep\nrecord.out')" ]; then echo "FAIL: after a failed export the folder holds: $(ls atomic | tr '\n' ' ')(want keep record.out)"; fails=$((fails+1)); fi
+
 # audit, then tampering
 S audit "$id" >out 2>err; check "audit intact" 0 $?
 has "audit says intact" out "intact"

@@ -37,6 +37,25 @@ wait_for "Back up site ABC"
 # NO_COLOR: attributes only, no colour at all.
 screen_sgr | grep -qE "$COLOUR_SGR" && fail "colours drawn although NO_COLOR is set"
 
+# wait_drawn W H — until steward has drawn a frame for a W x H window: below 60x16 the
+# "enlarge" screen names the size; from there the header reaches the right edge, ending
+# with the session id (only a frame drawn at that width puts it there). Fails at once
+# if steward has exited.
+wait_drawn() {
+	local deadline=$((SECONDS + 10)) first
+	while [ $SECONDS -lt $deadline ]; do
+		pane_dead && fail "crashed at ${1}x${2} (exit $(pane_status))"
+		if [ "$1" -lt 60 ] || [ "$2" -lt 16 ]; then
+			screen | grep -qF "now ${1}x${2}" && return 0
+		else
+			first=$(screen | head -n 1)
+			[[ "$first" == *"$SID" && ${#first} -eq $(($1 - 1)) ]] && return 0
+		fi
+		sleep 0.1
+	done
+	fail "nothing drawn at ${1}x${2}"
+}
+
 # Resize to 30x10 and back.
 tm resize-window -t t -x 30 -y 10
 wait_for "Please enlarge"
@@ -44,14 +63,34 @@ wait_for "the terminal"
 tm resize-window -t t -x 100 -y 35
 wait_for "Back up site ABC"
 wait_gone "Please enlarge"
-# Tiny sizes do not crash either.
+# Tiny sizes do not crash either. Each size is waited for until steward has drawn it; at
+# 1x1 nothing fits, and the next size drawn shows steward went through it. A crash at any
+# moment of the phase is caught: the shell around steward records its exit (pane_dead),
+# which every wait checks, and the same process answers a key at the end.
+pid=$(steward_pid)
+[ -n "$pid" ] || fail "no steward process in the window"
 for size in "1 1" "20 5" "59 15" "200 60" "61 16"; do
 	set -- $size
 	tm resize-window -t t -x "$1" -y "$2"
-	sleep 0.2
-	pane_dead && fail "crashed at ${1}x${2}"
+	if [ "$1x$2" = 1x1 ]; then
+		deadline=$((SECONDS + 10))
+		until [ "$(tm display -p -t t '#{pane_width}x#{pane_height}')" = 1x1 ]; do
+			[ $SECONDS -lt $deadline ] || fail "the window never became 1x1"
+			sleep 0.1
+		done
+		pane_dead && fail "crashed at 1x1 (exit $(pane_status))"
+	else
+		wait_drawn "$1" "$2"
+	fi
 done
 tm resize-window -t t -x 100 -y 35
+wait_drawn 100 35
+[ "$(steward_pid)" = "$pid" ] || fail "steward ($pid) is no longer the program in the window"
+keys j
+wait_for "step 2 of 6"
+keys k
+wait_for "step 1 of 6"
+pane_dead && fail "crashed after the tiny sizes (exit $(pane_status))"
 wait_for "Back up site ABC"
 
 # ? shows every key, generated from the keymap.
@@ -64,8 +103,7 @@ keys Escape
 wait_gone "closes this help"
 wait_for "Back up site ABC"
 
-# G / g jump to the last / first step; Tab moves the focus to the details, where
-# PgDn scrolls; . selects the active step again.
+# G / g jump to the last / first step; . selects the active step again.
 keys G
 wait_for "step 6 of 6"
 keys g
@@ -74,10 +112,30 @@ keys j j
 wait_for "step 3 of 6"
 keys .
 wait_for "step 1 of 6"
+# Tab moves the focus to the details, where PgDn scrolls (in a window too small for the
+# first step's details): the selected step is underlined instead of reversed, the details
+# say "(more…)", and PgDn shows their end in place of their start; PgUp brings it back.
+tm resize-window -t t -x 80 -y 18
+wait_drawn 80 18
+wait_attr "^ ▶ Back up site ABC" reverse
+screen | grep -qF "(more…)" && fail "the details say (more…) without the focus"
+screen | grep -qF "Copy the backup off the server" && fail "the end of the details fits: nothing to scroll"
 keys Tab
+wait_for "(more…)"
+wait_attr "^ ▶ Back up site ABC" underline
+wait_attr "^ ▶ Back up site ABC" '!reverse'
 keys PgDn
+wait_for "Copy the backup off the server"
+wait_gone "step 1 of 6"
+wait_attr "^ ▶ Back up site ABC" underline # the selection did not move
 keys PgUp
-keys Tab Tab
+wait_for "step 1 of 6"
+wait_gone "Copy the backup off the server"
+keys Tab Tab # details -> log pane -> steps
+wait_attr "^ ▶ Back up site ABC" reverse
+wait_gone "(more…)"
+tm resize-window -t t -x 100 -y 35
+wait_drawn 100 35
 wait_for "Back up site ABC"
 
 # Checklist ticking.

@@ -86,6 +86,15 @@ json_check 'step("settle")["status"] == "active"' || fail "Space completed a ste
 # q quits, exit 0.
 quit_ok
 
+# The engine refuses it too, not only the screen: done from the CLI (nothing holds the
+# session now) gets the engine's wait refusal, exit 75, with the time left.
+out=$(sw step "$SID" settle done 2>&1); rc=$?
+[ $rc = 75 ] || fail "step done during the wait exited $rc, not 75: $out"
+case "$out" in *"step 'settle': wait "*" more — it needs 10m after it became active"*) ;;
+	*) fail "step done during the wait was not refused by the wait rule: $out" ;; esac
+case "$out" in *"held by"*) fail "refused by a lock, not by the wait: $out" ;; esac
+json_check 'step("settle")["status"] == "active"' || fail "the CLI completed a step whose wait runs"
+
 # resume: the same state, the selection on the active step.
 tui -- resume "$SID"
 wait_for "Let the site settle"
@@ -94,17 +103,21 @@ wait_line "Back up site ABC" "✓"
 wait_line "Optional tidy-up" "↷"
 wait_line "Let the site settle" "▶"
 
-# A second writer is refused with exit 75 naming the holder.
+# A second writer is refused with exit 75 naming the holder (by the lock: the wait would
+# refuse this step too, with the same exit code).
+holder=$(steward_pid)
+[[ "$holder" =~ ^[0-9]+$ ]] || fail "no pid for the steward in the window: '$holder'"
 out=$(sw step "$SID" settle done 2>&1); rc=$?
 [ $rc = 75 ] || fail "a second writer got exit $rc, not 75: $out"
+case "$out" in *"is held by process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
 
 # So is a second `resume` (it has a terminal here, through script(1)).
 out=$(script -qec "$(printf '%q ' "$STEWARD_BIN" --db "$DB" resume "$SID")" /dev/null 2>&1); rc=$?
 [ $rc = 75 ] || fail "a second resume got exit $rc, not 75: $out"
-echo "$out" | grep -qF "$(steward_pid)" || fail "the refusal does not name the holder's pid: $out"
+case "$out" in *"is held by process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
 
 # SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
-kill -KILL "$(steward_pid)"
+kill -KILL "$holder"
 wait_exit
 # resume without an id, with two unfinished sessions: which one is not guessed — without
 # a terminal both are listed and an id is asked for (exit 64; on a terminal the home screen

@@ -75,19 +75,41 @@ keys /
 type_text "FAILED"
 keys Enter
 wait_gone "Search the log pane"
+# Found: the message and the pane's heading count the match, the line with it is the
+# selected one (reverse video: the pane has the focus) and the word itself is set apart.
+wait_for "/FAILED: match 1 of 1"
+wait_line " Log: the step's logs: sitecomp.log" "/FAILED: match 1 of 1"
+wait_attr "Site shutdown FAILED: access denied" reverse
+[ "$(attrs_at "Site shutdown FAILED: access denied")" != "$(attrs_at "FAILED: access denied")" ] \
+	|| fail "the match is drawn like the rest of its line: $(attrs_at "FAILED: access denied")"
 screen | grep -qF "Not found" && fail "a line on screen was not found by search"
+# L goes round the log filters: each state is waited for as it replaces the one before
+# (the heading of the pane says which logs it shows; the message says so too).
 keys L
+wait_for " Log: all logs"
 wait_for "Log pane: all logs"
 keys L
+wait_for " Log: sitecomp.log only"
 wait_for "Log pane: sitecomp.log only"
+wait_gone " Log: all logs"
 keys L
 wait_for "Log pane: the step's logs: sitecomp.log"
+wait_for " Log: the step's logs: sitecomp.log"
+wait_gone "sitecomp.log only"
 keys Tab # back to the step list (steps -> details -> log -> steps)
 
-# The expected lines arrive: the step completes itself.
+# The expected lines arrive: the step completes itself. The first one alone does not:
+# the check waits until the first line is recorded as seen (in the export) — the details
+# pane lists the expected lines from the start, so the screen cannot tell.
+json_check 'step("shutdown")["verification"][0]["matched_line"] is None' \
+	|| fail "the first expected line is counted as seen before it was written"
 sms_line "Processing site shutdown transaction" >>"$LOGS/sitecomp.log"
-wait_for "Processing site shutdown transaction"
-json_check 'step("shutdown")["status"] == "active"' || fail "one of two expected lines completed the step"
+wait_json '"Processing site shutdown transaction" in (step("shutdown")["verification"][0]["matched_line"] or "")'
+json_check 'step("shutdown")["status"] == "active" and step("shutdown")["verification"][1]["matched_line"] is None' \
+	|| fail "one of two expected lines completed the step"
+wait_line "Processing site shutdown transaction" "✓"
+wait_line "Site shutdown complete" "○"
+wait_line "Watch the site shut down" "▶"
 sms_line "Site shutdown complete" >>"$LOGS/sitecomp.log"
 wait_for "verified by sitecomp.log at"
 wait_json 'step("shutdown")["status"] == "done" and step("shutdown")["completed_by"] == "markers"'

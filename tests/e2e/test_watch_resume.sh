@@ -3,7 +3,9 @@
 # truncates, deletes and recreates the logs; quit in the middle, append more (with a
 # rotation to .lo_) while it is closed, resume: nothing missed, nothing counted twice.
 # A marker written before the step began never counts; markers out of order do not
-# complete a step; a failure signature ends `watch` with exit 1.
+# complete a step. A failure signature is reported with its hint and recorded, watch goes on
+# following the logs (cmd_watch.c: it runs until the session finishes or it is stopped) and,
+# stopped, exits 1 (CLI.md); a watch on a session whose step was left failed exits 1 too.
 set -euo pipefail
 : "${STEWARD_BIN:?}"
 d=$(mktemp -d /tmp/steward-e2e-watch.XXXXXX)
@@ -15,8 +17,17 @@ S() { "$STEWARD_BIN" --db "$d/db" --runbooks "$d/rb" "$@"; }
 bg_watch() { "$STEWARD_BIN" --db "$d/db" --runbooks "$d/rb" watch "$1" >"$d/$2.out" 2>"$d/$2.err" & wp=$!; }
 sms() { printf '%s  $$<SMS_SITE_COMPONENT_MANAGER><06-14-2006 02:14:07.123+300><thread=1 (0x1)>\r\n' "$1"; }
 wait_for() { # FILE PATTERN
-	for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	local deadline=$((SECONDS + 20))
+	while [ $SECONDS -lt $deadline ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	fail "timed out waiting for $2 in $1"
+}
+wait_count() { # FILE PATTERN N — until PATTERN is on at least N lines of FILE
+	local deadline=$((SECONDS + 20))
+	while [ $SECONDS -lt $deadline ]; do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for $3 lines with $2 in $1"
 }
 mkdir -p "$d/rb" "$d/logs"
 cat >"$d/rb/watch-e2e.yaml" <<'YAML'
@@ -76,7 +87,7 @@ wait_for "$d/w1.out" '"type":"rotated"'
 sms "last line before the rollover" >>"$d/logs/SiteComp.log"
 mv "$d/logs/SiteComp.log" "$d/logs/sitecomp.lo_"
 sms "first line after the rollover" >"$d/logs/SiteComp.log"
-for _ in $(seq 100); do [ "$(grep -c '"type":"rotated"' "$d/w1.out")" -ge 2 ] && break; sleep 0.05; done
+wait_count "$d/w1.out" '"type":"rotated"' 2
 grep -q '"message":"rotated"' "$d/w1.out" || fail "live rollover not followed"
 # delete and recreate
 rm "$d/logs/SiteComp.log"
@@ -125,8 +136,8 @@ steps = {s["id"]: s for s in x["steps"]}
 assert steps["stop-site"]["completed_by"] == "markers"
 PY
 
-# A failure signature: watch reports it with the hint and exits 1 — this time with the
-# logs polled, as on a network mount (STEWARD_POLL=1 forces it).
+# A failure signature — this time with the logs polled, as on a network mount
+# (STEWARD_POLL=1 forces it): watch reports it with the hint and records the step failed.
 id2=$(S start watch-e2e --logs "$d/logs" --detach --var site_code=ABC)
 STEWARD_POLL=1 bg_watch "$id2" w3
 wait_for "$d/w3.out" '"mode":"polling"'
@@ -134,6 +145,23 @@ wait_for "$d/w3.out" '"step_active"'
 sms "Setup failed for site ABC (0x80004005)" >>"$d/logs/SiteComp.log"
 wait_for "$d/w3.out" '"type":"failure"'
 grep -q '"hint":"Read the setup log of ABC."' "$d/w3.out" || fail "hint"
+S export "$id2" --format json >"$d/export2.json" # a reader, while watch holds the session
+python3 - "$d/export2.json" <<'PY' || fail "the failure is not recorded"
+import json, sys
+x = json.load(open(sys.argv[1]))
+s = {s["id"]: s for s in x["steps"]}["stop-site"]
+assert s["status"] == "failed", s["status"]
+assert len(s["failures"]) == 1 and "Setup failed for site ABC" in s["failures"][0]["line"], s["failures"]
+assert s["failures"][0]["hint"] == "Read the setup log of ABC.", s["failures"][0]
+PY
+# The failure does not end watch: it goes on following the logs (a truncation after the
+# failure is still reported) until it is stopped; then it exits 1.
+n=$(grep -c '"type":"rotated"' "$d/w3.out" || true)
+: >"$d/logs/SiteComp.log"
+sms "after the failure" >>"$d/logs/SiteComp.log"
+wait_count "$d/w3.out" '"type":"rotated"' $((n + 1))
+kill -0 "$wp" 2>/dev/null || fail "watch ended after the failure signature"
+grep -q '"session_finished"' "$d/w3.out" && fail "a failure signature finished the session"
 kill -TERM "$wp"
 set +e
 wait "$wp"; rc=$?
@@ -141,12 +169,19 @@ set -e
 wp=
 [ "$rc" -eq 1 ] || fail "watch exit $rc after a failure, want 1"
 
-# A second writer is refused while watch holds the session.
+# A second writer is refused while watch holds the session. That watch started on a step
+# left failed by the one before: stopped, it exits 1 as well (cmd_watch.c).
 bg_watch "$id2" w4
 wait_for "$d/w4.out" '"step_active"'
 set +e
 S watch "$id2" >/dev/null 2>"$d/w5.err"; rc=$?
 set -e
 [ "$rc" -eq 75 ] || fail "second watch exit $rc, want 75"
-kill -TERM "$wp"; wait "$wp" || true; wp=
+grep -q "is held by process $wp on" "$d/w5.err" || fail "the refusal does not name watch $wp: $(cat "$d/w5.err")"
+kill -TERM "$wp"
+set +e
+wait "$wp"; rc=$?
+set -e
+wp=
+[ "$rc" -eq 1 ] || fail "watch on a session whose step was left failed exit $rc, want 1"
 echo "watch resume ok"
