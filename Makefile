@@ -136,6 +136,8 @@ check-run: $(BUILD)/steward $(UNIT_BIN) $(LAGFS)
 	@$(BUILD)/steward lint runbooks && echo "runbooks: lint clean"
 	@bash tests/run-unit.sh $(UNIT_BIN)
 	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
+	@# as root, the checks that need permissions to hold run again as an unprivileged user
+	@[ "$$(id -u)" != 0 ] || bash tests/run-unprivileged.sh $(BUILD)
 
 unit: deps-test
 	@$(SUBMAKE) unit-run TEST_HOOKS=1
