@@ -250,3 +250,105 @@ Test(marker_variants, mp_return_code_signature_variants, .fini = teardown)
 	cr_assert_eq(fails_on("mpsetup", MPSETUP("MP.MSI exited with return code:1603")), 0);
 	cr_assert_eq(fails_on("mpsetup", MPSETUP("MP.MSI exited with return code: 1603")), 1);
 }
+
+/* ---- every marker against the source documents' own words (L20) ----------------------
+ * test_runbooks_content.c section 2 pins the runbooks' markers against a second copy typed
+ * by the runbooks' author (a change detector). Here the oracle is the source documents:
+ * each row is the line a document quotes, verbatim (lines the document splits "for
+ * readability" joined by one space, as its notes ask), with the document's own example
+ * values for the variables. The only change made to a quote is the one the runbook
+ * declares: the SP2 checklist's typographic quotes are SMS's straight ones (the step's
+ * practice note). Every expect entry of these steps must have a row, and the quote must
+ * satisfy it through the matcher. */
+struct quote {
+	const char *runbook, *step, *log;
+	size_t expect;      /* the entry of the block on `log` */
+	const char *source; /* where the document says it */
+	const char *text;   /* verbatim */
+};
+
+#define SP2 "sms2003-sp2-upgrade"
+#define MPI "sms2003-mp-install"
+#define KB_SP2 "SP2 Upgrade Checklist, Determining That SMS Setup Has Completed"
+#define MP_WALK "Installing Management Points, Management Point Installation Walkthrough"
+static const struct quote quotes[] = {
+	{SP2, "smssetup-completed", "smssetup", 0, KB_SP2,
+	 "You can check the C:\\SMSSetup log for the SMS Setup completed successfully entry."},
+	{SP2, "sitecomp-completed", "sitecomp", 0, KB_SP2, "Search for Processing site shutdown transaction."},
+	{SP2, "sitecomp-completed", "sitecomp", 1, KB_SP2, "Search for Site shutdown complete."},
+	{SP2, "sitecomp-completed", "sitecomp", 2, KB_SP2,
+	 "Search for Waiting for changes to the \xE2\x80\x9C" "C:\\SMS\\Inboxes\\Sitectrl.box\xE2\x80\x9D or "
+	 "\xE2\x80\x9C" "C:\\SMS\\Inboxes\\Sitecomp.box\xE2\x80\x9D directories."},
+	{SP2, "hman-completed", "hman", 0, KB_SP2, "Search for Wait for site control changes for maximum 3600 seconds."},
+	{SP2, "inboxmgr-completed", "inboxmgr", 0, KB_SP2,
+	 "Search for Waiting for changes inbox definition, inbox rules and inbox replication files, max wait = 3600 "
+	 "seconds."},
+	{MPI, "install-mp", "sitecomp", 0, MP_WALK " (step 12)",
+	 "\"\\\\MGTPOINT1\\ADMIN$\\system32\\smsmsgs\\provmsgs.cmd /install /siteserver:SERVER1\" executed "
+	 "successfully on server MGTPOINT1."},
+	{MPI, "install-mp", "sitecomp", 1, MP_WALK, "Bootstrap operations completed."},
+	{MPI, "install-mp", "sitecomp", 2, MP_WALK, "Installation successful."},
+	{MPI, "install-mp", "mpsetup", 0, MP_WALK " (step 15)", "<12-06-2004 15:43:41> MP.MSI exited with return code: 0"},
+	{MPI, "install-mp", "mpsetup", 1, MP_WALK " (step 15)", "<12-06-2004 15:43:41>Installation was successful."},
+	{MPI, "install-mp", "mpcontrol", 0, "Installing Management Points, MPcontrol.log when the MP works",
+	 "Http verification .sms_aut succeeded with status code 200, OK SMS_MP_CONTROL_MANAGER"},
+};
+
+/* The quote as the site's log writes it: typographic double quotes become straight. */
+static char *as_logged(const char *q)
+{
+	char *out = xstrdup(q), *w = out;
+	for (const char *p = q; *p;) {
+		if (strncmp(p, "\xE2\x80\x9C", 3) == 0 || strncmp(p, "\xE2\x80\x9D", 3) == 0) {
+			*w++ = '"';
+			p += 3;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = 0;
+	return out;
+}
+
+Test(marker_variants, every_marker_matches_the_source_documents_quote, .fini = teardown)
+{
+	const struct {
+		const char *runbook, *step;
+	} steps[] = {{SP2, "smssetup-completed"}, {SP2, "sitecomp-completed"}, {SP2, "hman-completed"},
+		     {SP2, "inboxmgr-completed"}, {MPI, "install-mp"}};
+	size_t used = 0;
+	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+		/* the documents' own example values */
+		compile(steps[k].runbook, steps[k].step, "sms_dir", "C:\\SMS", "mp_server", "MGTPOINT1", "site_server",
+			"SERVER1", NULL);
+		for (size_t b = 0; b < match_block_count(m); b++) {
+			const char *log = rb->logs[match_block_log(m, b)].name;
+			const struct rb_step *st = &rb->steps[runbook_step_index(rb, steps[k].step)];
+			for (size_t e = 0; e < st->verify[b].n_expect; e++) {
+				const struct quote *q = NULL;
+				for (size_t i = 0; i < sizeof quotes / sizeof *quotes; i++)
+					if (strcmp(quotes[i].runbook, steps[k].runbook) == 0 &&
+					    strcmp(quotes[i].step, steps[k].step) == 0 && strcmp(quotes[i].log, log) == 0 &&
+					    quotes[i].expect == e)
+						q = &quotes[i];
+				cr_assert_not_null(q, "%s, step %s, log %s: marker %zu ('%s') has no source quote", rb->id,
+						   steps[k].step, log, e + 1, match_expect_text(m, b, e));
+				used++;
+				char *line = as_logged(q->text);
+				struct log_record r;
+				smslog_parse(line, strlen(line), &r);
+				match_set_progress(m, b, e);
+				struct match_hit h[8];
+				size_t n = match_feed(m, match_block_log(m, b), r.text, NULL, false, h, 8), hit = 0;
+				for (size_t i = 0; i < n; i++)
+					hit += h[i].kind == MATCH_EXPECT && h[i].block == b && h[i].expect == e;
+				cr_assert_eq(hit, 1, "%s, step %s: marker '%s' does not match the line %s quotes: %s", rb->id,
+					     steps[k].step, match_expect_text(m, b, e), q->source, q->text);
+				log_record_free(&r);
+				free(line);
+			}
+		}
+		teardown();
+	}
+	cr_assert_eq(used, sizeof quotes / sizeof *quotes, "every quote belongs to a marker");
+}
