@@ -2,6 +2,7 @@
 #include "sessfix.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,40 +89,211 @@ void sfx_sql(const struct sfx *f, const char *sql)
 	sqlite3_close(db);
 }
 
+/* ---- an independent replay ----------------------------------------------------------
+ * The cached state and session_projection() both come from the fold under test
+ * (sess_apply), so comparing them proves only that the incremental and the batch fold
+ * agree. This replay reads the events straight from the database (SQL, not the store)
+ * and folds them with rules written here, from what each event type means:
+ *  - session_started: every step whose `when:` holds for the recorded variables is
+ *    pending, the others not applicable; each log is at its recorded path;
+ *  - step_activated: the step is active (activated at the event's time, nothing
+ *    completed), a step that was active before is pending again; the first activation
+ *    records where each log's window starts, which becomes the session's log position;
+ *  - step_completed / step_overridden / step_verified: done by operator / override /
+ *    markers; step_skipped: skipped; step_failed: failed; failure_seen: failed, unless
+ *    it already was; each at the event's time, by its operator;
+ *  - step_reopened: pending, nothing completed; positions_saved: the log positions;
+ *    session_finished: finished at the event's time; every event is activity;
+ *  - the active step is the one active, else the first applicable step not done or
+ *    skipped; the head is the last event's seq and hash.
+ */
+static void ind_set_pos(struct store_log_row *row, const json_t *o)
+{
+	free(row->path);
+	const json_t *p = json_object_get(o, "path");
+	row->path = json_is_string(p) ? xstrdup(json_string_value(p)) : NULL;
+	row->dev = (uint64_t)json_integer_value(json_object_get(o, "dev"));
+	row->ino = (uint64_t)json_integer_value(json_object_get(o, "ino"));
+	const json_t *size = json_object_get(o, "size");
+	row->offset = (uint64_t)json_integer_value(size ? size : json_object_get(o, "offset"));
+}
+
+static void ind_step(struct store_step_row *r, const char *status, const char *by, int64_t at, const char *op)
+{
+	free(r->status);
+	free(r->completed_by);
+	free(r->op);
+	r->status = xstrdup(status);
+	r->completed_by = by ? xstrdup(by) : NULL;
+	r->completed_ms = at;
+	r->op = op ? xstrdup(op) : NULL;
+}
+
+static bool ind_applies(const struct rb_step *st, const json_t *vars)
+{
+	for (size_t w = 0; w < st->n_when; w++) {
+		const char *v = json_string_value(json_object_get(vars, st->when[w].var));
+		bool any = false;
+		for (size_t k = 0; v && k < st->when[w].n_values; k++)
+			any |= strcmp(v, st->when[w].values[k]) == 0;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static void independent_replay(const struct sfx *f, struct store_state *out)
+{
+	const struct runbook *rb = f->rb;
+	memset(out, 0, sizeof *out);
+	out->status = xstrdup("active");
+	out->n_steps = rb->n_steps;
+	out->steps = xcalloc(rb->n_steps + 1, sizeof *out->steps);
+	for (size_t i = 0; i < rb->n_steps; i++) {
+		out->steps[i].step_id = xstrdup(rb->steps[i].id);
+		out->steps[i].status = xstrdup("pending");
+	}
+	out->n_logs = rb->n_logs;
+	out->logs = xcalloc(rb->n_logs + 1, sizeof *out->logs);
+	for (size_t l = 0; l < rb->n_logs; l++)
+		out->logs[l].name = xstrdup(rb->logs[l].name);
+	bool positioned = false;
+
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"SELECT seq, at_ms, operator, type, step, data, hash FROM events "
+					"WHERE session_id = ?1 ORDER BY seq",
+					-1, &q, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(q, 0), at = sqlite3_column_int64(q, 1);
+		const char *op = (const char *)sqlite3_column_text(q, 2);
+		const char *type = (const char *)sqlite3_column_text(q, 3);
+		const char *step = (const char *)sqlite3_column_text(q, 4);
+		json_error_t je;
+		json_t *d = json_loads((const char *)sqlite3_column_text(q, 5), 0, &je);
+		cr_assert_not_null(d, "event %lld: %s", (long long)seq, je.text);
+		out->head_seq = seq;
+		snprintf(out->head_hash, sizeof out->head_hash, "%s", (const char *)sqlite3_column_text(q, 6));
+		out->last_activity_ms = at;
+		long i = step ? runbook_step_index(rb, step) : -1;
+		struct store_step_row *r = i >= 0 ? &out->steps[i] : NULL;
+		if (strcmp(type, "session_started") == 0) {
+			for (size_t k = 0; k < rb->n_steps; k++)
+				if (!ind_applies(&rb->steps[k], json_object_get(d, "variables")))
+					ind_step(&out->steps[k], "not-applicable", NULL, 0, NULL);
+			for (size_t l = 0; l < rb->n_logs; l++) {
+				const char *p = json_string_value(json_object_get(json_object_get(d, "logs"), rb->logs[l].name));
+				cr_assert_not_null(p, "the start event has no path for log %s", rb->logs[l].name);
+				out->logs[l].path = xstrdup(p);
+			}
+		} else if (strcmp(type, "session_finished") == 0) {
+			free(out->status);
+			out->status = xstrdup("finished");
+			out->finished_ms = at;
+		} else if (strcmp(type, "positions_saved") == 0) {
+			const json_t *logs = json_object_get(d, "logs");
+			for (size_t l = 0; l < rb->n_logs && l < json_array_size(logs); l++)
+				ind_set_pos(&out->logs[l], json_array_get(logs, l));
+			positioned = true;
+		} else if (r && strcmp(type, "step_activated") == 0) {
+			for (size_t k = 0; k < rb->n_steps; k++)
+				if ((long)k != i && strcmp(out->steps[k].status, "active") == 0) {
+					free(out->steps[k].status);
+					out->steps[k].status = xstrdup("pending");
+				}
+			ind_step(r, "active", NULL, 0, NULL);
+			r->activated_ms = at;
+			if (!positioned)
+				for (size_t l = 0; l < rb->n_logs; l++)
+					ind_set_pos(&out->logs[l], json_array_get(json_object_get(d, "logs"), l));
+			positioned = true;
+		} else if (r && strcmp(type, "step_completed") == 0) {
+			ind_step(r, "done", "operator", at, op);
+		} else if (r && strcmp(type, "step_overridden") == 0) {
+			ind_step(r, "done", "override", at, op);
+		} else if (r && strcmp(type, "step_verified") == 0) {
+			ind_step(r, "done", "markers", at, op);
+		} else if (r && strcmp(type, "step_skipped") == 0) {
+			ind_step(r, "skipped", NULL, at, op);
+		} else if (r && strcmp(type, "step_failed") == 0) {
+			ind_step(r, "failed", NULL, at, op);
+		} else if (r && strcmp(type, "failure_seen") == 0) {
+			if (strcmp(r->status, "failed") != 0)
+				ind_step(r, "failed", NULL, at, op);
+		} else if (r && strcmp(type, "step_reopened") == 0) {
+			ind_step(r, "pending", NULL, 0, NULL);
+		}
+		json_decref(d);
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	long active = -1, open = -1;
+	for (size_t k = 0; k < rb->n_steps; k++) {
+		const char *st = out->steps[k].status;
+		bool na = strcmp(st, "not-applicable") == 0;
+		bool closed = strcmp(st, "done") == 0 || strcmp(st, "skipped") == 0;
+		if (active < 0 && strcmp(st, "active") == 0)
+			active = (long)k;
+		if (open < 0 && !na && !closed)
+			open = (long)k;
+		out->n_applicable += !na;
+		out->n_done += closed;
+	}
+	if (active < 0)
+		active = open;
+	out->active_step = active >= 0 ? xstrdup(rb->steps[active].id) : NULL;
+}
+
+static void assert_same_state(const struct store_state *want, const struct store_state *got, const char *what)
+{
+	cr_assert_str_eq(got->status, want->status, "%s: status", what);
+	cr_assert_eq(got->finished_ms, want->finished_ms, "%s: finished_ms", what);
+	cr_assert_eq(got->last_activity_ms, want->last_activity_ms, "%s: last_activity_ms", what);
+	cr_assert_eq(got->n_done, want->n_done, "%s: %d done, the replay says %d", what, got->n_done, want->n_done);
+	cr_assert_eq(got->n_applicable, want->n_applicable, "%s: n_applicable", what);
+	cr_assert(util_streq(got->active_step, want->active_step), "%s: active %s, the replay says %s", what,
+		  got->active_step ? got->active_step : "-", want->active_step ? want->active_step : "-");
+	cr_assert_eq(got->head_seq, want->head_seq, "%s: head_seq", what);
+	cr_assert_str_eq(got->head_hash, want->head_hash, "%s: head_hash", what);
+	cr_assert_eq(got->n_steps, want->n_steps, "%s: steps", what);
+	for (size_t i = 0; i < want->n_steps; i++) {
+		const struct store_step_row *w = &want->steps[i], *g = &got->steps[i];
+		cr_assert_str_eq(g->step_id, w->step_id, "%s: step %zu", what, i);
+		cr_assert_str_eq(g->status, w->status, "%s: step %s", what, w->step_id);
+		cr_assert(util_streq(g->completed_by, w->completed_by), "%s: step %s completed by %s, the replay says %s",
+			  what, w->step_id, g->completed_by ? g->completed_by : "-", w->completed_by ? w->completed_by : "-");
+		cr_assert_eq(g->activated_ms, w->activated_ms, "%s: step %s activated_ms", what, w->step_id);
+		cr_assert_eq(g->completed_ms, w->completed_ms, "%s: step %s completed_ms", what, w->step_id);
+		cr_assert(util_streq(g->op, w->op), "%s: step %s op %s, the replay says %s", what, w->step_id,
+			  g->op ? g->op : "-", w->op ? w->op : "-");
+	}
+	cr_assert_eq(got->n_logs, want->n_logs, "%s: logs", what);
+	for (size_t l = 0; l < want->n_logs; l++) {
+		cr_assert_str_eq(got->logs[l].name, want->logs[l].name, "%s: log %zu", what, l);
+		cr_assert(util_streq(got->logs[l].path, want->logs[l].path), "%s: log %s path", what, want->logs[l].name);
+		cr_assert_eq(got->logs[l].dev, want->logs[l].dev, "%s: log %s dev", what, want->logs[l].name);
+		cr_assert_eq(got->logs[l].ino, want->logs[l].ino, "%s: log %s ino", what, want->logs[l].name);
+		cr_assert_eq(got->logs[l].offset, want->logs[l].offset, "%s: log %s offset", what, want->logs[l].name);
+	}
+}
+
 void sfx_assert_projection(struct sfx *f)
 {
 	struct st_error err = {0};
+	struct store_state want, replay, cached;
+	independent_replay(f, &want);
 	struct session *s = NULL;
 	cr_assert_eq(session_open(f->st, f->id, SESSION_READ, &s, &err), ST_OK, "%s", err.msg);
-	struct store_state replay, cached;
 	session_projection(s, &replay);
 	cr_assert_eq(store_read_state(f->st, f->id, &cached, &err), ST_OK, "%s", err.msg);
-	cr_assert_str_eq(replay.status, cached.status);
-	cr_assert_eq(replay.finished_ms, cached.finished_ms);
-	cr_assert_eq(replay.last_activity_ms, cached.last_activity_ms);
-	cr_assert_eq(replay.n_done, cached.n_done);
-	cr_assert_eq(replay.n_applicable, cached.n_applicable);
-	cr_assert(util_streq(replay.active_step, cached.active_step), "active %s vs %s",
-		  replay.active_step ? replay.active_step : "-", cached.active_step ? cached.active_step : "-");
-	cr_assert_eq(replay.head_seq, cached.head_seq);
-	cr_assert_str_eq(replay.head_hash, cached.head_hash);
-	cr_assert_eq(replay.n_steps, cached.n_steps);
-	for (size_t i = 0; i < replay.n_steps; i++) {
-		cr_assert_str_eq(replay.steps[i].step_id, cached.steps[i].step_id);
-		cr_assert_str_eq(replay.steps[i].status, cached.steps[i].status, "step %zu", i);
-		cr_assert(util_streq(replay.steps[i].completed_by, cached.steps[i].completed_by));
-		cr_assert_eq(replay.steps[i].activated_ms, cached.steps[i].activated_ms);
-		cr_assert_eq(replay.steps[i].completed_ms, cached.steps[i].completed_ms);
-		cr_assert(util_streq(replay.steps[i].op, cached.steps[i].op));
-	}
-	cr_assert_eq(replay.n_logs, cached.n_logs);
-	for (size_t l = 0; l < replay.n_logs; l++) {
-		cr_assert_str_eq(replay.logs[l].name, cached.logs[l].name);
-		cr_assert(util_streq(replay.logs[l].path, cached.logs[l].path));
-		cr_assert_eq(replay.logs[l].dev, cached.logs[l].dev);
-		cr_assert_eq(replay.logs[l].ino, cached.logs[l].ino);
-		cr_assert_eq(replay.logs[l].offset, cached.logs[l].offset);
-	}
+	assert_same_state(&want, &replay, "the session's replay");
+	assert_same_state(&want, &cached, "the cached state");
+	store_state_free(&want);
 	store_state_free(&replay);
 	store_state_free(&cached);
 	cr_assert_eq(session_verify_cache(s, &err), ST_OK, "%s", err.msg);

@@ -39,7 +39,8 @@ char *sfx_path(const struct sfx *f, const char *name); /* dir/name, caller frees
 void sfx_fini(struct sfx *f);
 /* Runs SQL on the database directly (tests that tamper with it). */
 void sfx_sql(const struct sfx *f, const char *sql);
-/* Replay of the stored events equals the cached state (asserts). */
+/* The cached state and the session's replay both equal an independent replay of the
+ * stored events, folded by rules written in sessfix.c (asserts). */
 void sfx_assert_projection(struct sfx *f);
 
 #endif

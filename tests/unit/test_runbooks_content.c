@@ -7,7 +7,11 @@
  * 2. Each runbook holds what issues 3 and 11 require of it (the source documents' steps,
  *    conditions, commands, markers, signatures, confirms, hosts, waits and since: anchors), and
  *    the runbooks of issue 11 use the format additions (practice:, log_folders, case:) where
- *    the sources call for them.
+ *    the sources call for them. What this section is: a change detector. Its strings are a
+ *    second copy, typed by the runbooks' author, of the runbooks' own text: it catches a step,
+ *    command or marker that drifts or disappears, not one that was wrong from the start. The
+ *    markers are checked against the source documents' own quotes, verbatim, in
+ *    test_marker_variants.c (every_marker_matches_the_source_documents_quote).
  * 3. For every step with verify/fail entries, the asset text is in the real line formats, uses
  *    only declared ${variables}, and — fed through the parser and the matcher — the .log
  *    satisfies the step's verify block on that log, the .noise.log alone does not, and each

@@ -3,6 +3,8 @@
  * documents quote (seeds 000, 001, 002) and the variants SMS-LOGS.md gathers.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "steward/smslog.h"
@@ -303,27 +305,91 @@ static void count(void *ctx, struct log_record *rec)
 	}
 }
 
+/* The assembler's bounds (smslog.c: ASM_MAX_LINES 256 lines, ASM_MAX_BYTES 256 KiB): an
+ * unclosed CCM record is held up to 256 physical lines and flushed, as one plain record,
+ * when the 257th arrives — not before, not later. */
 Test(smslog_asm, unclosed_ccm_record_is_bounded)
 {
 	struct smslog_asm *a = smslog_asm_new();
 	struct counted c = {0};
 	smslog_asm_feed(a, "<![LOG[never closes", 19, 0, 20, count, &c);
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 255; i++)
 		smslog_asm_feed(a, "x", 1, 20 + 2 * (uint64_t)i, 22 + 2 * (uint64_t)i, count, &c);
-	cr_assert_geq(c.n, 1); /* flushed as plain past the bound */
+	cr_assert_eq(c.n, 0, "flushed before the bound (256 lines held)");
+	smslog_asm_feed(a, "x", 1, 20 + 2 * 255, 22 + 2 * 255, count, &c);
+	cr_assert_geq(c.n, 1, "not flushed at the 257th line");
 	cr_assert_eq(c.first_format, LOGFMT_PLAIN);
-	cr_assert_lt(c.first_len, 19 + 2 * 300);
+	cr_assert_eq(c.first_len, 19 + 2 * 255, "the first record holds the 256 lines: %zu bytes", c.first_len);
 	smslog_asm_free(a);
 }
 
-Test(smslog_asm, seed001_split_trailer_is_read_when_joined)
+/* The byte bound: 64 KiB lines of an unclosed CCM record; the fourth would take the held
+ * text past 256 KiB, so the three held are flushed as the fourth arrives. */
+Test(smslog_asm, unclosed_ccm_record_is_bounded_in_bytes)
 {
-	/* The KB prints one record over three lines "for readability"; joined, it parses. */
-	struct log_record r = parse("Http verification .sms_aut failed with status code 401, Unauthorized $$<SMS_MP_CONTROL_MANAGER><date "
-				    "time year time zone><thread=2648 (0xA58)>");
-	cr_assert_eq(r.format, LOGFMT_SMS);
-	cr_assert_str_eq(r.component, "SMS_MP_CONTROL_MANAGER");
-	log_record_free(&r);
+	enum { LINE = 64 * 1024 };
+	char *line = malloc(LINE);
+	cr_assert_not_null(line);
+	memset(line, 'x', LINE);
+	memcpy(line, "<![LOG[", 7);
+	struct smslog_asm *a = smslog_asm_new();
+	struct counted c = {0};
+	uint64_t off = 0;
+	for (int i = 0; i < 3; i++, off += LINE + 2) {
+		smslog_asm_feed(a, line, LINE, off, off + LINE + 2, count, &c);
+		line[0] = 'x'; /* the next lines continue the record */
+		memset(line, 'x', 7);
+	}
+	cr_assert_eq(c.n, 0, "flushed before 256 KiB were held");
+	smslog_asm_feed(a, line, LINE, off, off + LINE + 2, count, &c);
+	cr_assert_geq(c.n, 1, "more than 256 KiB held");
+	cr_assert_eq(c.first_len, 3 * (size_t)LINE + 2, "%zu", c.first_len);
+	smslog_asm_free(a);
+	free(line);
+}
+
+/* Seed 001 prints one mpcontrol.log record over three lines "for better readability",
+ * breaking inside its trailer. Fed to the assembler as printed, no line carries a whole
+ * trailer, so nothing is taken for an SMS record (no component, no time): the display form
+ * stays plain text. Joined as the note asks (one physical line), the assembler reads one
+ * SMS record with the component and thread of the trailer. */
+Test(smslog_asm, seed001_record_split_for_readability_is_plain_until_joined)
+{
+	const char *printed[] = {
+		"Http verification .sms_aut failed with status code 401, ",
+		"Unauthorized $$<SMS_MP_CONTROL_MANAGER><date",
+		"time year time zone><thread=2648 (0xA58)>",
+	};
+	struct smslog_asm *a = smslog_asm_new();
+	struct collected c = {0};
+	feed_all(a, printed, 3, &c);
+	smslog_asm_flush(a, collect, &c);
+	cr_assert_eq(c.n, 3);
+	for (size_t i = 0; i < c.n; i++) {
+		cr_assert_eq(c.recs[i].format, LOGFMT_PLAIN, "line %zu", i + 1);
+		cr_assert_null(c.recs[i].component);
+		cr_assert_not(c.recs[i].has_time);
+	}
+	collected_free(&c);
+	smslog_asm_free(a);
+
+	/* joined: the three lines end to end (the first keeps its trailing space) */
+	char joined[256];
+	snprintf(joined, sizeof joined, "%s%s %s", printed[0], printed[1], printed[2]);
+	const char *one[] = {joined};
+	a = smslog_asm_new();
+	memset(&c, 0, sizeof c);
+	feed_all(a, one, 1, &c);
+	smslog_asm_flush(a, collect, &c);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.recs[0].format, LOGFMT_SMS);
+	cr_assert_str_eq(c.recs[0].text, "Http verification .sms_aut failed with status code 401, Unauthorized");
+	cr_assert_str_eq(c.recs[0].component, "SMS_MP_CONTROL_MANAGER");
+	cr_assert(c.recs[0].has_thread);
+	cr_assert_eq(c.recs[0].thread, 2648);
+	cr_assert_not(c.recs[0].has_time); /* "date time year time zone" is a placeholder */
+	collected_free(&c);
+	smslog_asm_free(a);
 }
 
 Test(smslog, names)
