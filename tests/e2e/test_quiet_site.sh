@@ -8,6 +8,7 @@
 #    and a signature without one is a failure ("no failure-corpus line for ...").
 # The driver reads the runbooks through `steward show --json`, so rewritten runbooks are
 # checked as they are. CORPUS_DRIVER_ARGS adds options (e.g. --only RUNBOOK, --keep).
+# e2e-timeout: 1800
 set -euo pipefail
 : "${STEWARD_BIN:?}"
 src=$(cd "$(dirname "$0")/../.." && pwd)
