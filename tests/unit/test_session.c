@@ -1,6 +1,7 @@
 /*
  * test_session.c — the session engine: every transition and every refusal of
- * session.h, activation windows, the cached state and the replay equal an independent replay of the stored events (sessfix.c), resume across reopen.
+ * session.h, activation windows, the cached state and the replay equal an independent
+ * replay of the stored events (sessfix.c), resume across reopen.
  * Fixture: tests/unit/fixtures/session/basic.yaml
  *   backup (checklist) · disable-replication (when replication=yes) · stop-site
  *   (confirm STOP) · run-setup (wait 30m) · check-logs (verify sitecomp since
