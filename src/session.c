@@ -172,9 +172,20 @@ void session_close(struct session *s)
 	session_free(s);
 }
 
+/*
+ * A session id is its start time to the second plus SESSION_ID_RANDOM_BYTES random bytes
+ * ("20261122-013314-4f2a"): short enough to type, and two sessions share one only when
+ * they start in the same second and draw the same 16 bits (1 in 65,536). A taken id is
+ * drawn again; SESSION_ID_ATTEMPTS taken in a row would need thousands of starts in one
+ * second, which only a random source that repeats itself produces (the getpid/clock
+ * fallback below), and then "id taken" is reported instead of looping for ever.
+ */
+#define SESSION_ID_RANDOM_BYTES 2
+#define SESSION_ID_ATTEMPTS 8
+
 static char *new_session_id(void)
 {
-	unsigned char rnd[2] = {0, 0};
+	unsigned char rnd[SESSION_ID_RANDOM_BYTES] = {0, 0};
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	bool got = fd >= 0 && read(fd, rnd, sizeof rnd) == (ssize_t)sizeof rnd;
 	if (fd >= 0)
@@ -348,7 +359,7 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 		.runbook_version = rb->version, .runbook_path = rb_path, .runbook_sha256 = xstrdup(rb->sha256),
 		.runbook_text = rb->text, .runbook_text_len = rb->text_len};
 	struct session *s = NULL;
-	for (int attempt = 0; attempt < 8; attempt++) {
+	for (int attempt = 0; attempt < SESSION_ID_ATTEMPTS; attempt++) {
 		session_close(s);
 		char *id = new_session_id();
 		s = session_alloc(st, id);
@@ -381,17 +392,11 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 			rc = sess_emit(s, "session_started", -1, d, err);
 			if (rc == ST_OK)
 				rc = sess_advance(s, false, err);
-			if (rc == ST_OK) {
-				struct store_state ss;
-				session_projection(s, &ss);
-				rc = store_put_state(st, s->id, &ss, err);
-				store_state_free(&ss);
-			}
 			if (rc == ST_OK)
-				rc = store_commit(st, err);
+				rc = sess_commit_projection(s, err);
 		}
 		if (rc != ST_OK)
-			store_rollback(st);
+			store_rollback(st); /* nothing to rebuild: the session never existed */
 	}
 	if (rc == ST_OK)
 		*id_out = xstrdup(s->id);

@@ -173,6 +173,8 @@ struct session {
 	/* private to session.c / store.c below */
 	struct store *store;
 	bool writable;        /* holds the lock */
+	struct st_error broken; /* code != ST_OK: a failed change could not be undone in memory
+	                           (the reload failed); why. No change is taken after it. */
 	int64_t seq;          /* last event applied */
 	char head_hash[65];   /* hash of that event */
 	char *actor_op;       /* who is acting now (recorded on every event appended) */
