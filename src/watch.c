@@ -45,6 +45,11 @@
 #define LINE_TAIL_KEEP (64u * 1024u) /* a backlog's last bytes still delivered line by line */
 #define SAVE_EVERY_MS 5000           /* positions without a hit: at most one event per interval */
 #define MAX_HITS 32
+/* Step changes followed in one watcher_process call (each stops the reading mid-way and
+ * starts a round with the new step's matching): a backlog that verifies step after step
+ * is gone through in one call, yet a runbook cannot keep the caller from its terminal,
+ * signals and overdue checks for ever; what is left is read on the next call. */
+#define MAX_STEP_SWITCHES_PER_CALL 64
 
 struct win {
 	bool opened;    /* the window's file was passed: everything counts */
@@ -786,7 +791,7 @@ static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struc
 		else
 			current_pos(w, l, &fd.stop);
 		struct logtail_cbs cbs = {.line = rescan_line, .note = rescan_note};
-		logtail_process(t, &cbs, &fd, w->err);
+		logtail_process(t, &cbs, &fd);
 		if (!fd.stopped)
 			smslog_asm_flush(fd.asm_, on_record, &fd);
 		smslog_asm_free(fd.asm_);
@@ -878,9 +883,8 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 	if (w->s->finished)
 		return ST_OK;
 	enum st_code rc = ST_OK;
-	for (int round = 0; round < 64 && rc == ST_OK; round++) {
+	for (int round = 0; round < MAX_STEP_SWITCHES_PER_CALL && rc == ST_OK; round++) {
 		if (w->changed) {
-			w->err = err;
 			rc = switch_step(w, (size_t)-1, NULL);
 			if (rc == ST_OK)
 				rc = w->rc;
@@ -889,9 +893,8 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 		}
 		place_pending(w);
 		struct logtail_cbs cbs = {.line = main_line, .note = main_note, .chunk = main_chunk};
-		rc = logtail_process(w->tail, &cbs, w, err);
-		if (rc == ST_OK)
-			rc = w->rc;
+		logtail_process(w->tail, &cbs, w);
+		rc = w->rc;
 		/* Positions after plain lines: at most every SAVE_EVERY_MS (a busy log must not
 		 * grow the audit trail by an event per line; a crash re-reads at most that much,
 		 * which the markers' order and the resume guard make harmless). */
