@@ -37,7 +37,6 @@ struct log_view {
 	bool json, errors, many;
 	struct smslog_asm **asms; /* one per followed file */
 	const char **names;       /* display name per file */
-	const char *cur_file;     /* the path of the last line read, per callback */
 	char **files;             /* path read, per file (updated per line) */
 	size_t base;              /* slot of the logtail's file 0 (after the .lo_ pass) */
 	bool problem;             /* a file could not be read */

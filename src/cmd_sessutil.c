@@ -82,10 +82,12 @@ int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, e
 				"continuing on the stored version\n",
 				(*s)->runbook_path, (*s)->id);
 		session_set_actor(*s, ctx->op, ctx->host);
-		if ((*s)->taken_over_host)
-			fprintf(stderr, "steward: note: took session %s over from process %ld on %s\n", (*s)->id,
-				(*s)->taken_over_pid, (*s)->taken_over_host);
-		if ((rc = session_record_take_over(*s, &err)) != ST_OK) {
+		long pid;
+		const char *was = session_taken_over(*s, &pid, NULL);
+		if (was)
+			fprintf(stderr, "steward: note: took session %s over from process %ld on %s\n", (*s)->id, pid,
+				was);
+		if (session_record_take_over(*s, &err) != ST_OK) {
 			session_close(*s);
 			*s = NULL;
 			return sessutil_fail(&err);

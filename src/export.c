@@ -234,7 +234,7 @@ enum st_code export_session(const struct session *s, enum export_format fmt, str
 {
 	struct export_doc d = {.s = s};
 	struct load_ctx c = {.d = &d};
-	enum st_code rc = store_audit(s->store, s->id, &d.audit, load_cb, &c, err);
+	enum st_code rc = store_audit(session_store(s), s->id, &d.audit, load_cb, &c, err);
 	if (rc != ST_OK) {
 		doc_free(&d);
 		return rc;

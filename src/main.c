@@ -4,14 +4,11 @@
  */
 #include "steward/cli.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "steward_config.h" /* STEWARD_VERSION, STEWARD_RUNBOOK_DIR (generated) */

@@ -158,6 +158,18 @@ enum st_code session_open(struct store *st, const char *prefix, enum session_mod
 	return ST_OK;
 }
 
+struct store *session_store(const struct session *s) { return s->store; }
+bool session_writable(const struct session *s) { return s->writable; }
+
+const char *session_taken_over(const struct session *s, long *pid, int64_t *since_ms)
+{
+	if (pid)
+		*pid = s->taken_over_pid;
+	if (since_ms)
+		*since_ms = s->taken_over_since_ms;
+	return s->taken_over_host;
+}
+
 enum st_code session_refresh(struct session *s, struct st_error *err)
 {
 	return sess_replay_from(s, s->seq, err);

@@ -84,7 +84,10 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 	if (sess_blank(word))
 		return st_set(err, ST_TEMPFAIL, "step '%s' needs the confirm word: type %s to complete it",
 			      step->id, step->confirm);
-	/* Surrounding blanks are forgiven; the word itself must match exactly. */
+	/* Surrounding blanks are forgiven; the word itself must match exactly. The end also
+	 * forgives CR/LF: a word read as a line (a prompt, a pasted --confirm) ends with the
+	 * line's end, while nothing puts one before it, so a leading newline stays and the
+	 * word is refused as typed wrong. */
 	while (*word == ' ' || *word == '\t')
 		word++;
 	size_t n = strlen(word);
@@ -96,14 +99,13 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 	return ST_OK;
 }
 
-static enum st_code need_text(const char *text, const char *what, const struct session *s, size_t i,
-			      struct st_error *err)
+/* A transition that must say why: doing ("skipping it") names the transition, noun what
+ * it needs ("a reason", "a note"). */
+static enum st_code need_text(const char *text, const char *doing, const char *noun, const struct session *s,
+			      size_t i, struct st_error *err)
 {
 	if (sess_blank(text))
-		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, what,
-			      strcmp(what, "failing it") == 0 || strcmp(what, "overriding its verification") == 0
-				      ? "a note"
-				      : "a reason");
+		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, doing, noun);
 	return ST_OK;
 }
 
@@ -168,13 +170,6 @@ int64_t session_overdue_at_ms(const struct session *s, size_t step)
 			first = at;
 	}
 	return first;
-}
-
-int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
-{
-	if (step >= s->rb->n_steps)
-		return 0;
-	return s->steps[session_window_step(s, step, vb)].activated_ms;
 }
 
 size_t session_window_step(const struct session *s, size_t step, size_t vb)
@@ -323,7 +318,7 @@ enum st_code session_override(struct session *s, size_t step, const char *note, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "overriding its verification", s, step, err)) ||
+	    (rc = need_text(note, "overriding its verification", "a note", s, step, err)) ||
 	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
 		return rc;
 	if (s->rb->steps[step].n_verify == 0)
@@ -361,7 +356,7 @@ enum st_code session_skip(struct session *s, size_t step, const char *reason, co
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "skipping it", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
+	    (rc = need_text(reason, "skipping it", "a reason", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
 		return rc;
 	/* A wait in production is a safety margin: skipping it is an override, asked for with a
 	 * word, and only once it runs. Rehearsals skip waits with a reason alone. */
@@ -403,7 +398,7 @@ enum st_code session_fail(struct session *s, size_t step, const char *note, stru
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "failing it", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
+	    (rc = need_text(note, "failing it", "a note", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
 		return rc;
 	if (s->steps[step].status == STEP_FAILED)
 		return st_set(err, ST_TEMPFAIL, "step '%s' is already marked failed", s->rb->steps[step].id);
@@ -417,7 +412,7 @@ enum st_code session_reopen(struct session *s, size_t step, const char *reason, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "reopening it", s, step, err)))
+	    (rc = need_text(reason, "reopening it", "a reason", s, step, err)))
 		return rc;
 	enum step_status st = s->steps[step].status;
 	if (st != STEP_DONE && st != STEP_SKIPPED && st != STEP_FAILED)
