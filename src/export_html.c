@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 #include "steward/text.h"
 
 static void esc(struct strbuf *out, const char *s)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 
 static void md(struct strbuf *out, const char *s)
 {

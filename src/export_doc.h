@@ -1,9 +1,11 @@
 /*
- * export_priv.h — what the export formats share (private to src/export*.c): the
- * loaded document (state + events + audit), step helpers, active intervals.
+ * export_doc.h — what the export formats share (private to src/export*.c): the
+ * loaded document (state + events + audit), step helpers, active intervals. Defined in
+ * export_doc.c, which knows no format; the renderers (export_render.h) and export.c
+ * include this, and nothing here calls back into them.
  */
-#ifndef STEWARD_EXPORT_PRIV_H
-#define STEWARD_EXPORT_PRIV_H
+#ifndef STEWARD_EXPORT_DOC_H
+#define STEWARD_EXPORT_DOC_H
 
 #include <stdint.h>
 
@@ -33,10 +35,10 @@ struct export_doc {
 	size_t n_iv;
 };
 
-void export_json(const struct export_doc *d, struct strbuf *out);
-void export_csv(const struct export_doc *d, struct strbuf *out);
-void export_md(const struct export_doc *d, struct strbuf *out);
-void export_html(const struct export_doc *d, struct strbuf *out);
+/* Loads the session's stored events and their audit (never writing), and the intervals
+ * each step was active. On failure d holds nothing. Free with export_doc_free. */
+enum st_code export_doc_load(struct export_doc *d, const struct session *s, struct st_error *err);
+void export_doc_free(struct export_doc *d);
 
 /* ISO 8601 UTC with ms, or "" for 0. */
 void export_time(int64_t ms, char out[32]);
