@@ -26,7 +26,7 @@ json_t *sessutil_jtext(const char *s)
 		j = json_string(c);
 		free(c);
 	}
-	return j;
+	return j ? j : json_string("");
 }
 
 void sessutil_col(const char *s, int w)
@@ -103,12 +103,9 @@ int sessutil_check_vars(const struct runbook *rb, const struct varmap *vm)
 	for (size_t i = 0; i < vm->n; i++) {
 		const struct rb_variable *var = runbook_variable(rb, vm->names[i]);
 		if (!var) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t k = 0; k < rb->n_variables; k++)
-				sb_printf(&names, "%s%s", k ? ", " : "", rb->variables[k].name);
-			int rc = cli_error(ST_USAGE, "--var %s: runbook %s has no variable named %s (it has: %s)",
-					   vm->names[i], rb->id, vm->names[i], names.len ? sb_str(&names) : "none");
-			sb_free(&names);
+			char *why = runbook_no_such_name(rb, RB_NAMED_VARIABLE, vm->names[i]);
+			int rc = cli_error(ST_USAGE, "--var %s: %s", vm->names[i], why);
+			free(why);
 			return rc;
 		}
 		char *why = vars_check_value(var, vm->values[i]);

@@ -291,6 +291,41 @@ char *export_seal_note(const struct export_doc *d, size_t n_seals)
 			 id, d->n_ev, d->audit.head[0] ? d->audit.head : "(none)", id);
 }
 
+void export_seals_section(const struct export_doc *d, struct export_section *out)
+{
+	static const struct export_column cols[] = {
+		{"Seal event", false}, {"Seals events", false}, {"Time (UTC)", false}, {"Operator", false},
+		{"Host", false},       {"Key", true},           {"Head", true},
+	};
+	size_t n;
+	struct export_seal *seals = export_seals(d, &n);
+	*out = (struct export_section){.title = "Seals", .cols = cols, .n_cols = ARRAY_LEN(cols), .n_rows = n,
+				       .cells = xcalloc(n * ARRAY_LEN(cols) + 1, sizeof(char *))};
+	for (size_t i = 0; i < n; i++) {
+		char at[32];
+		export_time(seals[i].at_ms, at);
+		char **row = out->cells + i * ARRAY_LEN(cols);
+		row[0] = xasprintf("%lld", (long long)seals[i].event_seq);
+		row[1] = xasprintf("1–%lld", (long long)seals[i].sealed_seq);
+		row[2] = xstrdup(at);
+		row[3] = xstrdup(seals[i].op);
+		row[4] = xstrdup(seals[i].host);
+		row[5] = xstrdup(seals[i].key);
+		row[6] = xstrdup(seals[i].head);
+	}
+	out->note = export_seal_note(d, n);
+	export_seals_free(seals, n);
+}
+
+void export_section_free(struct export_section *sec)
+{
+	for (size_t i = 0; i < sec->n_rows * sec->n_cols; i++)
+		free(sec->cells[i]);
+	free(sec->cells);
+	free(sec->note);
+	*sec = (struct export_section){0};
+}
+
 char *export_completion(const struct export_doc *d, size_t step)
 {
 	const struct step_state *st = &d->s->steps[step];

@@ -66,6 +66,24 @@ struct export_seal *export_seals(const struct export_doc *d, size_t *n);
 void export_seals_free(struct export_seal *seals, size_t n);
 /* What every format says about seals, one paragraph (caller frees). */
 char *export_seal_note(const struct export_doc *d, size_t n_seals);
+/* A section of the readable formats as content, which each renderer only formats: a
+ * title, a table (no table when it has no rows), then a note. Cells are plain text,
+ * escaped by the renderer; a mono column holds machine text (keys, hashes). */
+struct export_column {
+	const char *head;
+	bool mono;
+};
+struct export_section {
+	const char *title;
+	const struct export_column *cols;
+	size_t n_cols, n_rows;
+	char **cells; /* n_rows * n_cols, row by row (owned) */
+	char *note;   /* owned */
+};
+/* The Seals section: one row per seal (the seal event, the events it seals, time,
+ * operator, host, key, head), and export_seal_note. Free with export_section_free. */
+void export_seals_section(const struct export_doc *d, struct export_section *out);
+void export_section_free(struct export_section *sec);
 /* How the step was completed, for the readable formats: "operator", "markers",
  * "override", "—", with what an auditor must know ("out of order", "2 of 3 checklist
  * items not ticked", "wait overridden", "detected in MPSetup.log"). Caller frees. */

@@ -321,6 +321,19 @@ const struct rb_log *runbook_log(const struct runbook *rb, const char *name)
 	return NULL;
 }
 
+char *runbook_no_such_name(const struct runbook *rb, enum rb_named kind, const char *name)
+{
+	struct strbuf names = STRBUF_INIT;
+	size_t n = kind == RB_NAMED_LOG ? rb->n_logs : rb->n_variables;
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&names, "%s%s", i ? ", " : "",
+			  kind == RB_NAMED_LOG ? rb->logs[i].name : rb->variables[i].name);
+	char *msg = xasprintf("runbook %s has no %s named %s (it has: %s)", rb->id,
+			      kind == RB_NAMED_LOG ? "log" : "variable", name, names.len ? sb_str(&names) : "none");
+	sb_free(&names);
+	return msg;
+}
+
 const struct rb_log_folder *runbook_log_folder(const struct runbook *rb, const char *id)
 {
 	if (!rb || !id)

@@ -238,13 +238,9 @@ enum st_code session_check_params(const struct runbook *rb, const struct session
 {
 	for (size_t o = 0; o < p->n_log_overrides; o++) {
 		if (!runbook_log(rb, p->log_override_names[o])) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t l = 0; l < rb->n_logs; l++)
-				sb_printf(&names, "%s%s", l ? ", " : "", rb->logs[l].name);
-			enum st_code rc = st_set(err, ST_USAGE, "--log %s: runbook %s has no log named %s (it has: %s)",
-						 p->log_override_names[o], rb->id, p->log_override_names[o],
-						 names.len ? sb_str(&names) : "none");
-			sb_free(&names);
+			char *why = runbook_no_such_name(rb, RB_NAMED_LOG, p->log_override_names[o]);
+			enum st_code rc = st_set(err, ST_USAGE, "--log %s: %s", p->log_override_names[o], why);
+			free(why);
 			return rc;
 		}
 	}

@@ -88,7 +88,7 @@ json_t *sess_jstr(const char *s)
 	return j ? j : json_string("");
 }
 
-bool sess_blank(const char *s)
+bool session_blank(const char *s)
 {
 	if (!s)
 		return true;

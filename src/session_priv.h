@@ -16,7 +16,6 @@
 /* text and payload helpers (session_fold.c) */
 char *sess_utf8_clean(const char *s);      /* valid UTF-8 copy (U+FFFD for bad bytes) */
 json_t *sess_jstr(const char *s);          /* JSON string of cleaned s, or null */
-bool sess_blank(const char *s);            /* NULL or only white space */
 const char *sess_step_id(const struct session *s, long i); /* NULL for -1 */
 
 /* the fold (session_fold.c) */

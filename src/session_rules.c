@@ -81,7 +81,7 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 	const struct rb_step *step = &s->rb->steps[i];
 	if (!step->confirm)
 		return ST_OK;
-	if (sess_blank(word))
+	if (session_blank(word))
 		return st_set(err, ST_TEMPFAIL, "step '%s' needs the confirm word: type %s to complete it",
 			      step->id, step->confirm);
 	/* Surrounding blanks are forgiven; the word itself must match exactly. The end also
@@ -104,7 +104,7 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 static enum st_code need_text(const char *text, const char *doing, const char *noun, const struct session *s,
 			      size_t i, struct st_error *err)
 {
-	if (sess_blank(text))
+	if (session_blank(text))
 		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, doing, noun);
 	return ST_OK;
 }
@@ -238,7 +238,7 @@ static enum st_code check_checklist(const struct session *s, size_t i, const cha
 	size_t n;
 	json_t *a = unticked_items(s, i, &n);
 	enum st_code rc = ST_OK;
-	if (a && sess_blank(note)) {
+	if (a && session_blank(note)) {
 		struct strbuf list = STRBUF_INIT;
 		for (size_t k = 0; k < json_array_size(a); k++)
 			sb_printf(&list, "%s%lld", k ? ", " : "", (long long)json_integer_value(json_array_get(a, k)));
@@ -305,7 +305,7 @@ enum st_code session_complete(struct session *s, size_t step, const char *confir
 	json_t *d = json_object();
 	if (s->rb->steps[step].confirm)
 		json_object_set_new(d, "confirmed", json_true());
-	if (!sess_blank(note))
+	if (!session_blank(note))
 		json_object_set_new(d, "note", sess_jstr(note));
 	completion_facts(s, step, d);
 	rc = sess_emit(s, "step_completed", (long)step, d, err);
@@ -371,7 +371,7 @@ enum st_code session_skip(struct session *s, size_t step, const char *reason, co
 				      "session a wait is skipped only while it runs", st->id, total);
 		left = session_wait_remaining_ms(s, step, util_now_ms());
 		const char *want = session_skip_wait_word(s, step);
-		if (left > 0 && (sess_blank(word) || strcmp(word, want) != 0)) {
+		if (left > 0 && (session_blank(word) || strcmp(word, want) != 0)) {
 			char more[64];
 			duration_format((long)((left + 999) / 1000), more, sizeof more);
 			return st_set(err, ST_TEMPFAIL,
@@ -445,7 +445,7 @@ enum st_code session_note(struct session *s, long step, const char *text, struct
 	enum st_code rc;
 	if (step >= 0 && (rc = check_step(s, (size_t)step, err)) != ST_OK)
 		return rc;
-	if (sess_blank(text))
+	if (session_blank(text))
 		return st_set(err, ST_USAGE, "a note needs some text");
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;

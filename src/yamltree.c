@@ -163,14 +163,14 @@ static void fail(struct yamltree_error *err, int line, int col, const char *fmt,
 {
 	if (!err)
 		return;
+	free(err->msg);
+	*err = (struct yamltree_error){.line = line, .col = col};
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	free(err->msg);
-	*err = (struct yamltree_error){.line = line, .col = col, .msg = xstrdup(sb_str(&sb))};
-	sb_free(&sb);
+	err->msg = sb_take(&sb);
 }
 
 static void report_parser_error(const yaml_parser_t *p, const char *text, size_t len,

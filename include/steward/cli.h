@@ -60,6 +60,20 @@ void cli_print_help(FILE *out);
 /* cli_args.c: splits "NAME=VALUE" (for --var / --log); false when there is no '=' or
  * the name is empty. */
 bool cli_split_assign(const char *arg, char **name, char **value);
+/* cli_args.c: --var NAME=VALUE into vars (a later value for a name wins). ST_OK, or
+ * ST_USAGE (printed, after "VERB: " when verb is not NULL) when arg is not NAME=VALUE. */
+int cli_take_var(const char *verb, const char *arg, struct varmap *vars);
+/* NAME=VALUE options kept in the order given (--log NAME=PATH): names[i] and values[i]
+ * point into strings the pairs own (cli_pairs_free). */
+struct cli_pairs {
+	const char **names, **values;
+	size_t n;
+	char **owned; /* 2 * n strings */
+};
+/* cli_args.c: adds arg to p; ST_USAGE (printed as "[VERB: ]OPT ARG: expected FORM") when
+ * it is not NAME=VALUE. */
+int cli_take_pair(const char *verb, const char *opt, const char *form, const char *arg, struct cli_pairs *p);
+void cli_pairs_free(struct cli_pairs *p);
 
 typedef int (*cli_verb_fn)(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -293,6 +293,10 @@ void session_close(struct session *s); /* releases the lock; NULL-safe */
  * the session from whom. Nothing when no lock was replaced. */
 enum st_code session_record_take_over(struct session *s, struct st_error *err);
 
+/* Whether a note, reason or word counts as not given: NULL, or only spaces, tabs and line
+ * ends. The engine's rule (need_text, check_confirm); front ends that check a prompt's
+ * answer before passing it on use this, not a copy. */
+bool session_blank(const char *text);
 /* Who is acting: recorded on every event appended from now on. Default: $STEWARD_OPERATOR,
  * else the login name; this machine's host name. (session_open sets the default.) */
 void session_set_actor(struct session *s, const char *op, const char *host);

@@ -386,13 +386,6 @@ static unsigned refused(struct ui *ui, const struct st_error *err)
  * the engine's: it is asked first whether the step can be completed now at all, and it
  * has the last word (its refusal is shown as it is).
  */
-static bool blank(const char *t)
-{
-	while (t && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
-		t++;
-	return !t || !*t;
-}
-
 static void flow_reset(struct sview *v)
 {
 	free(v->flow.note);
@@ -540,7 +533,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		v->flow.turn_ok = true;
 		return complete_next(ui, v);
 	case P_CHECKLIST_REASON:
-		if (blank(text)) {
+		if (session_blank(text)) {
 			flow_reset(v);
 			ui_message(ui, ROLE_WARNING, "Not completed: a reason is needed when items are not ticked");
 			return UI_REDRAW;
@@ -555,7 +548,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		ui_prompt_open(ui, PROMPT_TEXT, P_OVERRIDE_NOTE, step, "Why override (note):");
 		return UI_REDRAW;
 	case P_OVERRIDE_NOTE:
-		if (blank(text)) {
+		if (session_blank(text)) {
 			flow_reset(v);
 			ui_message(ui, ROLE_WARNING, "Not completed: an override needs a note");
 			return UI_REDRAW;
@@ -563,7 +556,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		v->flow.note = xstrdup(text);
 		return complete_next(ui, v);
 	case P_SKIP:
-		if (session_skip_needs_word(v->s, step, util_now_ms()) > 0 && !blank(text)) {
+		if (session_skip_needs_word(v->s, step, util_now_ms()) > 0 && !session_blank(text)) {
 			/* A production wait: the reason is kept, the word is asked for next. */
 			flow_reset(v);
 			v->flow.step = step;
