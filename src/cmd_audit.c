@@ -24,7 +24,7 @@ static bool collect_cb(void *ctx, const struct store_event *ev)
 }
 
 /* What the seals say, after an intact chain: one line per seal, then what is not sealed. */
-static int report_seals(const char *id, const struct seal_report *r, const char *signers, const char *head)
+static int report_seals(const char *id, const struct seal_report *r, const char *head)
 {
 	for (size_t i = 0; i < r->n_seals; i++) {
 		const struct seal_check *ck = &r->seals[i];
@@ -52,7 +52,6 @@ static int report_seals(const char *id, const struct seal_report *r, const char 
 	else if (r->n_events > r->last_sealed_event)
 		printf("unsealed: events %lld-%lld come after the last seal\n", (long long)r->last_sealed_event + 1,
 		       (long long)r->n_events);
-	(void)signers;
 	return ST_OK;
 }
 
@@ -123,7 +122,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 					printf("note: %s\n", clock);
 				free(clock);
 			}
-			rc = report_seals(id, &sr, signers, head);
+			rc = report_seals(id, &sr, head);
 			seal_report_free(&sr);
 		}
 	} else {

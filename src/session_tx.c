@@ -36,8 +36,11 @@ enum st_code sess_emit(struct session *s, const char *type, long step, json_t *d
 			 struct st_error *err)
 {
 	char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		util_fatal("cannot encode the payload of a %s event", type);
+	if (!text) { /* out of memory, or a payload jansson cannot write: the change is refused
+		      * and the caller's sess_tx_end rolls back, as for any failed append */
+		json_decref(data);
+		return st_set(err, ST_SOFTWARE, "session %s: cannot encode the payload of a %s event", s->id, type);
+	}
 	struct store_event ev = {
 		.at_ms = util_now_ms(), .op = s->actor_op, .host = s->actor_host,
 		.type = type, .step = sess_step_id(s, step), .data = text};
