@@ -65,9 +65,10 @@ else
 Q := @
 endif
 
-# The core (no curses): every src/*.c except main.c, the verbs and the TUI.
-CORE_SRC := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c)) $(wildcard src/store/*.c) $(wildcard src/store/*/*.c)
-APP_SRC  := src/main.c $(wildcard src/cmd_*.c) $(wildcard src/tui/*.c)
+# The core (no curses): every src/*.c except main.c, the command line (cli_*, the verbs)
+# and the TUI; the store and its backends (src/store/).
+CORE_SRC := $(filter-out src/main.c src/cli_%.c src/cmd_%.c,$(wildcard src/*.c)) $(wildcard src/store/*.c) $(wildcard src/store/*/*.c)
+APP_SRC  := src/main.c $(wildcard src/cli_*.c) $(wildcard src/cmd_*.c) $(wildcard src/tui/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 LIBCORE  := $(BUILD)/libsteward.a

@@ -25,7 +25,7 @@ static bool collect_cb(void *ctx, const struct store_event *ev)
 }
 
 /* What the seals say, after an intact chain: one line per seal, then what is not sealed. */
-static int report_seals(const char *id, const struct seal_report *r, const char *signers, const char *head)
+static int report_seals(const char *id, const struct seal_report *r, const char *head)
 {
 	for (size_t i = 0; i < r->n_seals; i++) {
 		const struct seal_check *ck = &r->seals[i];
@@ -66,7 +66,6 @@ static int report_seals(const char *id, const struct seal_report *r, const char 
 	else if (anchored < n)
 		printf("unsealed: %s after the last seal%s — not covered: a change or removal there goes unnoticed\n",
 		       tail, found > sealed ? " and the head recorded elsewhere" : "");
-	(void)signers;
 	return ST_OK;
 }
 
@@ -137,7 +136,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv)
 					printf("note: %s\n", clock);
 				free(clock);
 			}
-			rc = report_seals(id, &sr, signers, head);
+			rc = report_seals(id, &sr, head);
 			seal_report_free(&sr);
 		}
 	} else {

@@ -37,7 +37,6 @@ struct log_view {
 	bool json, errors, many;
 	struct smslog_asm **asms; /* one per followed file */
 	const char **names;       /* display name per file */
-	const char *cur_file;     /* the path of the last line read, per callback */
 	char **files;             /* path read, per file (updated per line) */
 	size_t base;              /* slot of the logtail's file 0 (after the .lo_ pass) */
 	bool problem;             /* a file could not be read */
@@ -346,10 +345,8 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	struct logtail_cbs cbs = {.line = on_line, .note = on_note};
-	struct st_error err = {0};
-	enum st_code rc = ST_OK;
 	if (n_pre)
-		logtail_process(pre, &cbs, &v, &err);
+		logtail_process(pre, &cbs, &v);
 	for (size_t k = 0; k < n_pre; k++)
 		on_note(&v, k, LTN_FILE_END, NULL, NULL, NULL);
 	logtail_free(pre);
@@ -368,8 +365,8 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	do {
-		rc = logtail_process(t, &cbs, &v, &err);
-		if (rc != ST_OK || !follow)
+		logtail_process(t, &cbs, &v);
+		if (!follow)
 			break;
 		struct pollfd pfd = {.fd = logtail_fd(t), .events = POLLIN};
 		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, logtail_timeout_ms(t)) < 0 && errno != EINTR)
@@ -395,7 +392,5 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	free(v.last_key);
 	free(paths);
 	sb_free(&v.out);
-	if (rc != ST_OK)
-		return cli_error(rc, "log: %s", err.msg);
 	return v.problem ? ST_IOERR : ST_OK;
 }

@@ -28,8 +28,7 @@
 
 struct replay_opts {
 	struct varmap vars;
-	char **log_names, **log_paths;
-	size_t n_logs;
+	struct cli_pairs logs; /* --log NAME=PATH */
 	const char *from;
 	bool json;
 };
@@ -37,12 +36,7 @@ struct replay_opts {
 static void opts_free(struct replay_opts *o)
 {
 	varmap_free(&o->vars);
-	for (size_t i = 0; i < o->n_logs; i++) {
-		free(o->log_names[i]);
-		free(o->log_paths[i]);
-	}
-	free(o->log_names);
-	free(o->log_paths);
+	cli_pairs_free(&o->logs);
 }
 
 /* The window rule wrapped for a terminal ("Windows: ..."), as the text report gives it. */
@@ -75,24 +69,16 @@ static int parse(int argc, char **argv, struct replay_opts *o, const char **ref,
 		{"from", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
-	int c;
-	char *name, *value;
+	int c, rc;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (!cli_split_assign(optarg, &name, &value))
-				return cli_error(ST_USAGE, "replay: --var %s: expected NAME=VALUE", optarg);
-			varmap_set(&o->vars, name, value);
-			free(name);
-			free(value);
+			if ((rc = cli_take_var("replay", optarg, &o->vars)) != ST_OK)
+				return rc;
 			break;
 		case 'l':
-			if (!cli_split_assign(optarg, &name, &value))
-				return cli_error(ST_USAGE, "replay: --log %s: expected NAME=PATH", optarg);
-			o->log_names = xreallocarray(o->log_names, o->n_logs + 1, sizeof *o->log_names);
-			o->log_paths = xreallocarray(o->log_paths, o->n_logs + 1, sizeof *o->log_paths);
-			o->log_names[o->n_logs] = name;
-			o->log_paths[o->n_logs++] = value;
+			if ((rc = cli_take_pair("replay", "--log", "NAME=PATH", optarg, &o->logs)) != ST_OK)
+				return rc;
 			break;
 		case 'f': o->from = optarg; break;
 		case 'j': o->json = true; break;
@@ -288,19 +274,6 @@ static void text_report(const struct replay_result *r, const struct runbook *rb,
 		  r->ok ? "OK" : "NOT OK");
 }
 
-static json_t *jtext(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (!j) {
-		char *c = text_sanitize(s, strlen(s), 0);
-		j = json_string(c);
-		free(c);
-	}
-	return j ? j : json_string("");
-}
-
 static json_t *jtime(int64_t ms)
 {
 	if (ms == INT64_MIN)
@@ -314,10 +287,10 @@ static json_t *jline(const struct replay_result *r, size_t i)
 {
 	const struct replay_line *ln = &r->lines[i];
 	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:b, s:o}", "file",
-			 jtext(r->logs[ln->log].files[ln->file].path), "line", (json_int_t)ln->line_no, "utc",
-			 jtime(ln->utc_ms), "local_time", ln->own_time ? jtext(ln->local_time) : json_null(), "bias",
+			 sessutil_jtext(r->logs[ln->log].files[ln->file].path), "line", (json_int_t)ln->line_no, "utc",
+			 jtime(ln->utc_ms), "local_time", ln->own_time ? sessutil_jtext(ln->local_time) : json_null(), "bias",
 			 ln->own_time ? json_integer(ln->bias) : json_null(), "bias_assumed", ln->bias_assumed,
-			 "text", jtext(ln->text));
+			 "text", sessutil_jtext(ln->text));
 }
 
 static json_t *jpos(const struct replay_result *r, size_t i)
@@ -335,14 +308,14 @@ static json_t *json_report(const struct replay_result *r, const struct runbook *
 		for (size_t f = 0; f < lg->n_files; f++) {
 			const struct replay_file *fl = &lg->files[f];
 			json_array_append_new(
-				files, json_pack("{s:o, s:I, s:I, s:o, s:o, s:o}", "path", jtext(fl->path), "records",
+				files, json_pack("{s:o, s:I, s:I, s:o, s:o, s:o}", "path", sessutil_jtext(fl->path), "records",
 						 (json_int_t)fl->records, "untimed", (json_int_t)fl->untimed, "first",
 						 fl->any_time ? jtime(fl->first_ms) : json_null(), "last",
 						 fl->any_time ? jtime(fl->last_ms) : json_null(), "assumed_bias",
 						 fl->bias_assumed ? json_integer(fl->assumed_bias) : json_null()));
 		}
-		json_array_append_new(logs, json_pack("{s:o, s:o, s:b, s:o}", "name", jtext(rb->logs[l].name), "wanted",
-						      jtext(lg->wanted), "found", lg->n_files > 0, "files", files));
+		json_array_append_new(logs, json_pack("{s:o, s:o, s:b, s:o}", "name", sessutil_jtext(rb->logs[l].name), "wanted",
+						      sessutil_jtext(lg->wanted), "found", lg->n_files > 0, "files", files));
 	}
 	json_t *steps = json_array();
 	for (size_t k = 0; k < r->n_steps; k++) {
@@ -365,17 +338,17 @@ static json_t *json_report(const struct replay_result *r, const struct runbook *
 			json_t *matched = json_array();
 			for (size_t e = 0; e < bl->n_matched; e++) {
 				json_t *m = jline(r, bl->matched[e].line);
-				json_object_set_new(m, "expect", jtext(bl->matched[e].pattern));
+				json_object_set_new(m, "expect", sessutil_jtext(bl->matched[e].pattern));
 				json_object_set_new(m, "index", json_integer((json_int_t)bl->matched[e].index));
 				json_array_append_new(matched, m);
 			}
 			json_t *waiting = json_null();
 			if (!bl->complete) {
 				const struct rb_pattern *pt = &st->verify[b].expect[bl->n_matched];
-				waiting = json_pack("{s:o, s:b}", "expect", jtext(pt->text), "regex", pt->is_regex);
+				waiting = json_pack("{s:o, s:b}", "expect", sessutil_jtext(pt->text), "regex", pt->is_regex);
 			}
 			json_array_append_new(
-				blocks, json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o}", "log", jtext(rb->logs[bl->log].name),
+				blocks, json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o}", "log", sessutil_jtext(rb->logs[bl->log].name),
 						  "since", bl->since >= 0 ? json_string(rb->steps[bl->since].id) : json_null(),
 						  "from", jpos(r, bl->start), "complete", bl->complete, "completed_at",
 						  bl->complete ? jtime(r->lines[bl->matched[bl->n_matched - 1].line].utc_ms)
@@ -393,15 +366,15 @@ static json_t *json_report(const struct replay_result *r, const struct runbook *
 		json_t *fails = json_array();
 		for (size_t f = 0; f < rs->n_failures; f++) {
 			json_t *x = jline(r, rs->failures[f].line);
-			json_object_set_new(x, "log", jtext(rb->logs[st->fail[rs->failures[f].index].log_index].name));
-			json_object_set_new(x, "match", jtext(rs->failures[f].pattern));
-			json_object_set_new(x, "hint", jtext(rs->hints[f]));
+			json_object_set_new(x, "log", sessutil_jtext(rb->logs[st->fail[rs->failures[f].index].log_index].name));
+			json_object_set_new(x, "match", sessutil_jtext(rs->failures[f].pattern));
+			json_object_set_new(x, "hint", sessutil_jtext(rs->hints[f]));
 			json_array_append_new(fails, x);
 		}
 		json_object_set_new(j, "failures", fails);
 	}
 	return json_pack("{s:{s:o, s:o, s:o}, s:o, s:o, s:s, s:o, s:I, s:o, s:{s:I, s:I, s:I, s:b}}", "runbook", "id",
-			 jtext(rb->id), "version", jtext(rb->version), "title", jtext(rb->title), "logdir", jtext(dir),
+			 sessutil_jtext(rb->id), "version", sessutil_jtext(rb->version), "title", sessutil_jtext(rb->title), "logdir", sessutil_jtext(dir),
 			 "from", o->from ? jpos(r, r->from_index) : json_null(), "window_rule", WINDOW_RULE, "logs",
 			 logs, "lines", (json_int_t)r->n_lines, "steps", steps, "summary", "verify_steps",
 			 (json_int_t)r->n_verify_steps, "verified", (json_int_t)r->n_verified, "failures",
@@ -411,21 +384,18 @@ static json_t *json_report(const struct replay_result *r, const struct runbook *
 /* ---- the verb -------------------------------------------------------------------- */
 
 /* Per runbook log: the --log path given for it (NULL when none); 64 for an unknown name. */
-static int log_paths_of(const struct runbook *rb, const struct replay_opts *o, char ***out)
+static int log_paths_of(const struct runbook *rb, const struct replay_opts *o, const char ***out)
 {
 	*out = xcalloc(rb->n_logs + 1, sizeof **out);
-	for (size_t i = 0; i < o->n_logs; i++) {
-		const struct rb_log *lg = runbook_log(rb, o->log_names[i]);
+	for (size_t i = 0; i < o->logs.n; i++) {
+		const struct rb_log *lg = runbook_log(rb, o->logs.names[i]);
 		if (!lg) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t l = 0; l < rb->n_logs; l++)
-				sb_printf(&names, "%s%s", l ? ", " : "", rb->logs[l].name);
-			int rc = cli_error(ST_USAGE, "replay: --log %s: runbook %s has no log named %s (it has: %s)",
-					   o->log_names[i], rb->id, o->log_names[i], names.len ? sb_str(&names) : "none");
-			sb_free(&names);
+			char *why = runbook_no_such_name(rb, RB_NAMED_LOG, o->logs.names[i]);
+			int rc = cli_error(ST_USAGE, "replay: --log %s: %s", o->logs.names[i], why);
+			free(why);
 			return rc;
 		}
-		(*out)[lg - rb->logs] = o->log_paths[i];
+		(*out)[lg - rb->logs] = o->logs.values[i];
 	}
 	return ST_OK;
 }
@@ -457,7 +427,7 @@ int cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 		return sessutil_fail(&err);
 	}
 	rb_diags_free(&diags);
-	char **paths = NULL;
+	const char **paths = NULL;
 	rc = sessutil_check_vars(rb, &o.vars);
 	if (rc == ST_OK)
 		rc = sessutil_require_vars(rb, &o.vars);

@@ -26,7 +26,7 @@ json_t *sessutil_jtext(const char *s)
 		j = json_string(c);
 		free(c);
 	}
-	return j;
+	return j ? j : json_string("");
 }
 
 void sessutil_col(const char *s, int w)
@@ -82,10 +82,12 @@ int sessutil_open(const struct cli_ctx *ctx, struct store *st, const char *id, e
 				"continuing on the stored version\n",
 				(*s)->runbook_path, (*s)->id);
 		session_set_actor(*s, ctx->op, ctx->host);
-		if ((*s)->taken_over_host)
-			fprintf(stderr, "steward: note: took session %s over from process %ld on %s\n", (*s)->id,
-				(*s)->taken_over_pid, (*s)->taken_over_host);
-		if ((rc = session_record_take_over(*s, &err)) != ST_OK) {
+		long pid;
+		const char *was = session_taken_over(*s, &pid, NULL);
+		if (was)
+			fprintf(stderr, "steward: note: took session %s over from process %ld on %s\n", (*s)->id, pid,
+				was);
+		if (session_record_take_over(*s, &err) != ST_OK) {
 			session_close(*s);
 			*s = NULL;
 			return sessutil_fail(&err);
@@ -101,12 +103,9 @@ int sessutil_check_vars(const struct runbook *rb, const struct varmap *vm)
 	for (size_t i = 0; i < vm->n; i++) {
 		const struct rb_variable *var = runbook_variable(rb, vm->names[i]);
 		if (!var) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t k = 0; k < rb->n_variables; k++)
-				sb_printf(&names, "%s%s", k ? ", " : "", rb->variables[k].name);
-			int rc = cli_error(ST_USAGE, "--var %s: runbook %s has no variable named %s (it has: %s)",
-					   vm->names[i], rb->id, vm->names[i], names.len ? sb_str(&names) : "none");
-			sb_free(&names);
+			char *why = runbook_no_such_name(rb, RB_NAMED_VARIABLE, vm->names[i]);
+			int rc = cli_error(ST_USAGE, "--var %s: %s", vm->names[i], why);
+			free(why);
 			return rc;
 		}
 		char *why = vars_check_value(var, vm->values[i]);

@@ -596,15 +596,12 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 			json = true;
 		} else if (!opts_done && (strcmp(a, "--var") == 0 || strncmp(a, "--var=", 6) == 0)) {
 			const char *arg = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-			char *name, *value;
-			if (!arg || !cli_split_assign(arg, &name, &value)) {
+			if (!arg)
 				fprintf(stderr, "steward: show: --var needs NAME=VALUE\n");
+			if (!arg || cli_take_var("show", arg, &given) != ST_OK) {
 				varmap_free(&given);
 				return cli_usage(usage);
 			}
-			varmap_set(&given, name, value);
-			free(name);
-			free(value);
 		} else if (!opts_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
 			cli_help("show");
 			varmap_free(&given);

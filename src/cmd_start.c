@@ -27,12 +27,11 @@
 struct start_opts {
 	struct varmap vars;
 	const char *log_dir;
-	const char **log_names;
-	const char **log_paths;
+	struct cli_pairs logs;     /* --log NAME=PATH */
 	const char **folder_ids;   /* --folder ID=PATH, except ID "logs" (that is log_dir) */
 	const char **folder_paths;
 	char **owned; /* the split NAME=PATH strings */
-	size_t n_logs, n_folders, n_owned;
+	size_t n_folders, n_owned;
 	const char *label;
 	const char *op;
 	bool rehearse, detach, fresh; /* fresh: --new */
@@ -45,8 +44,7 @@ static void opts_free(struct start_opts *o)
 	for (size_t i = 0; i < o->n_owned; i++)
 		free(o->owned[i]);
 	free(o->owned);
-	free(o->log_names);
-	free(o->log_paths);
+	cli_pairs_free(&o->logs);
 	free(o->folder_ids);
 	free(o->folder_paths);
 }
@@ -68,26 +66,17 @@ static int parse(int argc, char **argv, struct start_opts *o, const char **ref)
 		{"new", no_argument, NULL, 'N'},          {"short-waits", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, rc;
 	char *name, *value;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (!cli_split_assign(optarg, &name, &value))
-				return cli_error(ST_USAGE, "--var %s: expected NAME=VALUE", optarg);
-			varmap_set(&o->vars, name, value);
-			free(name);
-			free(value);
+			if ((rc = cli_take_var(NULL, optarg, &o->vars)) != ST_OK)
+				return rc;
 			break;
 		case 'l':
-			if (!cli_split_assign(optarg, &name, &value))
-				return cli_error(ST_USAGE, "--log %s: expected NAME=PATH", optarg);
-			own(o, name);
-			own(o, value);
-			o->log_names = xreallocarray(o->log_names, o->n_logs + 1, sizeof *o->log_names);
-			o->log_paths = xreallocarray(o->log_paths, o->n_logs + 1, sizeof *o->log_paths);
-			o->log_names[o->n_logs] = name;
-			o->log_paths[o->n_logs++] = value;
+			if ((rc = cli_take_pair(NULL, "--log", "NAME=PATH", optarg, &o->logs)) != ST_OK)
+				return rc;
 			break;
 		case 'f':
 			if (!cli_split_assign(optarg, &name, &value) || !*name)
@@ -226,8 +215,8 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 	rb_diags_free(&diags);
 	struct session_params p = {
 		.vars = &o.vars, .log_dir = o.log_dir, .folder_ids = o.folder_ids, .folder_paths = o.folder_paths,
-		.n_folders = o.n_folders, .log_override_names = o.log_names, .log_override_paths = o.log_paths,
-		.n_log_overrides = o.n_logs, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse,
+		.n_folders = o.n_folders, .log_override_names = o.logs.names,
+		.log_override_paths = o.logs.values, .n_log_overrides = o.logs.n, .label = o.label, .op = o.op ? o.op : ctx->op, .rehearsal = o.rehearse,
 		.wait_divisor = o.wait_divisor};
 	rc = sessutil_check_vars(rb, &o.vars);
 	if (rc == ST_OK && session_check_params(rb, &p, &err) != ST_OK)

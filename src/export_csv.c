@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 
 #define CTRL_MARK "\xE2\x90\x9B" /* U+241B SYMBOL FOR ESCAPE */
 

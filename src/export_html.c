@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 #include "steward/text.h"
 
 static void esc(struct strbuf *out, const char *s)
@@ -484,6 +484,31 @@ static void evidence(const struct export_doc *d, struct strbuf *out)
 		sb_puts(out, "<p>This runbook verifies no step from logs.</p>\n");
 }
 
+/* A section (export_doc.h) as HTML: a heading, a table, the note. */
+static void section(const struct export_section *sec, struct strbuf *out)
+{
+	sb_printf(out, "<h2>%s</h2>\n", sec->title);
+	if (sec->n_rows) {
+		sb_puts(out, "<table>\n<tr>");
+		for (size_t c = 0; c < sec->n_cols; c++)
+			sb_printf(out, "<th>%s</th>", sec->cols[c].head);
+		sb_puts(out, "</tr>\n");
+		for (size_t r = 0; r < sec->n_rows; r++) {
+			sb_puts(out, "<tr>");
+			for (size_t c = 0; c < sec->n_cols; c++) {
+				sb_puts(out, sec->cols[c].mono ? "<td class=\"mono\">" : "<td>");
+				esc(out, sec->cells[r * sec->n_cols + c]);
+				sb_puts(out, "</td>");
+			}
+			sb_puts(out, "</tr>\n");
+		}
+		sb_puts(out, "</table>\n");
+	}
+	sb_puts(out, "<p>");
+	esc(out, sec->note);
+	sb_puts(out, "</p>\n");
+}
+
 static void events(const struct export_doc *d, struct strbuf *out)
 {
 	sb_puts(out, "<h2>Audit</h2>\n<p>");
@@ -497,34 +522,10 @@ static void events(const struct export_doc *d, struct strbuf *out)
 	}
 	sb_puts(out, " Each event's hash is the SHA-256 of its contents and of the previous event's hash; "
 		     "<span class=\"mono\">steward audit</span> recomputes the chain.</p>\n");
-	size_t n_seals;
-	struct export_seal *seals = export_seals(d, &n_seals);
-	sb_puts(out, "<h2>Seals</h2>\n");
-	if (n_seals) {
-		sb_puts(out, "<table>\n<tr><th>Seal event</th><th>Seals events</th><th>Time (UTC)</th><th>Operator</th>"
-			     "<th>Host</th><th>Key</th><th>Head</th></tr>\n");
-		for (size_t i = 0; i < n_seals; i++) {
-			char at[32];
-			export_time(seals[i].at_ms, at);
-			sb_printf(out, "<tr><td>%lld</td><td>1–%lld</td><td>%s</td><td>", (long long)seals[i].event_seq,
-				  (long long)seals[i].sealed_seq, at);
-			esc(out, seals[i].op);
-			sb_puts(out, "</td><td>");
-			esc(out, seals[i].host);
-			sb_puts(out, "</td><td class=\"mono\">");
-			esc(out, seals[i].key);
-			sb_puts(out, "</td><td class=\"mono\">");
-			esc(out, seals[i].head);
-			sb_puts(out, "</td></tr>\n");
-		}
-		sb_puts(out, "</table>\n");
-	}
-	char *seal_note = export_seal_note(d, n_seals);
-	sb_puts(out, "<p>");
-	esc(out, seal_note);
-	sb_puts(out, "</p>\n");
-	free(seal_note);
-	export_seals_free(seals, n_seals);
+	struct export_section seals;
+	export_seals_section(d, &seals);
+	section(&seals, out);
+	export_section_free(&seals);
 	sb_puts(out, "<h2>Event log</h2>\n<table>\n<tr><th>Seq</th><th>Time (UTC)</th><th>Operator</th>"
 		     "<th>Host</th><th>Event</th><th>Step</th><th>Data</th><th>Hash</th></tr>\n");
 	size_t checkpoints = 0;

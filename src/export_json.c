@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 
 static json_t *jtext(const char *s)
 {

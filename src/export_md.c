@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_priv.h"
+#include "export_render.h"
 
 static void md(struct strbuf *out, const char *s)
 {
@@ -424,35 +424,36 @@ static void event_log(const struct export_doc *d, struct strbuf *out)
 		     "`steward audit` recomputes the chain.\n");
 }
 
-static void seals_section(const struct export_doc *d, struct strbuf *out)
+/* A section (export_doc.h) as Markdown: a heading, a table, the note. */
+static void section(const struct export_section *sec, struct strbuf *out)
 {
-	size_t n;
-	struct export_seal *seals = export_seals(d, &n);
-	sb_puts(out, "## Seals\n\n");
-	if (n) {
-		sb_puts(out, "| Seal event | Seals events | Time (UTC) | Operator | Host | Key | Head |\n"
-			     "|---|---|---|---|---|---|---|\n");
-		for (size_t i = 0; i < n; i++) {
-			char at[32];
-			export_time(seals[i].at_ms, at);
-			sb_printf(out, "| %lld | 1–%lld | %s | ", (long long)seals[i].event_seq,
-				  (long long)seals[i].sealed_seq, at);
-			md(out, seals[i].op);
-			sb_puts(out, " | ");
-			md(out, seals[i].host);
-			sb_puts(out, " | ");
-			md(out, seals[i].key);
-			sb_puts(out, " | ");
-			md(out, seals[i].head);
+	sb_printf(out, "## %s\n\n", sec->title);
+	if (sec->n_rows) {
+		for (size_t c = 0; c < sec->n_cols; c++)
+			sb_printf(out, "| %s ", sec->cols[c].head);
+		sb_puts(out, "|\n");
+		for (size_t c = 0; c < sec->n_cols; c++)
+			sb_puts(out, "|---");
+		sb_puts(out, "|\n");
+		for (size_t r = 0; r < sec->n_rows; r++) {
+			for (size_t c = 0; c < sec->n_cols; c++) {
+				sb_puts(out, c ? " | " : "| ");
+				md(out, sec->cells[r * sec->n_cols + c]);
+			}
 			sb_puts(out, " |\n");
 		}
 		sb_puts(out, "\n");
 	}
-	char *note = export_seal_note(d, n);
-	md(out, note);
+	md(out, sec->note);
 	sb_puts(out, "\n\n");
-	free(note);
-	export_seals_free(seals, n);
+}
+
+static void seals_section(const struct export_doc *d, struct strbuf *out)
+{
+	struct export_section sec;
+	export_seals_section(d, &sec);
+	section(&sec, out);
+	export_section_free(&sec);
 }
 
 void export_md(const struct export_doc *d, struct strbuf *out)

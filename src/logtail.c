@@ -32,6 +32,12 @@
 #define READ_CAP (2u * LOGTAIL_MAX_LINE)
 #define POLL_MS 500      /* CMTrace's default update interval */
 #define SAFETY_MS 2000   /* re-check even with inotify (queue overflow, missed events) */
+/* A shrunk file is taken for a copy-rotation only when its .lo_ was written no earlier than
+ * this before the file was last read at its full size: the copy is made after that read,
+ * but its mtime may be stamped earlier by a file system with coarse (FAT: 2 s) timestamps
+ * or by a file server whose clock is a little behind. An older .lo_ is a previous
+ * generation, and the shrink is a truncation. */
+#define LO_COPY_MTIME_SLACK_MS 2000
 
 /* statfs f_type values of file systems that do not deliver inotify events for remote changes. */
 static const unsigned long netfs_magic[] = {
@@ -277,6 +283,85 @@ static size_t piece_len(const struct reader *r, size_t pos)
 }
 
 /*
+ * The fast path for a backlog (UTF-8 only, when the caller gave a chunk callback): every
+ * complete line from pos on is offered at once; returns pos past what the caller dealt
+ * with itself. The lines it leaves go through deliver_next_line one by one.
+ */
+static size_t drain_fast_path(struct ctx *c, const struct reader *r, size_t pos, uint64_t fsize)
+{
+	if (!c->cbs->chunk || r->enc != LOGENC_UTF8)
+		return pos;
+	const char *last = memrchr(r->buf + pos, '\n', r->len - pos);
+	if (!last)
+		return pos;
+	size_t complete = (size_t)(last + 1 - (r->buf + pos));
+	struct logtail_chunk ch = {
+		.buf = r->buf + pos, .len = complete, .offset = r->off + pos,
+		.file_size = fsize, .file = r->path, .dev = r->dev, .ino = r->ino,
+	};
+	size_t k = c->cbs->chunk(c->cbctx, c->idx, &ch);
+	return pos + (k <= complete ? k : complete);
+}
+
+/*
+ * Delivers what starts at pos: a complete line, else a piece of a line longer than
+ * LOGTAIL_MAX_LINE, else (at_end: a file that will not grow, read to its end) the last
+ * unterminated line. Returns the bytes it used, 0 when the line is not complete yet
+ * (wait for more); *stop when the callback asked to stop.
+ */
+static size_t deliver_next_line(struct ctx *c, struct lt_file *f, struct reader *r, size_t pos, bool at_end,
+				bool *stop)
+{
+	long e = find_eol(r, pos);
+	size_t n;
+	if (e >= 0 && (size_t)e - pos <= LOGTAIL_MAX_LINE) {
+		size_t next = (size_t)e + (r->enc != LOGENC_UTF8 ? 2 : 1);
+		*stop = !deliver(c, f, r, r->buf + pos, (size_t)e - pos, r->off + pos, r->off + next, false);
+		return next - pos;
+	}
+	if (r->len - pos >= LOGTAIL_MAX_LINE) {
+		n = piece_len(r, pos);
+		*stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + pos + n, true);
+		return n;
+	}
+	if (at_end) {
+		n = r->len - pos;
+		*stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + r->len, false);
+		return n;
+	}
+	return 0;
+}
+
+/* Reads more of the file into the buffer after what it holds. Returns the bytes read (0
+ * at the end of the file, or with the buffer full), -1 on a read error (reported). */
+static ssize_t reader_fill(struct ctx *c, struct lt_file *f, struct reader *r)
+{
+	if (r->len >= READ_CAP)
+		return 0;
+	for (;;) {
+		ssize_t got = pread(r->fd, r->buf + r->len, READ_CAP - r->len, (off_t)(r->off + r->len));
+		if (got >= 0) {
+			r->len += (size_t)got;
+			return got;
+		}
+		if (errno != EINTR) {
+			problem(c, f, PB_IOERR, "%s: read error: %s", r->path, strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Drops the first used bytes of the buffer: they were delivered. */
+static void reader_consume(struct reader *r, size_t used)
+{
+	if (!used)
+		return;
+	memmove(r->buf, r->buf + used, r->len - used);
+	r->len -= used;
+	r->off += used;
+}
+
+/*
  * Reads r to its current end, delivering complete lines. With final (a file that will
  * not grow: a .lo_, or the old file after a rotation), a last unterminated line is
  * delivered too. Returns false when a callback asked to stop, or on a read error.
@@ -290,58 +375,22 @@ static bool reader_drain(struct ctx *c, struct lt_file *f, struct reader *r, boo
 	if (!r->buf)
 		r->buf = xmalloc(READ_CAP);
 	for (;;) {
-		ssize_t got = 0;
-		if (r->len < READ_CAP) {
-			got = pread(r->fd, r->buf + r->len, READ_CAP - r->len, (off_t)(r->off + r->len));
-			if (got < 0) {
-				if (errno == EINTR)
-					continue;
-				problem(c, f, PB_IOERR, "%s: read error: %s", r->path, strerror(errno));
-				return false;
-			}
-			r->len += (size_t)got;
-		}
+		ssize_t got = reader_fill(c, f, r);
+		if (got < 0)
+			return false;
 		bool eof = got == 0 && r->len < READ_CAP;
 		size_t pos = 0;
 		bool stop = false;
 		while (pos < r->len && !stop) {
-			if (c->cbs->chunk && r->enc == LOGENC_UTF8) {
-				const char *last = memrchr(r->buf + pos, '\n', r->len - pos);
-				if (last) {
-					size_t complete = (size_t)(last + 1 - (r->buf + pos));
-					struct logtail_chunk ch = {
-						.buf = r->buf + pos, .len = complete, .offset = r->off + pos,
-						.file_size = fsize, .file = r->path, .dev = r->dev, .ino = r->ino,
-					};
-					size_t k = c->cbs->chunk(c->cbctx, c->idx, &ch);
-					pos += k <= complete ? k : complete;
-					if (pos >= r->len)
-						break;
-				}
-			}
-			long e = find_eol(r, pos);
-			if (e >= 0 && (size_t)e - pos <= LOGTAIL_MAX_LINE) {
-				size_t next = (size_t)e + (r->enc != LOGENC_UTF8 ? 2 : 1);
-				stop = !deliver(c, f, r, r->buf + pos, (size_t)e - pos, r->off + pos, r->off + next,
-						false);
-				pos = next;
-			} else if (r->len - pos >= LOGTAIL_MAX_LINE) {
-				size_t n = piece_len(r, pos);
-				stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + pos + n, true);
-				pos += n;
-			} else if (eof && final) {
-				size_t n = r->len - pos;
-				stop = !deliver(c, f, r, r->buf + pos, n, r->off + pos, r->off + r->len, false);
-				pos = r->len;
-			} else {
+			pos = drain_fast_path(c, r, pos, fsize);
+			if (pos >= r->len)
 				break;
-			}
+			size_t used = deliver_next_line(c, f, r, pos, eof && final, &stop);
+			if (!used)
+				break;
+			pos += used;
 		}
-		if (pos) {
-			memmove(r->buf, r->buf + pos, r->len - pos);
-			r->len -= pos;
-			r->off += pos;
-		}
+		reader_consume(r, pos);
 		if (stop)
 			return false;
 		if (eof) {
@@ -432,19 +481,27 @@ static bool finish_old(struct ctx *c, struct lt_file *f, const char *path, uint6
 	return ok;
 }
 
-/* The identity and size of the log's .lo_ now (all 0 when there is none). */
-static struct logtail_pos lo_now(const char *want)
+/* The log's .lo_ (found by logfile.h's rule) with its stat: its path (caller frees), or
+ * NULL when there is none that can be stat'ed. */
+static char *lo_find(const char *log, struct stat *st)
 {
-	struct logtail_pos id = {0};
-	char *lo = logfile_lo_path(want);
+	char *lo = logfile_lo_path(log);
 	char *lo_real = logfile_find(lo);
-	struct stat st;
-	if (lo_real && stat(lo_real, &st) == 0 && S_ISREG(st.st_mode))
-		id = (struct logtail_pos){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
-					  .offset = (uint64_t)st.st_size};
 	free(lo);
-	free(lo_real);
-	return id;
+	if (lo_real && stat(lo_real, st) != 0) {
+		free(lo_real);
+		lo_real = NULL;
+	}
+	return lo_real;
+}
+
+/* The identity and size of a .lo_ as lo_find stat'ed it (all 0 when it is not a file). */
+static struct logtail_pos lo_identity(const char *lo_real, const struct stat *st)
+{
+	if (!lo_real || !S_ISREG(st->st_mode))
+		return (struct logtail_pos){0};
+	return (struct logtail_pos){.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
+				    .offset = (uint64_t)st->st_size};
 }
 
 /* The first time the log is found missing: remember which .lo_ there was then. */
@@ -453,7 +510,10 @@ static void note_missing(struct lt_file *f)
 	if (f->missing)
 		return;
 	f->missing = true;
-	f->lo_before = lo_now(f->want);
+	struct stat st;
+	char *lo_real = lo_find(f->want, &st);
+	f->lo_before = lo_identity(lo_real, &st);
+	free(lo_real);
 }
 
 /*
@@ -468,16 +528,13 @@ static void note_missing(struct lt_file *f)
 static void read_rotated_while_missing(struct ctx *c, struct lt_file *f)
 {
 	f->missing = false;
-	struct logtail_pos now = lo_now(f->r.path);
+	struct stat st;
+	char *lo_real = lo_find(f->r.path, &st);
+	struct logtail_pos now = lo_identity(lo_real, &st);
 	bool fresh = (now.dev || now.ino) && now.ino != f->r.ino &&
 		     !(now.dev == f->lo_before.dev && now.ino == f->lo_before.ino && now.offset == f->lo_before.offset);
-	if (!fresh)
-		return;
-	char *lo = logfile_lo_path(f->r.path);
-	char *lo_real = logfile_find(lo);
-	if (lo_real && finish_old(c, f, lo_real, 0, NULL))
+	if (fresh && finish_old(c, f, lo_real, 0, NULL))
 		note(c, LTN_ROTATED, lo_real, f->r.path, "appeared and was rotated before it could be read");
-	free(lo);
 	free(lo_real);
 }
 
@@ -520,11 +577,10 @@ static bool open_live(struct ctx *c, struct lt_file *f, uint64_t off)
  * into .lo_, or truncation (or a rewrite in place). Reading restarts at 0. */
 static void handle_shrink(struct ctx *c, struct lt_file *f, uint64_t read_to)
 {
-	char *lo = logfile_lo_path(f->r.path);
-	char *lo_real = logfile_find(lo);
 	struct stat st;
-	bool copied = lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_ino != f->r.ino &&
-		      (uint64_t)st.st_size >= read_to && mtime_ms(&st) + 2000 >= f->last_read_ms;
+	char *lo_real = lo_find(f->r.path, &st);
+	bool copied = lo_real && (uint64_t)st.st_ino != f->r.ino && (uint64_t)st.st_size >= read_to &&
+		      mtime_ms(&st) + LO_COPY_MTIME_SLACK_MS >= f->last_read_ms;
 	char *live = xstrdup(f->r.path);
 	struct logtail_pos id = {.dev = f->r.dev, .ino = f->r.ino};
 	if (copied) {
@@ -539,7 +595,6 @@ static void handle_shrink(struct ctx *c, struct lt_file *f, uint64_t read_to)
 	f->r.enc_known = false;
 	f->r.place.off = 0;
 	free(live);
-	free(lo);
 	free(lo_real);
 }
 
@@ -569,11 +624,9 @@ static void start_file(struct ctx *c, struct lt_file *f)
 		return;
 	}
 	/* A different file (or none) has the name: the one we read rolled over while closed. */
-	char *lo = logfile_lo_path(live ? f->r.path : f->want);
-	char *lo_real = logfile_find(lo);
 	struct stat st;
-	if (lo_real && stat(lo_real, &st) == 0 && (uint64_t)st.st_dev == f->saved.dev &&
-	    (uint64_t)st.st_ino == f->saved.ino) {
+	char *lo_real = lo_find(live ? f->r.path : f->want, &st);
+	if (lo_real && (uint64_t)st.st_dev == f->saved.dev && (uint64_t)st.st_ino == f->saved.ino) {
 		finish_old(c, f, lo_real, (uint64_t)st.st_size >= f->saved.offset ? f->saved.offset : 0, NULL);
 		note(c, LTN_ROTATED, lo_real, live ? f->r.path : f->want, "rotated while steward was closed");
 	} else {
@@ -587,7 +640,6 @@ static void start_file(struct ctx *c, struct lt_file *f)
 			note(c, LTN_REPLACED, NULL, live ? f->r.path : f->want, "replaced while steward was closed");
 		}
 	}
-	free(lo);
 	free(lo_real);
 }
 
@@ -642,23 +694,21 @@ static bool follow_new_file(struct ctx *c, struct lt_file *f, const struct live 
 {
 	reader_drain(c, f, &f->r, true);
 	file_end(c, f->r.dev, f->r.ino);
-	char *lo = logfile_lo_path(lv->path);
-	char *lo_real = logfile_find(lo);
 	struct stat sl;
-	bool rotated = lo_real && stat(lo_real, &sl) == 0 && (uint64_t)sl.st_ino == f->r.ino &&
-		       (uint64_t)sl.st_dev == f->r.dev;
+	char *lo_real = lo_find(lv->path, &sl);
+	bool rotated = lo_real && (uint64_t)sl.st_ino == f->r.ino && (uint64_t)sl.st_dev == f->r.dev;
 	if (rotated)
 		note(c, LTN_ROTATED, lo_real, lv->path, "rotated");
 	else
 		note(c, LTN_REPLACED, f->r.path, lv->path, "replaced by a new file");
-	free(lo);
 	free(lo_real);
 	return open_live(c, f, 0);
 }
 
-/* Rounds of one process_file call: each ends with a rotation or truncation followed (a
- * file changing faster than that is read again on the next call). */
-#define ROUNDS_PER_CALL 8
+/* Rotations or truncations followed in one process_file call (each ends a round): a file
+ * changing faster than that is read again on the next call, so one log that keeps rolling
+ * over cannot starve the others. */
+#define MAX_ROTATIONS_PER_CALL 8
 
 static void process_file(struct ctx *c, struct lt_file *f)
 {
@@ -666,7 +716,7 @@ static void process_file(struct ctx *c, struct lt_file *f)
 		start_file(c, f);
 	if (f->r.fd < 0 && !open_live(c, f, 0))
 		return;
-	for (int round = 0; round < ROUNDS_PER_CALL; round++) {
+	for (int round = 0; round < MAX_ROTATIONS_PER_CALL; round++) {
 		struct live lv;
 		bool have = live_find(f, &lv);
 		bool same = have && lv.dev == f->r.dev && lv.ino == f->r.ino;
@@ -775,10 +825,8 @@ int logtail_timeout_ms(const struct logtail *t)
 	return t->ifd >= 0 ? SAFETY_MS : POLL_MS;
 }
 
-enum st_code logtail_process(struct logtail *t, const struct logtail_cbs *cbs, void *ctx,
-			     struct st_error *err)
+void logtail_process(struct logtail *t, const struct logtail_cbs *cbs, void *ctx)
 {
-	(void)err;
 	init_watches(t, cbs, ctx);
 	if (t->ifd >= 0) { /* drain; which file changed does not matter: all are checked */
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -789,7 +837,6 @@ enum st_code logtail_process(struct logtail *t, const struct logtail_cbs *cbs, v
 		struct ctx c = {t, cbs, ctx, i};
 		process_file(&c, &t->files[i]);
 	}
-	return ST_OK;
 }
 
 void logtail_position(const struct logtail *t, size_t idx, struct logtail_pos *out)

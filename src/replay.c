@@ -149,8 +149,7 @@ static void read_file(const char *path, struct reading *rd)
 	rd->asm_ = smslog_asm_new();
 	smslog_asm_reset(rd->asm_, 1);
 	struct logtail_cbs cbs = {.line = on_line, .note = on_note};
-	struct st_error ignored = {0};
-	logtail_process(t, &cbs, rd, &ignored);
+	logtail_process(t, &cbs, rd);
 	smslog_asm_flush(rd->asm_, on_record, rd);
 	smslog_asm_free(rd->asm_);
 	rd->asm_ = NULL;

@@ -208,9 +208,13 @@ int runbook_load_text(const char *text, size_t len, const char *name, struct run
 		rb_diags_add(diags, name, line, col, "a NUL byte: a runbook is UTF-8 text");
 		return -1;
 	}
-	struct yamltree *tree = yamltree_parse(text, len, name, diags);
-	if (!tree)
+	struct yamltree_error yerr = {0};
+	struct yamltree *tree = yamltree_parse(text, len, &yerr);
+	if (!tree) {
+		rb_diags_add(diags, name, yerr.line, yerr.col, "%s", yerr.msg ? yerr.msg : "unreadable YAML");
+		yamltree_error_free(&yerr);
 		return -1;
+	}
 
 	struct runbook *rb = xcalloc(1, sizeof(*rb));
 	rb->path = xstrdup(name);
@@ -266,11 +270,10 @@ int runbook_load_file(const char *path, struct runbook **out, struct rb_diags *d
 
 char *runbook_peek_id(const char *text, size_t len)
 {
-	struct rb_diags quiet = {0};
 	struct yamltree *tree = NULL;
 	char *id = NULL;
 	if (len <= RB_MAX_TEXT_BYTES && !memchr(text, '\0', len) &&
-	    (tree = yamltree_parse(text, len, "", &quiet)) != NULL && tree->root->kind == YN_MAP) {
+	    (tree = yamltree_parse(text, len, NULL)) != NULL && tree->root->kind == YN_MAP) {
 		const struct yn *root = tree->root;
 		for (size_t i = 0; i < root->n && !id; i++) {
 			const struct yn *k = root->pairs[i].key, *v = root->pairs[i].val;
@@ -279,7 +282,6 @@ char *runbook_peek_id(const char *text, size_t len)
 		}
 	}
 	yamltree_free(tree);
-	rb_diags_free(&quiet);
 	return id;
 }
 
@@ -317,6 +319,19 @@ const struct rb_log *runbook_log(const struct runbook *rb, const char *name)
 		if (rb->logs[i].name && strcmp(rb->logs[i].name, name) == 0)
 			return &rb->logs[i];
 	return NULL;
+}
+
+char *runbook_no_such_name(const struct runbook *rb, enum rb_named kind, const char *name)
+{
+	struct strbuf names = STRBUF_INIT;
+	size_t n = kind == RB_NAMED_LOG ? rb->n_logs : rb->n_variables;
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&names, "%s%s", i ? ", " : "",
+			  kind == RB_NAMED_LOG ? rb->logs[i].name : rb->variables[i].name);
+	char *msg = xasprintf("runbook %s has no %s named %s (it has: %s)", rb->id,
+			      kind == RB_NAMED_LOG ? "log" : "variable", name, names.len ? sb_str(&names) : "none");
+	sb_free(&names);
+	return msg;
 }
 
 const struct rb_log_folder *runbook_log_folder(const struct runbook *rb, const char *id)

@@ -158,6 +158,18 @@ enum st_code session_open(struct store *st, const char *prefix, enum session_mod
 	return ST_OK;
 }
 
+struct store *session_store(const struct session *s) { return s->store; }
+bool session_writable(const struct session *s) { return s->writable; }
+
+const char *session_taken_over(const struct session *s, long *pid, int64_t *since_ms)
+{
+	if (pid)
+		*pid = s->taken_over_pid;
+	if (since_ms)
+		*since_ms = s->taken_over_since_ms;
+	return s->taken_over_host;
+}
+
 enum st_code session_refresh(struct session *s, struct st_error *err)
 {
 	return sess_replay_from(s, s->seq, err);
@@ -172,9 +184,20 @@ void session_close(struct session *s)
 	session_free(s);
 }
 
+/*
+ * A session id is its start time to the second plus SESSION_ID_RANDOM_BYTES random bytes
+ * ("20261122-013314-4f2a"): short enough to type, and two sessions share one only when
+ * they start in the same second and draw the same 16 bits (1 in 65,536). A taken id is
+ * drawn again; SESSION_ID_ATTEMPTS taken in a row would need thousands of starts in one
+ * second, which only a random source that repeats itself produces (the getpid/clock
+ * fallback below), and then "id taken" is reported instead of looping for ever.
+ */
+#define SESSION_ID_RANDOM_BYTES 2
+#define SESSION_ID_ATTEMPTS 8
+
 static char *new_session_id(void)
 {
-	unsigned char rnd[2] = {0, 0};
+	unsigned char rnd[SESSION_ID_RANDOM_BYTES] = {0, 0};
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	bool got = fd >= 0 && read(fd, rnd, sizeof rnd) == (ssize_t)sizeof rnd;
 	if (fd >= 0)
@@ -215,13 +238,9 @@ enum st_code session_check_params(const struct runbook *rb, const struct session
 {
 	for (size_t o = 0; o < p->n_log_overrides; o++) {
 		if (!runbook_log(rb, p->log_override_names[o])) {
-			struct strbuf names = STRBUF_INIT;
-			for (size_t l = 0; l < rb->n_logs; l++)
-				sb_printf(&names, "%s%s", l ? ", " : "", rb->logs[l].name);
-			enum st_code rc = st_set(err, ST_USAGE, "--log %s: runbook %s has no log named %s (it has: %s)",
-						 p->log_override_names[o], rb->id, p->log_override_names[o],
-						 names.len ? sb_str(&names) : "none");
-			sb_free(&names);
+			char *why = runbook_no_such_name(rb, RB_NAMED_LOG, p->log_override_names[o]);
+			enum st_code rc = st_set(err, ST_USAGE, "--log %s: %s", p->log_override_names[o], why);
+			free(why);
 			return rc;
 		}
 	}
@@ -348,7 +367,7 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 		.runbook_version = rb->version, .runbook_path = rb_path, .runbook_sha256 = xstrdup(rb->sha256),
 		.runbook_text = rb->text, .runbook_text_len = rb->text_len};
 	struct session *s = NULL;
-	for (int attempt = 0; attempt < 8; attempt++) {
+	for (int attempt = 0; attempt < SESSION_ID_ATTEMPTS; attempt++) {
 		session_close(s);
 		char *id = new_session_id();
 		s = session_alloc(st, id);
@@ -381,17 +400,11 @@ enum st_code session_create(struct store *st, const struct runbook *rb, const st
 			rc = sess_emit(s, "session_started", -1, d, err);
 			if (rc == ST_OK)
 				rc = sess_advance(s, false, err);
-			if (rc == ST_OK) {
-				struct store_state ss;
-				session_projection(s, &ss);
-				rc = store_put_state(st, s->id, &ss, err);
-				store_state_free(&ss);
-			}
 			if (rc == ST_OK)
-				rc = store_commit(st, err);
+				rc = sess_commit_projection(s, err);
 		}
 		if (rc != ST_OK)
-			store_rollback(st);
+			store_rollback(st); /* nothing to rebuild: the session never existed */
 	}
 	if (rc == ST_OK)
 		*id_out = xstrdup(s->id);

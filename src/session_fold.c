@@ -5,7 +5,11 @@
  *
  * Invariants: sess_apply() never fails on a well-formed event of a known or unknown
  * type (unknown types are ignored, for newer writers); payload fields of the wrong
- * kind read as absent; every index taken from a payload is bounds-checked.
+ * kind read as absent; every index taken from a payload is bounds-checked here, before
+ * it is stored: a marker naming a block or an expect entry the runbook lacks is ignored
+ * (it proves nothing), a checklist tick likewise. A failure_seen naming a signature the
+ * runbook lacks still fails its step (a failure is never dropped); its `fail` index is
+ * then kept as SESS_FAIL_UNKNOWN, which no signature has.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -84,7 +88,7 @@ json_t *sess_jstr(const char *s)
 	return j ? j : json_string("");
 }
 
-bool sess_blank(const char *s)
+bool session_blank(const char *s)
 {
 	if (!s)
 		return true;
@@ -370,7 +374,6 @@ static void apply_activated(struct session *s, size_t i, const json_t *d, int64_
 	if (prev >= 0 && (size_t)prev != i)
 		s->steps[prev].status = STEP_PENDING;
 	struct step_state *st = &s->steps[i];
-	st->status = STEP_ACTIVE;
 	st->activated_ms = at;
 	set_completed(st, STEP_ACTIVE, BY_NONE, 0, NULL);
 	step_state_clear_evidence(st);
@@ -391,7 +394,7 @@ static void apply_marker(struct session *s, size_t i, const json_t *d, int64_t a
 {
 	struct step_state *st = &s->steps[i];
 	size_t vb = (size_t)jget_int(d, "verify"), ex = (size_t)jget_int(d, "expect");
-	if (vb >= s->rb->steps[i].n_verify)
+	if (vb >= s->rb->steps[i].n_verify || ex >= s->rb->steps[i].verify[vb].n_expect)
 		return;
 	st->markers = xreallocarray(st->markers, st->n_markers + 1, sizeof *st->markers);
 	const char *line = jget_str(d, "line"), *file = jget_str(d, "file");
@@ -406,10 +409,13 @@ static void apply_marker(struct session *s, size_t i, const json_t *d, int64_t a
 static void apply_failure(struct session *s, size_t i, const json_t *d, int64_t at, const char *op)
 {
 	struct step_state *st = &s->steps[i];
+	size_t fail = (size_t)jget_int(d, "fail");
+	if (fail >= s->rb->steps[i].n_fail)
+		fail = SESS_FAIL_UNKNOWN;
 	st->failures = xreallocarray(st->failures, st->n_failures + 1, sizeof *st->failures);
 	const char *line = jget_str(d, "line"), *file = jget_str(d, "file");
 	st->failures[st->n_failures++] = (struct sess_failure){
-		.fail = (size_t)jget_int(d, "fail"), .line = xstrdup(line ? line : ""),
+		.fail = fail, .line = xstrdup(line ? line : ""),
 		.file = xstrdup(file ? file : ""), .offset = (uint64_t)jget_int(d, "offset"), .at_ms = at,
 		.simulated = json_is_true(json_object_get(d, "simulated"))};
 	if (st->status != STEP_FAILED) {

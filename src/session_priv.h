@@ -16,7 +16,6 @@
 /* text and payload helpers (session_fold.c) */
 char *sess_utf8_clean(const char *s);      /* valid UTF-8 copy (U+FFFD for bad bytes) */
 json_t *sess_jstr(const char *s);          /* JSON string of cleaned s, or null */
-bool sess_blank(const char *s);            /* NULL or only white space */
 const char *sess_step_id(const struct session *s, long i); /* NULL for -1 */
 
 /* the fold (session_fold.c) */
@@ -33,6 +32,9 @@ enum st_code sess_reload(struct session *s, struct st_error *err);
 /* the transaction (session_tx.c) */
 enum st_code sess_tx_begin(struct session *s, struct st_error *err);
 enum st_code sess_tx_end(struct session *s, enum st_code rc, struct st_error *err);
+/* Writes the cached state (the projection) and commits: the one way a change becomes
+ * durable (sess_tx_end, session_create). The caller rolls back on failure. */
+enum st_code sess_commit_projection(struct session *s, struct st_error *err);
 enum st_code sess_emit(struct session *s, const char *type, long step, json_t *data, struct st_error *err);
 enum st_code sess_activate(struct session *s, size_t i, const char *why, struct st_error *err);
 enum st_code sess_advance(struct session *s, bool earliest_wins, struct st_error *err);

@@ -81,10 +81,13 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 	const struct rb_step *step = &s->rb->steps[i];
 	if (!step->confirm)
 		return ST_OK;
-	if (sess_blank(word))
+	if (session_blank(word))
 		return st_set(err, ST_TEMPFAIL, "step '%s' needs the confirm word: type %s to complete it",
 			      step->id, step->confirm);
-	/* Surrounding blanks are forgiven; the word itself must match exactly. */
+	/* Surrounding blanks are forgiven; the word itself must match exactly. The end also
+	 * forgives CR/LF: a word read as a line (a prompt, a pasted --confirm) ends with the
+	 * line's end, while nothing puts one before it, so a leading newline stays and the
+	 * word is refused as typed wrong. */
 	while (*word == ' ' || *word == '\t')
 		word++;
 	size_t n = strlen(word);
@@ -96,14 +99,13 @@ static enum st_code check_confirm(const struct session *s, size_t i, const char 
 	return ST_OK;
 }
 
-static enum st_code need_text(const char *text, const char *what, const struct session *s, size_t i,
-			      struct st_error *err)
+/* A transition that must say why: doing ("skipping it") names the transition, noun what
+ * it needs ("a reason", "a note"). */
+static enum st_code need_text(const char *text, const char *doing, const char *noun, const struct session *s,
+			      size_t i, struct st_error *err)
 {
-	if (sess_blank(text))
-		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, what,
-			      strcmp(what, "failing it") == 0 || strcmp(what, "overriding its verification") == 0
-				      ? "a note"
-				      : "a reason");
+	if (session_blank(text))
+		return st_set(err, ST_USAGE, "step '%s': %s needs %s", s->rb->steps[i].id, doing, noun);
 	return ST_OK;
 }
 
@@ -168,13 +170,6 @@ int64_t session_overdue_at_ms(const struct session *s, size_t step)
 			first = at;
 	}
 	return first;
-}
-
-int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb)
-{
-	if (step >= s->rb->n_steps)
-		return 0;
-	return s->steps[session_window_step(s, step, vb)].activated_ms;
 }
 
 size_t session_window_step(const struct session *s, size_t step, size_t vb)
@@ -243,7 +238,7 @@ static enum st_code check_checklist(const struct session *s, size_t i, const cha
 	size_t n;
 	json_t *a = unticked_items(s, i, &n);
 	enum st_code rc = ST_OK;
-	if (a && sess_blank(note)) {
+	if (a && session_blank(note)) {
 		struct strbuf list = STRBUF_INIT;
 		for (size_t k = 0; k < json_array_size(a); k++)
 			sb_printf(&list, "%s%lld", k ? ", " : "", (long long)json_integer_value(json_array_get(a, k)));
@@ -310,7 +305,7 @@ enum st_code session_complete(struct session *s, size_t step, const char *confir
 	json_t *d = json_object();
 	if (s->rb->steps[step].confirm)
 		json_object_set_new(d, "confirmed", json_true());
-	if (!sess_blank(note))
+	if (!session_blank(note))
 		json_object_set_new(d, "note", sess_jstr(note));
 	completion_facts(s, step, d);
 	rc = sess_emit(s, "step_completed", (long)step, d, err);
@@ -323,7 +318,7 @@ enum st_code session_override(struct session *s, size_t step, const char *note, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "overriding its verification", s, step, err)) ||
+	    (rc = need_text(note, "overriding its verification", "a note", s, step, err)) ||
 	    (rc = check_not_closed(s, step, "complete", err)) || (rc = check_failed(s, step, "complete", err)))
 		return rc;
 	if (s->rb->steps[step].n_verify == 0)
@@ -361,7 +356,7 @@ enum st_code session_skip(struct session *s, size_t step, const char *reason, co
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "skipping it", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
+	    (rc = need_text(reason, "skipping it", "a reason", s, step, err)) || (rc = check_not_closed(s, step, "skip", err)))
 		return rc;
 	/* A wait in production is a safety margin: skipping it is an override, asked for with a
 	 * word, and only once it runs. Rehearsals skip waits with a reason alone. */
@@ -376,7 +371,7 @@ enum st_code session_skip(struct session *s, size_t step, const char *reason, co
 				      "session a wait is skipped only while it runs", st->id, total);
 		left = session_wait_remaining_ms(s, step, util_now_ms());
 		const char *want = session_skip_wait_word(s, step);
-		if (left > 0 && (sess_blank(word) || strcmp(word, want) != 0)) {
+		if (left > 0 && (session_blank(word) || strcmp(word, want) != 0)) {
 			char more[64];
 			duration_format((long)((left + 999) / 1000), more, sizeof more);
 			return st_set(err, ST_TEMPFAIL,
@@ -403,7 +398,7 @@ enum st_code session_fail(struct session *s, size_t step, const char *note, stru
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(note, "failing it", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
+	    (rc = need_text(note, "failing it", "a note", s, step, err)) || (rc = check_not_closed(s, step, "fail", err)))
 		return rc;
 	if (s->steps[step].status == STEP_FAILED)
 		return st_set(err, ST_TEMPFAIL, "step '%s' is already marked failed", s->rb->steps[step].id);
@@ -417,7 +412,7 @@ enum st_code session_reopen(struct session *s, size_t step, const char *reason, 
 {
 	enum st_code rc;
 	if ((rc = check_step(s, step, err)) || (rc = check_open(s, err)) ||
-	    (rc = need_text(reason, "reopening it", s, step, err)))
+	    (rc = need_text(reason, "reopening it", "a reason", s, step, err)))
 		return rc;
 	enum step_status st = s->steps[step].status;
 	if (st != STEP_DONE && st != STEP_SKIPPED && st != STEP_FAILED)
@@ -450,7 +445,7 @@ enum st_code session_note(struct session *s, long step, const char *text, struct
 	enum st_code rc;
 	if (step >= 0 && (rc = check_step(s, (size_t)step, err)) != ST_OK)
 		return rc;
-	if (sess_blank(text))
+	if (session_blank(text))
 		return st_set(err, ST_USAGE, "a note needs some text");
 	if ((rc = sess_tx_begin(s, err)) != ST_OK)
 		return rc;

@@ -19,8 +19,13 @@
 
 /* ---------- the transaction ---------- */
 
+/* Refuses a change on a reader, and on a session whose memory could not be rebuilt after
+ * a failed change (sess_tx_end): that one reports why the rebuild failed, every time. */
 static enum st_code must_write(const struct session *s, struct st_error *err)
 {
+	if (s->broken.code != ST_OK)
+		return st_set(err, s->broken.code, "session %s takes no more changes in this process: after a "
+			      "failed change it could not be reloaded: %s", s->id, s->broken.msg);
 	if (!s->writable)
 		return st_set(err, ST_SOFTWARE, "session %s was opened read-only", s->id);
 	return ST_OK;
@@ -31,8 +36,11 @@ enum st_code sess_emit(struct session *s, const char *type, long step, json_t *d
 			 struct st_error *err)
 {
 	char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		util_fatal("cannot encode the payload of a %s event", type);
+	if (!text) { /* out of memory, or a payload jansson cannot write: the change is refused
+		      * and the caller's sess_tx_end rolls back, as for any failed append */
+		json_decref(data);
+		return st_set(err, ST_SOFTWARE, "session %s: cannot encode the payload of a %s event", s->id, type);
+	}
 	struct store_event ev = {
 		.at_ms = util_now_ms(), .op = s->actor_op, .host = s->actor_host,
 		.type = type, .step = sess_step_id(s, step), .data = text};
@@ -146,24 +154,27 @@ enum st_code sess_tx_begin(struct session *s, struct st_error *err)
 	return rc != ST_OK ? rc : store_begin(s->store, err);
 }
 
+enum st_code sess_commit_projection(struct session *s, struct st_error *err)
+{
+	struct store_state ss;
+	session_projection(s, &ss);
+	enum st_code rc = store_put_state(s->store, s->id, &ss, err);
+	store_state_free(&ss);
+	return rc != ST_OK ? rc : store_commit(s->store, err);
+}
+
 /* Ends a transaction: commits (with the projection) when rc is ST_OK, else rolls back
- * and rebuilds the state from the store. Returns rc, or the commit's failure. */
+ * and rebuilds the state from the store. Returns rc, or the commit's failure; err keeps
+ * that first failure. When the rebuild fails too, memory can no longer be trusted: the
+ * rebuild's error is kept in s->broken and every later change reports it (must_write). */
 enum st_code sess_tx_end(struct session *s, enum st_code rc, struct st_error *err)
 {
-	if (rc == ST_OK) {
-		struct store_state ss;
-		session_projection(s, &ss);
-		rc = store_put_state(s->store, s->id, &ss, err);
-		store_state_free(&ss);
-		if (rc == ST_OK)
-			rc = store_commit(s->store, err);
-		if (rc == ST_OK)
-			return ST_OK;
-	}
+	if (rc == ST_OK && (rc = sess_commit_projection(s, err)) == ST_OK)
+		return ST_OK;
 	store_rollback(s->store);
-	struct st_error ignored;
-	if (sess_reload(s, &ignored) != ST_OK)
-		s->writable = false; /* cannot trust memory any more: refuse further writes */
+	struct st_error why = {0};
+	if (sess_reload(s, &why) != ST_OK)
+		s->broken = why.code != ST_OK ? why : (struct st_error){.code = ST_SOFTWARE, .msg = "no reason given"};
 	return rc;
 }
 

@@ -45,6 +45,11 @@
 #define LINE_TAIL_KEEP (64u * 1024u) /* a backlog's last bytes still delivered line by line */
 #define SAVE_EVERY_MS 5000           /* positions without a hit: at most one event per interval */
 #define MAX_HITS 32
+/* Step changes followed in one watcher_process call (each stops the reading mid-way and
+ * starts a round with the new step's matching): a backlog that verifies step after step
+ * is gone through in one call, yet a runbook cannot keep the caller from its terminal,
+ * signals and overdue checks for ever; what is left is read on the next call. */
+#define MAX_STEP_SWITCHES_PER_CALL 64
 
 struct win {
 	bool opened;    /* the window's file was passed: everything counts */
@@ -269,11 +274,6 @@ static void drop_step(struct watcher *w)
 	w->step = -1;
 }
 
-static void current_pos(const struct watcher *w, size_t l, struct logtail_pos *out)
-{
-	logtail_position(w->tail, l, out);
-}
-
 /*
  * Whether a since: block's window holds lines the reader already passed (the watcher
  * followed the earlier step), and where their re-scan starts: the window's position, or
@@ -301,14 +301,14 @@ static void place_pending(struct watcher *w)
 		size_t l = match_block_log(w->m, b);
 		struct logtail_pos cur;
 		if (w->blocks[b].win.pending) {
-			current_pos(w, l, &cur);
+			logtail_position(w->tail, l, &cur);
 			win_place(&w->blocks[b].win, &cur, w->s->logs[l].path);
 		}
 	}
 	for (size_t l = 0; l < w->n_logs; l++) {
 		struct logtail_pos cur;
 		if (w->fail_win[l].pending) {
-			current_pos(w, l, &cur);
+			logtail_position(w->tail, l, &cur);
 			win_place(&w->fail_win[l], &cur, w->s->logs[l].path);
 		}
 	}
@@ -368,7 +368,7 @@ static enum st_code compile_step(struct watcher *w, size_t a, const struct wbloc
 		size_t wstep = session_window_step(s, a, b);
 		const struct step_state *ws = &s->steps[wstep];
 		struct logtail_pos cur;
-		current_pos(w, l, &cur);
+		logtail_position(w->tail, l, &cur);
 		const struct log_position *wp = &ws->window[l];
 		struct wblock *bl = &w->blocks[b];
 		win_init(&bl->win, wp, &cur, s->logs[l].path);
@@ -403,7 +403,7 @@ static enum st_code compile_step(struct watcher *w, size_t a, const struct wbloc
 				match_set_fail_seen(w->m, f, true);
 	for (size_t l = 0; l < w->n_logs; l++) {
 		struct logtail_pos cur;
-		current_pos(w, l, &cur);
+		logtail_position(w->tail, l, &cur);
 		win_init(&w->fail_win[l], &st->window[l], &cur, s->logs[l].path);
 		if (kept_fail)
 			win_keep(&w->fail_win[l], &kept_fail[l]);
@@ -647,20 +647,19 @@ static void main_note(void *ctx, size_t idx, enum logtail_note what, const char 
 		/* whatever comes next is newer than any marker: the resume guard has done its job
 		 * (a truncated file keeps its identity, so the guard must not outlive this) */
 		memset(&wl->resume, 0, sizeof wl->resume);
-		if (w->m)
-			for (size_t b = 0; b < match_block_count(w->m); b++)
-				if (match_block_log(w->m, b) == idx)
-					w->blocks[b].guard = false;
+		if (!w->m)
+			break;
 		/* the file that ended, also when none of its lines was delivered (a watcher
-		 * whose first event is a truncation or rotation) */
+		 * whose first event is a truncation or rotation), ends the windows placed in it */
 		struct logtail_pos ended;
 		logtail_ended(w->tail, &ended);
-		if (w->m) {
-			for (size_t b = 0; b < match_block_count(w->m); b++)
-				if (match_block_log(w->m, b) == idx)
-					win_file_end(&w->blocks[b].win, ended.dev, ended.ino);
-			win_file_end(&w->fail_win[idx], ended.dev, ended.ino);
+		for (size_t b = 0; b < match_block_count(w->m); b++) {
+			if (match_block_log(w->m, b) == idx) {
+				w->blocks[b].guard = false;
+				win_file_end(&w->blocks[b].win, ended.dev, ended.ino);
+			}
 		}
+		win_file_end(&w->fail_win[idx], ended.dev, ended.ino);
 		break;
 	case LTN_IDLE:
 		flush_log(w, idx, false);
@@ -784,9 +783,9 @@ static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struc
 		if (stop && l == stop_log)
 			fd.stop = *stop;
 		else
-			current_pos(w, l, &fd.stop);
+			logtail_position(w->tail, l, &fd.stop);
 		struct logtail_cbs cbs = {.line = rescan_line, .note = rescan_note};
-		logtail_process(t, &cbs, &fd, w->err);
+		logtail_process(t, &cbs, &fd);
 		if (!fd.stopped)
 			smslog_asm_flush(fd.asm_, on_record, &fd);
 		smslog_asm_free(fd.asm_);
@@ -805,7 +804,7 @@ static enum st_code rescan_since(struct watcher *w, size_t stop_log, const struc
 enum st_code watcher_new(struct session *s, struct watcher **out, struct st_error *err)
 {
 	*out = NULL;
-	if (!s->writable)
+	if (!session_writable(s))
 		return st_set(err, ST_SOFTWARE, "watch: session %s is not open for writing", s->id);
 	struct watcher *w = xcalloc(1, sizeof *w);
 	w->s = s;
@@ -835,7 +834,7 @@ enum st_code watcher_new(struct session *s, struct watcher **out, struct st_erro
 
 enum st_code watcher_save_positions(struct watcher *w, struct st_error *err)
 {
-	if (w->s->finished || !w->s->writable)
+	if (w->s->finished || !session_writable(w->s))
 		return ST_OK;
 	w->err = err;
 	return save_positions(w);
@@ -878,9 +877,8 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 	if (w->s->finished)
 		return ST_OK;
 	enum st_code rc = ST_OK;
-	for (int round = 0; round < 64 && rc == ST_OK; round++) {
+	for (int round = 0; round < MAX_STEP_SWITCHES_PER_CALL && rc == ST_OK; round++) {
 		if (w->changed) {
-			w->err = err;
 			rc = switch_step(w, (size_t)-1, NULL);
 			if (rc == ST_OK)
 				rc = w->rc;
@@ -889,9 +887,8 @@ enum st_code watcher_process(struct watcher *w, watch_cb cb, void *ctx, struct s
 		}
 		place_pending(w);
 		struct logtail_cbs cbs = {.line = main_line, .note = main_note, .chunk = main_chunk};
-		rc = logtail_process(w->tail, &cbs, w, err);
-		if (rc == ST_OK)
-			rc = w->rc;
+		logtail_process(w->tail, &cbs, w);
+		rc = w->rc;
 		/* Positions after plain lines: at most every SAVE_EVERY_MS (a busy log must not
 		 * grow the audit trail by an event per line; a crash re-reads at most that much,
 		 * which the markers' order and the resume guard make harmless). */

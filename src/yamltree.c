@@ -9,6 +9,7 @@
  */
 #include "yamltree.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -70,6 +71,12 @@ const char *yamltree_kind_name(enum yn_kind kind)
 		return "a mapping";
 	}
 	return "a value";
+}
+
+void yamltree_error_free(struct yamltree_error *err)
+{
+	free(err->msg);
+	err->msg = NULL;
 }
 
 void yamltree_free(struct yamltree *tree)
@@ -150,8 +157,24 @@ static void offset_pos(const char *text, size_t len, size_t off, int *line, int 
 	*col = c;
 }
 
+/* Sets the one error a parse ends with (err may be NULL: the caller wants no reason). */
+static void fail(struct yamltree_error *err, int line, int col, const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void fail(struct yamltree_error *err, int line, int col, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	free(err->msg);
+	*err = (struct yamltree_error){.line = line, .col = col};
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	err->msg = sb_take(&sb);
+}
+
 static void report_parser_error(const yaml_parser_t *p, const char *text, size_t len,
-				const char *name, struct rb_diags *diags)
+				struct yamltree_error *err)
 {
 	const char *problem = p->problem ? p->problem : "malformed YAML";
 	if (p->error == YAML_READER_ERROR) {
@@ -160,32 +183,31 @@ static void report_parser_error(const yaml_parser_t *p, const char *text, size_t
 		/* libyaml's value is the offending octet for UTF-8 octet errors, and the
 		 * character itself for "invalid Unicode character" / "control characters". */
 		if (p->problem_value != -1 && strstr(problem, "octet"))
-			rb_diags_add(diags, name, line, col, "YAML syntax error: %s (byte 0x%02X)", problem,
+			fail(err, line, col, "YAML syntax error: %s (byte 0x%02X)", problem,
 				     (unsigned)p->problem_value & 0xFFu);
 		else if (p->problem_value != -1)
-			rb_diags_add(diags, name, line, col, "YAML syntax error: %s (U+%04X)", problem,
+			fail(err, line, col, "YAML syntax error: %s (U+%04X)", problem,
 				     (unsigned)p->problem_value);
 		else
-			rb_diags_add(diags, name, line, col, "YAML syntax error: %s", problem);
+			fail(err, line, col, "YAML syntax error: %s", problem);
 		return;
 	}
 	if (p->error == YAML_MEMORY_ERROR) {
-		rb_diags_add(diags, name, 1, 1, "YAML parser ran out of memory");
+		fail(err, 1, 1, "YAML parser ran out of memory");
 		return;
 	}
 	int line = (int)p->problem_mark.line + 1;
 	int col = (int)p->problem_mark.column + 1;
 	if (p->context)
-		rb_diags_add(diags, name, line, col, "YAML syntax error: %s %s (line %d, column %d)",
+		fail(err, line, col, "YAML syntax error: %s %s (line %d, column %d)",
 			     problem, p->context, (int)p->context_mark.line + 1,
 			     (int)p->context_mark.column + 1);
 	else
-		rb_diags_add(diags, name, line, col, "YAML syntax error: %s", problem);
+		fail(err, line, col, "YAML syntax error: %s", problem);
 }
 
 /* Handles one event; false (with a diagnostic) ends the parse. */
-static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name,
-		     struct rb_diags *diags)
+static bool on_event(struct builder *b, const yaml_event_t *ev, struct yamltree_error *err)
 {
 	int line = (int)ev->start_mark.line + 1;
 	int col = (int)ev->start_mark.column + 1;
@@ -194,19 +216,19 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->documents > 1) {
-			rb_diags_add(diags, name, line, col,
+			fail(err, line, col,
 				     "more than one YAML document: a runbook file holds exactly one");
 			return false;
 		}
 		return true;
 	case YAML_ALIAS_EVENT:
-		rb_diags_add(diags, name, line, col,
+		fail(err, line, col,
 			     "YAML aliases (*%s) are not allowed in runbooks: write the value out",
 			     (const char *)ev->data.alias.anchor);
 		return false;
 	case YAML_SCALAR_EVENT:
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
-			rb_diags_add(diags, name, line, col, "a value contains a NUL character");
+			fail(err, line, col, "a value contains a NUL character");
 			return false;
 		}
 		n = node_new(b, YN_SCALAR, ev->start_mark);
@@ -218,7 +240,7 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (b->depth >= YAMLTREE_MAX_DEPTH) {
-			rb_diags_add(diags, name, line, col,
+			fail(err, line, col,
 				     "nesting deeper than %d levels: this is not a runbook",
 				     YAMLTREE_MAX_DEPTH);
 			return false;
@@ -235,7 +257,7 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 	}
 
 	if (++b->nodes > YAMLTREE_MAX_NODES) {
-		rb_diags_add(diags, name, line, col, "more than %d YAML values: this is not a runbook",
+		fail(err, line, col, "more than %d YAML values: this is not a runbook",
 			     YAMLTREE_MAX_NODES);
 		return false;
 	}
@@ -248,8 +270,7 @@ static bool on_event(struct builder *b, const yaml_event_t *ev, const char *name
 	return true;
 }
 
-struct yamltree *yamltree_parse(const char *text, size_t len, const char *name,
-				struct rb_diags *diags)
+struct yamltree *yamltree_parse(const char *text, size_t len, struct yamltree_error *err)
 {
 	yaml_parser_t parser;
 	struct builder b;
@@ -264,19 +285,19 @@ struct yamltree *yamltree_parse(const char *text, size_t len, const char *name,
 	while (ok && !done) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&parser, &ev)) {
-			report_parser_error(&parser, text, len, name, diags);
+			report_parser_error(&parser, text, len, err);
 			ok = false;
 			break;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
-		ok = on_event(&b, &ev, name, diags);
+		ok = on_event(&b, &ev, err);
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
 	free(b.scratch);
 
 	if (ok && !b.tree->root) {
-		rb_diags_add(diags, name, 1, 1, "the file holds no YAML document: a runbook is a mapping "
+		fail(err, 1, 1, "the file holds no YAML document: a runbook is a mapping "
 						 "starting with 'runbook: 1'");
 		ok = false;
 	}

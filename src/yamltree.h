@@ -15,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "steward/runbook.h"
-
 #define YAMLTREE_MAX_DEPTH 64
 
 enum yn_kind { YN_SCALAR, YN_SEQ, YN_MAP };
@@ -47,13 +45,20 @@ struct yamltree {
 	struct yn_chunk *chunks; /* the arena */
 };
 
+/* Why a parse failed: where (1-based) and a one-line message (owned: yamltree_error_free). */
+struct yamltree_error {
+	int line, col;
+	char *msg;
+};
+void yamltree_error_free(struct yamltree_error *err);
+
 /*
- * Parses text (len bytes). Returns a tree (free with yamltree_free), or NULL with one
- * diagnostic (named `name`) saying where and why: a syntax error, an alias, too deep,
- * too many values, a second document, an empty document.
+ * Parses text (len bytes). Returns a tree (free with yamltree_free), or NULL with err
+ * (when not NULL) saying where and why: a syntax error, an alias, too deep, too many
+ * values, a second document, an empty document. The runbook loader turns it into its
+ * diagnostic; this parser knows nothing of runbooks beyond the words of its messages.
  */
-struct yamltree *yamltree_parse(const char *text, size_t len, const char *name,
-				struct rb_diags *diags);
+struct yamltree *yamltree_parse(const char *text, size_t len, struct yamltree_error *err);
 void yamltree_free(struct yamltree *tree);
 /* "a string", "a list", "a mapping" — for messages. */
 const char *yamltree_kind_name(enum yn_kind kind);

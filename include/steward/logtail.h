@@ -100,9 +100,10 @@ size_t logtail_add(struct logtail *t, const char *path, enum logtail_start start
 int logtail_fd(const struct logtail *t);
 /* Milliseconds until logtail_process should run again without input. */
 int logtail_timeout_ms(const struct logtail *t);
-/* Reads everything available from every file (draining inotify), calling cbs. */
-enum st_code logtail_process(struct logtail *t, const struct logtail_cbs *cbs, void *ctx,
-			     struct st_error *err);
+/* Reads everything available from every file (draining inotify), calling cbs. It cannot
+ * fail as a whole: each file's problems (missing, unreadable, lost) reach cbs->note as
+ * LTN_PROBLEM, once each until they clear. */
+void logtail_process(struct logtail *t, const struct logtail_cbs *cbs, void *ctx);
 /* Position after the last line delivered (a held partial line is not passed). */
 void logtail_position(const struct logtail *t, size_t idx, struct logtail_pos *out);
 /* The path currently read for file idx (the live file's real name once found). */

@@ -42,7 +42,7 @@ struct replay_params {
 	const struct runbook *rb;
 	const struct varmap *vars;  /* complete and valid (vars_complete) */
 	const char *log_dir;        /* the folder of collected logs */
-	char *const *log_paths;     /* per runbook log: an explicit file (--log), else NULL */
+	const char *const *log_paths; /* per runbook log: an explicit file (--log), else NULL */
 	bool has_from;
 	int64_t from_ms;            /* UTC */
 };

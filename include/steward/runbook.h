@@ -218,5 +218,10 @@ long runbook_step_index(const struct runbook *rb, const char *id);
 const struct rb_variable *runbook_variable(const struct runbook *rb, const char *name);
 const struct rb_log *runbook_log(const struct runbook *rb, const char *name);
 const struct rb_log_folder *runbook_log_folder(const struct runbook *rb, const char *id);
+/* What a name given on the command line is looked up as. */
+enum rb_named { RB_NAMED_LOG, RB_NAMED_VARIABLE };
+/* "runbook ID has no log named NAME (it has: a, b)" — "(it has: none)" when it has none:
+ * the one wording for a --log or --var naming what the runbook lacks. Caller frees. */
+char *runbook_no_such_name(const struct runbook *rb, enum rb_named kind, const char *name);
 
 #endif

@@ -21,7 +21,8 @@
  *    (an activation event, recording every log's identity and size).
  *  - the session finishes (an event) when every applicable step is done or skipped.
  *
- * Details fixed by session.c (the one place they live):
+ * Details fixed by session_rules.c (the one place they live; session.c opens and creates,
+ * session_fold.c folds, session_tx.c commits):
  *  - the active step is the step whose status is STEP_ACTIVE, else the first applicable
  *    step that is not done or skipped (a failed step stays where it is until it is
  *    reopened or skipped); at most one step is STEP_ACTIVE;
@@ -85,8 +86,9 @@ struct sess_marker {
 	bool simulated;  /* written by `steward simulate` (a rehearsal), not by the site */
 };
 
+#define SESS_FAIL_UNKNOWN SIZE_MAX /* sess_failure.fail of an event naming no signature */
 struct sess_failure {
-	size_t fail;     /* index into step->fail */
+	size_t fail;     /* index into step->fail, or SESS_FAIL_UNKNOWN */
 	char *line;
 	char *file;
 	uint64_t offset;
@@ -170,11 +172,14 @@ struct session {
 	struct sess_log_place *places; /* rb->n_logs entries: where each log was placed at start */
 	struct sess_note *notes;
 	size_t n_notes;
-	/* private to session.c / store.c below */
+	int64_t seq;          /* the head: the last event applied */
+	char head_hash[65];   /* hash of that event */
+	/* The engine's own (src/session*.c): other modules read them through session_store(),
+	 * session_writable() and session_taken_over(), and write none of them. */
 	struct store *store;
 	bool writable;        /* holds the lock */
-	int64_t seq;          /* last event applied */
-	char head_hash[65];   /* hash of that event */
+	struct st_error broken; /* code != ST_OK: a failed change could not be undone in memory
+	                           (the reload failed); why. No change is taken after it. */
 	char *actor_op;       /* who is acting now (recorded on every event appended) */
 	char *actor_host;
 	bool positioned;      /* logs[] set (by the first activation or a positions event) */
@@ -281,6 +286,13 @@ enum session_mode { SESSION_READ, SESSION_WRITE, SESSION_TAKE_OVER };
  */
 enum st_code session_open(struct store *st, const char *id_or_prefix, enum session_mode mode,
 			  struct session **out, struct st_error *err);
+/* The store the session was opened from (borrowed). */
+struct store *session_store(const struct session *s);
+/* Opened for writing and holding the lock (SESSION_WRITE or SESSION_TAKE_OVER). */
+bool session_writable(const struct session *s);
+/* SESSION_TAKE_OVER replaced this host's lock: the host (NULL when none was replaced),
+ * with the holder's pid and since when it held it. */
+const char *session_taken_over(const struct session *s, long *pid, int64_t *since_ms);
 /* Re-reads events appended by others since the last load (readers: simulate, TUI peek). */
 enum st_code session_refresh(struct session *s, struct st_error *err);
 void session_close(struct session *s); /* releases the lock; NULL-safe */
@@ -289,6 +301,10 @@ void session_close(struct session *s); /* releases the lock; NULL-safe */
  * the session from whom. Nothing when no lock was replaced. */
 enum st_code session_record_take_over(struct session *s, struct st_error *err);
 
+/* Whether a note, reason or word counts as not given: NULL, or only spaces, tabs and line
+ * ends. The engine's rule (need_text, check_confirm); front ends that check a prompt's
+ * answer before passing it on use this, not a copy. */
+bool session_blank(const char *text);
 /* Who is acting: recorded on every event appended from now on. Default: $STEWARD_OPERATOR,
  * else the login name; this machine's host name. (session_open sets the default.) */
 void session_set_actor(struct session *s, const char *op, const char *host);
@@ -346,11 +362,9 @@ int64_t session_overdue_ms(const struct session *s, size_t step, int64_t now_ms)
 /* The instant the active step passes its first timeout (session_overdue_ms turns positive
  * just after it), 0 when it cannot become overdue: for a watcher's wake-up. */
 int64_t session_overdue_at_ms(const struct session *s, size_t step);
-/* Lines written after this instant/position count for the step's verify block vb:
- * the activation of the step or of its `since:` step (without one, of its `after:` step). */
-int64_t session_window_start_ms(const struct session *s, size_t step, size_t vb);
-/* The step whose activation opens block vb's window of lines (session_window_start_ms's
- * rule): its `since:` step, else its `after:` step, else the step itself. */
+/* The step whose activation opens block vb's window of lines (lines written after that
+ * activation, and after the log positions it recorded, count for the block): its
+ * `since:` step, else its `after:` step, else the step itself. */
 size_t session_window_step(const struct session *s, size_t step, size_t vb);
 
 /*
@@ -374,7 +388,8 @@ bool session_after_admits(int64_t anchor_ms, bool has_utc, int64_t line_utc_ms);
  * Observations, called by the watch engine (watch.h) — never by the front ends directly.
  * record_marker marks expect entry `expect` of block `verify` as seen; when that
  * completes every block, the step is completed BY_MARKERS (a step_verified event) and
- * the next step activated. Each is one durable event.
+ * the next step activated. Each call is one durable commit, of one event or of several
+ * (marker_seen, then step_verified and step_activated when it completed the step).
  */
 enum st_code session_record_marker(struct session *s, size_t step, size_t verify, size_t expect,
 				   const char *file, uint64_t offset, const char *line,

@@ -161,178 +161,212 @@ static void put_rb(struct cursor *c, int indent, enum ui_role role, const char *
 
 static void blank(struct cursor *c) { c->row++; }
 
-int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x, int h, int w,
-		int scroll, int64_t now_ms)
+/* Title, where the step stands, how it was completed or verified. */
+static void draw_status(struct cursor *c, const struct session *s, size_t sel)
 {
-	if (sel >= s->rb->n_steps || w < 8 || h < 1)
-		return 0;
 	const struct rb_step *st = &s->rb->steps[sel];
 	const struct step_state *ss = &s->steps[sel];
-	struct cursor c = {.ui = ui, .y = y, .x = x, .w = w, .h = h, .skip = scroll, .vars = &s->vars};
 	char buf[512], when[32];
-
-	/* Title and status. */
 	char *title = vars_subst(st->title, &s->vars);
-	snprintf(buf, sizeof buf, "%s %s", step_glyph(ui, ss->status), title);
+	snprintf(buf, sizeof buf, "%s %s", step_glyph(c->ui, ss->status), title);
 	free(title);
-	put(&c, 0, ROLE_TITLE, buf);
+	put(c, 0, ROLE_TITLE, buf);
 	const struct rb_phase *ph = &s->rb->phases[st->phase_index];
 	snprintf(buf, sizeof buf, "%s · step %zu of %zu · %s · %s", ph->title, sel + 1, s->rb->n_steps, st->id,
 		 step_status_name(ss->status));
-	put(&c, 0, ROLE_DIM, buf);
+	put(c, 0, ROLE_DIM, buf);
 	if (ss->completed_ms && (ss->status == STEP_DONE || ss->status == STEP_SKIPPED ||
 				 ss->status == STEP_FAILED)) {
 		ui_datetime(ss->completed_ms, when);
 		detail_completion(s, sel, when, buf, sizeof buf);
-		put(&c, 0, step_role(ss->status), buf);
+		put(c, 0, step_role(ss->status), buf);
 	}
 	detail_verified_by(s, sel, buf, sizeof buf);
 	if (buf[0]) {
 		buf[0] = (char)(buf[0] - 'a' + 'A');
-		put(&c, 0, ROLE_DONE, buf);
+		put(c, 0, ROLE_DONE, buf);
 	}
 	if (ss->status == STEP_NA)
-		put(&c, 0, ROLE_DIM, "Not applicable to this session (its `when:` does not hold).");
+		put(c, 0, ROLE_DIM, "Not applicable to this session (its `when:` does not hold).");
+}
 
-	/* What is running now: wait countdown, overdue verification. */
-	if (st->wait_s > 0 && ss->status == STEP_ACTIVE) {
-		int64_t left = session_wait_remaining_ms(s, sel, now_ms);
-		char dur[32];
-		if (left > 0) {
-			duration_format((long)((left + 999) / 1000), dur, sizeof dur);
-			ui_clock(now_ms + left, when);
-			snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s%s", dur, when,
-				 s->rehearsal ? " (rehearsal: s skips the wait, with a reason)" : "");
-			put(&c, 0, ROLE_ACTIVE, buf);
-		} else {
-			duration_format(session_wait_s(s, sel), dur, sizeof dur);
-			snprintf(buf, sizeof buf, "Wait of %s elapsed: the step can be completed", dur);
-			put(&c, 0, ROLE_DONE, buf);
-		}
+/* What is running now: the wait's countdown. */
+static void draw_wait(struct cursor *c, const struct session *s, size_t sel, int64_t now_ms)
+{
+	const struct rb_step *st = &s->rb->steps[sel];
+	if (st->wait_s <= 0 || s->steps[sel].status != STEP_ACTIVE)
+		return;
+	char buf[512], when[32], dur[32];
+	int64_t left = session_wait_remaining_ms(s, sel, now_ms);
+	if (left > 0) {
+		duration_format((long)((left + 999) / 1000), dur, sizeof dur);
+		ui_clock(now_ms + left, when);
+		snprintf(buf, sizeof buf, "Wait: %s left — it can be completed at %s%s", dur, when,
+			 s->rehearsal ? " (rehearsal: s skips the wait, with a reason)" : "");
+		put(c, 0, ROLE_ACTIVE, buf);
+	} else {
+		duration_format(session_wait_s(s, sel), dur, sizeof dur);
+		snprintf(buf, sizeof buf, "Wait of %s elapsed: the step can be completed", dur);
+		put(c, 0, ROLE_DONE, buf);
 	}
+}
+
+/* What the runbook tells the operator to do: host, caution, text, commands, checklist,
+ * confirm word, practice notes (apart from the source's text). */
+static void draw_instructions(struct cursor *c, const struct session *s, size_t sel)
+{
+	const struct rb_step *st = &s->rb->steps[sel];
+	const struct step_state *ss = &s->steps[sel];
+	char buf[64];
 	if (st->host)
-		put_rb(&c, 0, ROLE_KEY, "On: ", st->host);
+		put_rb(c, 0, ROLE_KEY, "On: ", st->host);
 	if (st->caution) {
-		blank(&c);
+		blank(c);
 		char *caution = text_reflow(st->caution);
-		put_rb(&c, 0, ROLE_CAUTION, ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", caution);
+		put_rb(c, 0, ROLE_CAUTION, c->ui->ascii ? " CAUTION: " : " \xe2\x9a\xa0 CAUTION: ", caution);
 		free(caution);
 	}
 	if (st->body) {
-		blank(&c);
+		blank(c);
 		char *body = text_reflow(st->body);
-		put_rb(&c, 0, ROLE_NORMAL, "", body);
+		put_rb(c, 0, ROLE_NORMAL, "", body);
 		free(body);
 	}
 	if (st->n_command) {
-		blank(&c);
-		put(&c, 0, ROLE_HEADING, st->n_command > 1 ? "Commands (y copies them):" : "Command (y copies it):");
+		blank(c);
+		put(c, 0, ROLE_HEADING, st->n_command > 1 ? "Commands (y copies them):" : "Command (y copies it):");
 		for (size_t i = 0; i < st->n_command; i++)
-			put_rb(&c, 2, ROLE_KEY, "", st->command[i]);
+			put_rb(c, 2, ROLE_KEY, "", st->command[i]);
 	}
 	if (st->n_checklist) {
-		blank(&c);
-		put(&c, 0, ROLE_HEADING, "Checklist (1-9 ticks):");
+		blank(c);
+		put(c, 0, ROLE_HEADING, "Checklist (1-9 ticks):");
 		for (size_t i = 0; i < st->n_checklist; i++) {
 			bool on = ss->ticked && ss->ticked[i];
-			snprintf(buf, sizeof buf, "%zu %s ", i + 1, on ? ui->g.tick_on : ui->g.tick_off);
-			put_rb(&c, 2, on ? ROLE_DONE : ROLE_NORMAL, buf, st->checklist[i]);
+			snprintf(buf, sizeof buf, "%zu %s ", i + 1, on ? c->ui->g.tick_on : c->ui->g.tick_off);
+			put_rb(c, 2, on ? ROLE_DONE : ROLE_NORMAL, buf, st->checklist[i]);
 		}
 	}
 	if (st->confirm) {
-		blank(&c);
-		put_rb(&c, 0, ROLE_ACTIVE, "To complete, type the word: ", st->confirm);
+		blank(c);
+		put_rb(c, 0, ROLE_ACTIVE, "To complete, type the word: ", st->confirm);
 	}
 	if (st->n_practice) {
 		/* Never mixed into the source's text: its own heading and colour. */
-		blank(&c);
-		put(&c, 0, ROLE_PRACTICE, RB_PRACTICE_LABEL ":");
+		blank(c);
+		put(c, 0, ROLE_PRACTICE, RB_PRACTICE_LABEL ":");
 		for (size_t i = 0; i < st->n_practice; i++) {
 			char *note = text_reflow(st->practice[i]);
-			put_rb(&c, 2, ROLE_PRACTICE, "~ ", note);
+			put_rb(c, 2, ROLE_PRACTICE, "~ ", note);
 			free(note);
 		}
 	}
-	if (st->n_verify) {
-		blank(&c);
-		put(&c, 0, ROLE_HEADING, "Completes itself when the logs show, in order:");
-		for (size_t v = 0; v < st->n_verify; v++) {
-			const struct rb_verify *vb = &st->verify[v];
-			const struct rb_log *lg = &s->rb->logs[vb->log_index];
-			snprintf(buf, sizeof buf, "in %s%s%s:", lg->file, vb->since ? ", since step " : "",
-				 vb->since ? vb->since : "");
-			put(&c, 1, ROLE_NORMAL, buf);
-			if (vb->after) {
-				/* the anchor's state: counting, or why no line can count */
-				int64_t anchor_ms;
-				enum after_anchor an = session_after_anchor(s, sel, v, &anchor_ms);
-				snprintf(buf, sizeof buf, "%s%s%s", RB_AFTER_PHRASE, vb->after,
-					 an == AFTER_NOT_VERIFIED ? ": it has not been verified by its log lines, so no line counts "
-								    "(override with a note)"
-					 : an == AFTER_NO_TIME	  ? ": that line has no time, so no line counts "
-								    "(override with a note)"
-								  : "");
-				put(&c, 3, an == AFTER_ANCHORED ? ROLE_DIM : ROLE_WARNING, buf);
-			}
-			size_t matched = ss->matched ? ss->matched[v] : 0;
-			for (size_t e = 0; e < vb->n_expect; e++) {
-				bool seen = e < matched;
-				snprintf(buf, sizeof buf, "%s %s", seen ? ui->g.done : ui->g.pending,
-					 vb->expect[e].is_regex ? "/" : "");
-				char *pat = vars_subst(vb->expect[e].text, &s->vars);
-				char at[32] = "";
-				for (size_t m = 0; seen && m < ss->n_markers; m++)
-					if (ss->markers[m].verify == v && ss->markers[m].expect == e) {
-						char clock[16];
-						line_clock(ss->markers[m].line, ss->markers[m].at_ms, clock);
-						snprintf(at, sizeof at, "  (%s)", clock);
-					}
-				char *line = xasprintf("%s%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "",
-						       vb->expect[e].nocase ? " (any case)" : "", at);
-				put(&c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
-				free(line);
-				free(pat);
-			}
-			if (vb->timeout_s > 0 && matched < vb->n_expect && ss->status == STEP_ACTIVE && ss->activated_ms) {
-				int64_t over = session_overdue_ms(s, sel, now_ms);
-				char dur[32];
-				if (over > 0) {
-					duration_format((long)(over / 1000), dur, sizeof dur);
-					snprintf(buf, sizeof buf, "Overdue by %s: check the log and the site", dur);
-					put(&c, 3, ROLE_WARNING, buf);
-				} else {
-					duration_format(vb->timeout_s, dur, sizeof dur);
-					ui_clock(ss->activated_ms + (int64_t)vb->timeout_s * 1000, when);
-					snprintf(buf, sizeof buf, "Overdue after %s (at %s) if not seen by then", dur, when);
-					put(&c, 3, ROLE_DIM, buf);
-				}
-			}
+}
 
-		}
-		if (ss->status == STEP_ACTIVE)
-			put(&c, 0, ROLE_DIM, "Space overrides by hand, with a note.");
+/* One verify block: its log, its `after:` anchor, each expected line (seen or not, and
+ * when), and its timeout. */
+static void draw_verify_block(struct cursor *c, const struct session *s, size_t sel, size_t v, int64_t now_ms)
+{
+	const struct rb_verify *vb = &s->rb->steps[sel].verify[v];
+	const struct step_state *ss = &s->steps[sel];
+	const struct rb_log *lg = &s->rb->logs[vb->log_index];
+	char buf[512], when[32];
+	snprintf(buf, sizeof buf, "in %s%s%s:", lg->file, vb->since ? ", since step " : "", vb->since ? vb->since : "");
+	put(c, 1, ROLE_NORMAL, buf);
+	if (vb->after) {
+		/* the anchor's state: counting, or why no line can count */
+		int64_t anchor_ms;
+		enum after_anchor an = session_after_anchor(s, sel, v, &anchor_ms);
+		snprintf(buf, sizeof buf, "%s%s%s", RB_AFTER_PHRASE, vb->after,
+			 an == AFTER_NOT_VERIFIED ? ": it has not been verified by its log lines, so no line counts "
+						    "(override with a note)"
+			 : an == AFTER_NO_TIME	  ? ": that line has no time, so no line counts "
+						    "(override with a note)"
+						  : "");
+		put(c, 3, an == AFTER_ANCHORED ? ROLE_DIM : ROLE_WARNING, buf);
 	}
+	size_t matched = ss->matched ? ss->matched[v] : 0;
+	for (size_t e = 0; e < vb->n_expect; e++) {
+		bool seen = e < matched;
+		snprintf(buf, sizeof buf, "%s %s", seen ? c->ui->g.done : c->ui->g.pending,
+			 vb->expect[e].is_regex ? "/" : "");
+		char *pat = vars_subst(vb->expect[e].text, &s->vars);
+		char at[32] = "";
+		for (size_t m = 0; seen && m < ss->n_markers; m++)
+			if (ss->markers[m].verify == v && ss->markers[m].expect == e) {
+				char clock[16];
+				line_clock(ss->markers[m].line, ss->markers[m].at_ms, clock);
+				snprintf(at, sizeof at, "  (%s)", clock);
+			}
+		char *line = xasprintf("%s%s%s%s%s", buf, pat, vb->expect[e].is_regex ? "/" : "",
+				       vb->expect[e].nocase ? " (any case)" : "", at);
+		put(c, 3, seen ? ROLE_DONE : ROLE_NORMAL, line);
+		free(line);
+		free(pat);
+	}
+	if (vb->timeout_s > 0 && matched < vb->n_expect && ss->status == STEP_ACTIVE && ss->activated_ms) {
+		int64_t over = session_overdue_ms(s, sel, now_ms);
+		char dur[32];
+		if (over > 0) {
+			duration_format((long)(over / 1000), dur, sizeof dur);
+			snprintf(buf, sizeof buf, "Overdue by %s: check the log and the site", dur);
+			put(c, 3, ROLE_WARNING, buf);
+		} else {
+			duration_format(vb->timeout_s, dur, sizeof dur);
+			ui_clock(ss->activated_ms + (int64_t)vb->timeout_s * 1000, when);
+			snprintf(buf, sizeof buf, "Overdue after %s (at %s) if not seen by then", dur, when);
+			put(c, 3, ROLE_DIM, buf);
+		}
+	}
+}
+
+static void draw_verification(struct cursor *c, const struct session *s, size_t sel, int64_t now_ms)
+{
+	const struct rb_step *st = &s->rb->steps[sel];
+	if (!st->n_verify)
+		return;
+	blank(c);
+	put(c, 0, ROLE_HEADING, "Completes itself when the logs show, in order:");
+	for (size_t v = 0; v < st->n_verify; v++)
+		draw_verify_block(c, s, sel, v, now_ms);
+	if (s->steps[sel].status == STEP_ACTIVE)
+		put(c, 0, ROLE_DIM, "Space overrides by hand, with a note.");
+}
+
+/* Each failure signature seen, with its line (the message only) and its hint. */
+static void draw_failures(struct cursor *c, const struct session *s, size_t sel)
+{
+	const struct rb_step *st = &s->rb->steps[sel];
+	const struct step_state *ss = &s->steps[sel];
+	char buf[512], when[32];
 	for (size_t f = 0; f < ss->n_failures; f++) {
 		const struct sess_failure *fl = &ss->failures[f];
-		blank(&c);
+		blank(c);
 		ui_clock(fl->at_ms, when);
 		snprintf(buf, sizeof buf, " FAILURE seen in %s at %s:", base_name(fl->file), when);
-		put(&c, 0, ROLE_ERROR, buf);
+		put(c, 0, ROLE_ERROR, buf);
 		struct log_record rec; /* the message without the SMS trailer */
 		smslog_parse(fl->line, bounded(fl->line), &rec);
 		/* A hostile 10 MB line is shown by its first screenfuls only. */
-		char *shown = text_ellipsize(rec.text ? rec.text : fl->line, 4 * w, text_ellipsis(ui->ascii));
-		put(&c, 2, ROLE_ERROR, shown);
+		char *shown = text_ellipsize(rec.text ? rec.text : fl->line, 4 * c->w, text_ellipsis(c->ui->ascii));
+		put(c, 2, ROLE_ERROR, shown);
 		free(shown);
 		log_record_free(&rec);
 		if (fl->fail < st->n_fail && st->fail[fl->fail].hint)
-			put_rb(&c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);
+			put_rb(c, 2, ROLE_CAUTION, " Hint: ", st->fail[fl->fail].hint);
 	}
+}
+
+/* The step's references, then the notes left on it. */
+static void draw_references_and_notes(struct cursor *c, const struct session *s, size_t sel)
+{
+	const struct rb_step *st = &s->rb->steps[sel];
+	char buf[512], when[32];
 	if (st->n_references) {
-		blank(&c);
-		put(&c, 0, ROLE_HEADING, "References:");
+		blank(c);
+		put(c, 0, ROLE_HEADING, "References:");
 		for (size_t i = 0; i < st->n_references; i++)
-			put_rb(&c, 2, ROLE_NORMAL, "", st->references[i]);
+			put_rb(c, 2, ROLE_NORMAL, "", st->references[i]);
 	}
 	bool heading = false;
 	for (size_t i = 0; i < s->n_notes; i++) {
@@ -340,14 +374,28 @@ int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x
 		if (n->step != (long)sel)
 			continue;
 		if (!heading) {
-			blank(&c);
-			put(&c, 0, ROLE_HEADING, "Notes:");
+			blank(c);
+			put(c, 0, ROLE_HEADING, "Notes:");
 			heading = true;
 		}
 		ui_datetime(n->at_ms, when);
 		snprintf(buf, sizeof buf, "%s %s:", when, n->op ? n->op : "?");
-		put(&c, 1, ROLE_DIM, buf);
-		put(&c, 3, ROLE_NORMAL, n->text ? n->text : "");
+		put(c, 1, ROLE_DIM, buf);
+		put(c, 3, ROLE_NORMAL, n->text ? n->text : "");
 	}
+}
+
+int detail_draw(struct ui *ui, const struct session *s, size_t sel, int y, int x, int h, int w,
+		int scroll, int64_t now_ms)
+{
+	if (sel >= s->rb->n_steps || w < 8 || h < 1)
+		return 0;
+	struct cursor c = {.ui = ui, .y = y, .x = x, .w = w, .h = h, .skip = scroll, .vars = &s->vars};
+	draw_status(&c, s, sel);
+	draw_wait(&c, s, sel, now_ms);
+	draw_instructions(&c, s, sel);
+	draw_verification(&c, s, sel, now_ms);
+	draw_failures(&c, s, sel);
+	draw_references_and_notes(&c, s, sel);
 	return c.row;
 }

@@ -24,6 +24,21 @@
 #include "steward/watch.h"
 #include "ui.h"
 
+/* The screen's proportions: the step list takes STEP_LIST_PERCENT of the width within
+ * [MIN, MAX] columns (room for "✓ 12 step-id" and a short title, never more than the ids
+ * need), the log pane a third of the height with at least LOG_PANE_MIN_ROWS (a border and
+ * three lines). Below HEADER_WIDE_COLS the header's progress bar shrinks; the "runbook
+ * changed" notice needs HEADER_MIN_NOTICE_COLS to say anything readable. */
+#define STEP_LIST_PERCENT 36
+#define STEP_LIST_MIN_COLS 24
+#define STEP_LIST_MAX_COLS 48
+#define LOG_PANE_MIN_ROWS 4
+#define HEADER_WIDE_COLS 90
+#define PROGRESS_BAR_WIDE 20
+#define PROGRESS_BAR_NARROW 10
+#define HEADER_MIN_NOTICE_COLS 20
+#define STEPS_PER_PAGE 10 /* PgUp/PgDn in the step list (rows vary: phases take one too) */
+
 enum pane { PANE_STEPS, PANE_DETAIL, PANE_LOG, PANE_COUNT };
 
 enum prompt_tag {
@@ -140,7 +155,7 @@ static void draw_header(struct ui *ui, struct sview *v)
 	free(title);
 	x += ui_text(ui, 0, x, room, buf, ROLE_STATUS, UI_ELLIPSIS);
 	int right = ui->cols - idw; /* where the id starts */
-	if (s->runbook_changed && right - x > 20)
+	if (s->runbook_changed && right - x > HEADER_MIN_NOTICE_COLS)
 		ui_text(ui, 0, x, right - x, "  (runbook file changed since start: using the stored copy)", ROLE_STATUS,
 			UI_ELLIPSIS);
 	if (right > 0)
@@ -151,7 +166,7 @@ static void draw_header(struct ui *ui, struct sview *v)
 	const char *phase = "";
 	if (s->active >= 0)
 		phase = s->rb->phases[s->rb->steps[s->active].phase_index].title;
-	int bar_w = ui->cols >= 90 ? 20 : 10;
+	int bar_w = ui->cols >= HEADER_WIDE_COLS ? PROGRESS_BAR_WIDE : PROGRESS_BAR_NARROW;
 	struct strbuf bar = STRBUF_INIT;
 	int filled = applicable ? done * bar_w / applicable : bar_w;
 	sb_puts(&bar, "[");
@@ -254,14 +269,14 @@ static void draw_session(struct ui *ui, void *self)
 	draw_header(ui, v);
 	int body_y = 2, body_h = ui->rows - 3;
 	int log_h = body_h / 3;
-	if (log_h < 4)
-		log_h = 4;
+	if (log_h < LOG_PANE_MIN_ROWS)
+		log_h = LOG_PANE_MIN_ROWS;
 	int top_h = body_h - log_h;
-	int list_w = ui->cols * 36 / 100;
-	if (list_w < 24)
-		list_w = 24;
-	if (list_w > 48)
-		list_w = 48;
+	int list_w = ui->cols * STEP_LIST_PERCENT / 100;
+	if (list_w < STEP_LIST_MIN_COLS)
+		list_w = STEP_LIST_MIN_COLS;
+	if (list_w > STEP_LIST_MAX_COLS)
+		list_w = STEP_LIST_MAX_COLS;
 	draw_list(ui, v, body_y, top_h, list_w);
 	for (int r = 0; r < top_h; r++)
 		ui_text(ui, body_y + r, list_w, 1, ui->g.sep, ROLE_DIM, 0);
@@ -327,7 +342,7 @@ static char *seal_key(void)
 /* Events recorded since the last seal (the seal event itself excluded). */
 static bool unsealed(const struct session *s)
 {
-	return s->writable && s->seq > (s->sealed_seq ? s->sealed_seq + 1 : 0);
+	return session_writable(s) && s->seq > (s->sealed_seq ? s->sealed_seq + 1 : 0);
 }
 
 /* When the session has just finished: seal it, once, when a key is set up. */
@@ -371,13 +386,6 @@ static unsigned refused(struct ui *ui, const struct st_error *err)
  * the engine's: it is asked first whether the step can be completed now at all, and it
  * has the last word (its refusal is shown as it is).
  */
-static bool blank(const char *t)
-{
-	while (t && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
-		t++;
-	return !t || !*t;
-}
-
 static void flow_reset(struct sview *v)
 {
 	free(v->flow.note);
@@ -525,7 +533,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		v->flow.turn_ok = true;
 		return complete_next(ui, v);
 	case P_CHECKLIST_REASON:
-		if (blank(text)) {
+		if (session_blank(text)) {
 			flow_reset(v);
 			ui_message(ui, ROLE_WARNING, "Not completed: a reason is needed when items are not ticked");
 			return UI_REDRAW;
@@ -540,7 +548,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		ui_prompt_open(ui, PROMPT_TEXT, P_OVERRIDE_NOTE, step, "Why override (note):");
 		return UI_REDRAW;
 	case P_OVERRIDE_NOTE:
-		if (blank(text)) {
+		if (session_blank(text)) {
 			flow_reset(v);
 			ui_message(ui, ROLE_WARNING, "Not completed: an override needs a note");
 			return UI_REDRAW;
@@ -548,7 +556,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		v->flow.note = xstrdup(text);
 		return complete_next(ui, v);
 	case P_SKIP:
-		if (session_skip_needs_word(v->s, step, util_now_ms()) > 0 && !blank(text)) {
+		if (session_skip_needs_word(v->s, step, util_now_ms()) > 0 && !session_blank(text)) {
 			/* A production wait: the reason is kept, the word is asked for next. */
 			flow_reset(v);
 			v->flow.step = step;
@@ -629,7 +637,7 @@ static unsigned move_focus(struct sview *v, long delta, bool page)
 {
 	switch (v->focus) {
 	case PANE_STEPS:
-		move_sel(v, page ? delta * 10 : delta);
+		move_sel(v, page ? delta * STEPS_PER_PAGE : delta);
 		break;
 	case PANE_DETAIL:
 		v->detail_scroll += (int)(page ? delta * (v->detail_h - 1) : delta);
@@ -875,9 +883,9 @@ int tui_session_run(struct ui *ui, struct session *s)
 		v.lp.polled = xcalloc(s->rb->n_logs, sizeof *v.lp.polled);
 		for (size_t i = 0; i < s->rb->n_logs; i++)
 			v.lp.polled[i] = watcher_is_polling(v.w, i);
-		/* What was written while steward was closed counts now (and fills the pane). */
-		unsigned bits = process(ui, &v);
-		(void)bits;
+		/* What was written while steward was closed counts now (and fills the pane); the
+		 * first frame is drawn below whatever process() asks for. */
+		process(ui, &v);
 	}
 	const struct sess_note *last = NULL; /* on resume, the last word left on the session */
 	for (size_t i = 0; i < s->n_notes; i++)

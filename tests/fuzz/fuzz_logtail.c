@@ -95,8 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	logtail_add(t, path, LT_START_BEGIN, NULL, 0);
 	struct state st = {.size = first, .t = t};
 	struct logtail_cbs cbs = {.line = on_line, .note = on_note};
-	struct st_error err;
-	logtail_process(t, &cbs, &st, &err);
+	logtail_process(t, &cbs, &st);
 	if (mode != 3) {
 		const uint8_t *rest = body + first;
 		size_t n_rest = n - first;
@@ -112,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			st.size = n_rest > first ? n_rest : first;
 		}
 		if (ok) {
-			logtail_process(t, &cbs, &st, &err);
+			logtail_process(t, &cbs, &st);
 			if (mode == 0 && st.restarts)
 				abort(); /* appending is never a truncation */
 		}

@@ -205,7 +205,7 @@ Test(replay, an_explicit_log_path_replaces_the_folder_one)
 {
 	put("extra.log", SMS("Client agent ready", "11:00:00.000"));
 	char *extra = xasprintf("%s/extra.log", dir);
-	char *paths[3] = {NULL, extra, NULL};
+	const char *paths[3] = {NULL, extra, NULL};
 	struct replay_params p = {.rb = rb, .vars = &vm, .log_dir = dir, .log_paths = paths};
 	struct replay_result r;
 	struct st_error err = {0};

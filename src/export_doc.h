@@ -1,9 +1,11 @@
 /*
- * export_priv.h — what the export formats share (private to src/export*.c): the
- * loaded document (state + events + audit), step helpers, active intervals.
+ * export_doc.h — what the export formats share (private to src/export*.c): the
+ * loaded document (state + events + audit), step helpers, active intervals. Defined in
+ * export_doc.c, which knows no format; the renderers (export_render.h) and export.c
+ * include this, and nothing here calls back into them.
  */
-#ifndef STEWARD_EXPORT_PRIV_H
-#define STEWARD_EXPORT_PRIV_H
+#ifndef STEWARD_EXPORT_DOC_H
+#define STEWARD_EXPORT_DOC_H
 
 #include <stdint.h>
 
@@ -33,10 +35,10 @@ struct export_doc {
 	size_t n_iv;
 };
 
-void export_json(const struct export_doc *d, struct strbuf *out);
-void export_csv(const struct export_doc *d, struct strbuf *out);
-void export_md(const struct export_doc *d, struct strbuf *out);
-void export_html(const struct export_doc *d, struct strbuf *out);
+/* Loads the session's stored events and their audit (never writing), and the intervals
+ * each step was active. On failure d holds nothing. Free with export_doc_free. */
+enum st_code export_doc_load(struct export_doc *d, const struct session *s, struct st_error *err);
+void export_doc_free(struct export_doc *d);
 
 /* ISO 8601 UTC with ms, or "" for 0. */
 void export_time(int64_t ms, char out[32]);
@@ -64,6 +66,24 @@ struct export_seal *export_seals(const struct export_doc *d, size_t *n);
 void export_seals_free(struct export_seal *seals, size_t n);
 /* What every format says about seals, one paragraph (caller frees). */
 char *export_seal_note(const struct export_doc *d, size_t n_seals);
+/* A section of the readable formats as content, which each renderer only formats: a
+ * title, a table (no table when it has no rows), then a note. Cells are plain text,
+ * escaped by the renderer; a mono column holds machine text (keys, hashes). */
+struct export_column {
+	const char *head;
+	bool mono;
+};
+struct export_section {
+	const char *title;
+	const struct export_column *cols;
+	size_t n_cols, n_rows;
+	char **cells; /* n_rows * n_cols, row by row (owned) */
+	char *note;   /* owned */
+};
+/* The Seals section: one row per seal (the seal event, the events it seals, time,
+ * operator, host, key, head), and export_seal_note. Free with export_section_free. */
+void export_seals_section(const struct export_doc *d, struct export_section *out);
+void export_section_free(struct export_section *sec);
 /* How the step was completed, for the readable formats: "operator", "markers",
  * "override", "—", with what an auditor must know ("out of order", "2 of 3 checklist
  * items not ticked", "wait overridden", "detected in MPSetup.log"). Caller frees. */
