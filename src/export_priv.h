@@ -33,7 +33,10 @@ struct export_doc {
 	size_t n_iv;
 };
 
-void export_json(const struct export_doc *d, struct strbuf *out);
+/* JSON is written while the audit reads the events (export_json.c), not from a loaded doc;
+ * with a sink, in pieces. */
+enum st_code export_json(const struct session *s, struct strbuf *out, const struct export_sink *sink,
+			 struct st_error *err);
 void export_csv(const struct export_doc *d, struct strbuf *out);
 void export_md(const struct export_doc *d, struct strbuf *out);
 void export_html(const struct export_doc *d, struct strbuf *out);
