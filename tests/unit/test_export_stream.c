@@ -220,3 +220,57 @@ Test(export_stream, tampered_payloads_are_the_same_document, .fini = teardown)
 	assert_golden("odd-tampered.json", doc);
 	free(doc);
 }
+
+struct last_event {
+	struct store_event ev;
+	char *op, *host, *type, *step;
+};
+
+static bool keep_last(void *ctx, const struct store_event *ev)
+{
+	struct last_event *l = ctx;
+	free(l->op);
+	free(l->host);
+	free(l->type);
+	free(l->step);
+	l->ev = *ev;
+	l->ev.op = l->op = xstrdup(ev->op);
+	l->ev.host = l->host = xstrdup(ev->host);
+	l->ev.type = l->type = xstrdup(ev->type);
+	l->ev.step = l->step = ev->step ? xstrdup(ev->step) : NULL;
+	l->ev.data = NULL;
+	return true;
+}
+
+/* Whoever can write the database can also recompute the hashes: an intact chain does not
+ * make a payload valid JSON, and the document must stay parseable (before, an intact
+ * chain's payloads were copied unchecked and this gave invalid JSON). */
+Test(export_stream, rewritten_chain_with_a_non_json_payload_still_parses, .fini = teardown)
+{
+	record_odd_session();
+	struct last_event l = {0};
+	cr_assert_eq(store_read_events(f.st, f.id, 0, keep_last, &l, &err), ST_OK, "%s", err.msg);
+	l.ev.data = "}{\"not\": json";
+	char h[65];
+	store_event_hash(f.id, &l.ev, h);
+	char *sql = xasprintf("DROP TRIGGER events_no_update;"
+			      "UPDATE events SET data = '}{\"not\": json', hash = '%s' WHERE seq = %lld;"
+			      "UPDATE sessions SET head_hash = '%s';",
+			      h, (long long)l.ev.seq, h);
+	sfx_sql(&f, sql);
+	free(sql);
+	char *doc = render_json();
+	json_error_t je;
+	json_t *root = json_loads(doc, 0, &je);
+	cr_assert_not_null(root, "not JSON: %s (line %d, column %d)", je.text, je.line, je.column);
+	cr_assert(json_is_true(json_object_get(json_object_get(root, "audit"), "intact")), "the rewrite is not seen");
+	json_t *events = json_object_get(root, "events");
+	json_t *last = json_array_get(events, json_array_size(events) - 1);
+	cr_assert_str_eq(json_string_value(json_object_get(last, "data")), "}{\"not\": json");
+	json_decref(root);
+	free(doc);
+	free(l.op);
+	free(l.host);
+	free(l.type);
+	free(l.step);
+}
