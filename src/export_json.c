@@ -141,15 +141,39 @@ static void put_text(struct strbuf *out, const char *s)
 	free(c);
 }
 
+/* ISO 8601 UTC with ms, formatting the date and time once per second: events come in
+ * bursts within one second. */
+struct at_cache {
+	int64_t sec; /* -1: empty */
+	char text[32];
+};
+
+static void format_at(struct at_cache *c, int64_t ms, char out[32])
+{
+	if (ms < 0) {
+		util_format_utc_ms(ms, out);
+		return;
+	}
+	if (c->sec != ms / 1000) {
+		util_format_utc_ms(ms, c->text);
+		c->sec = ms / 1000;
+	}
+	memcpy(out, c->text, 32);
+	int frac = (int)(ms % 1000);
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
+}
+
 /* What dumping jtime(ms) writes. */
-static void put_time(struct strbuf *out, int64_t ms)
+static void put_time(struct strbuf *out, struct at_cache *ac, int64_t ms)
 {
 	if (!ms) {
 		sb_puts(out, "null");
 		return;
 	}
 	char t[32];
-	util_format_utc_ms(ms, t);
+	format_at(ac, ms, t);
 	sb_putc(out, '"');
 	sb_puts(out, t);
 	sb_putc(out, '"');
@@ -162,13 +186,14 @@ static void put_notes(struct jout *o, const struct session *s, long step)
 	struct strbuf *out = o->buf;
 	sb_putc(out, '[');
 	bool first = true;
+	struct at_cache ac = {.sec = -1};
 	for (size_t i = 0; i < s->n_notes; i++) {
 		const struct sess_note *n = &s->notes[i];
 		if (n->step != step)
 			continue;
 		sb_puts(out, first ? "{\"at\":" : ",{\"at\":");
 		first = false;
-		put_time(out, n->at_ms);
+		put_time(out, &ac, n->at_ms);
 		sb_puts(out, ",\"operator\":");
 		put_text(out, n->op);
 		sb_puts(out, ",\"text\":");
@@ -372,30 +397,6 @@ static void step_write(const struct export_doc *d, size_t i, struct jout *o)
 	}
 	free(title);
 	dump_with_notes(o, head, d->s, (long)i, o2);
-}
-
-/* ISO 8601 UTC with ms, formatting the date and time once per second: events come in
- * bursts within one second. */
-struct at_cache {
-	int64_t sec; /* -1: empty */
-	char text[32];
-};
-
-static void format_at(struct at_cache *c, int64_t ms, char out[32])
-{
-	if (ms < 0) {
-		util_format_utc_ms(ms, out);
-		return;
-	}
-	if (c->sec != ms / 1000) {
-		util_format_utc_ms(ms, c->text);
-		c->sec = ms / 1000;
-	}
-	memcpy(out, c->text, 32);
-	int frac = (int)(ms % 1000);
-	out[20] = (char)('0' + frac / 100);
-	out[21] = (char)('0' + frac / 10 % 10);
-	out[22] = (char)('0' + frac % 10);
 }
 
 static void put_data(struct strbuf *out, const char *data)

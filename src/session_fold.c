@@ -253,7 +253,11 @@ static void add_note(struct session *s, int64_t at, const char *op, long step, c
 {
 	if (!text)
 		return;
-	s->notes = xreallocarray(s->notes, s->n_notes + 1, sizeof *s->notes);
+	/* Room doubles (8, 16, 32 ...: the capacity follows from the count): a session may
+	 * carry 100,000 notes, and growing by one each time copied them over and over. */
+	size_t n = s->n_notes;
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		s->notes = xreallocarray(s->notes, n ? n * 2 : 8, sizeof *s->notes);
 	s->notes[s->n_notes++] = (struct sess_note){
 		.at_ms = at, .op = xstrdup(op), .text = xstrdup(text), .step = step, .kind = kind};
 }
