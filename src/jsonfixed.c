@@ -190,3 +190,38 @@ bool json_fixed_object(const char *s, size_t len)
 		return false;
 	return object(&c, 1) && c.p == c.end;
 }
+
+bool json_fixed_only_string(const char *s, size_t len, const char *key, struct strbuf *out)
+{
+	size_t k = strlen(key);
+	/* {"KEY":"...."} */
+	if (len < k + 7 || s[0] != '{' || s[1] != '"' || memcmp(s + 2, key, k) != 0 || s[k + 2] != '"' ||
+	    s[k + 3] != ':' || s[k + 4] != '"' || s[len - 1] != '}')
+		return false;
+	struct cur c = {(const unsigned char *)s + k + 4, (const unsigned char *)s + len};
+	if (!string(&c) || c.p != c.end - 1)
+		return false;
+	const char *p = s + k + 5, *end = (const char *)c.p - 1, *run = p;
+	while (p < end) {
+		if (*p != '\\') {
+			p++;
+			continue;
+		}
+		sb_append(out, run, (size_t)(p - run));
+		char e = p[1], ch;
+		switch (e) {
+		case 'b': ch = '\b'; break;
+		case 'f': ch = '\f'; break;
+		case 'n': ch = '\n'; break;
+		case 'r': ch = '\r'; break;
+		case 't': ch = '\t'; break;
+		case 'u': ch = (char)(hex_value((unsigned char)p[4]) * 16 + hex_value((unsigned char)p[5])); break;
+		default: ch = e; break; /* " or \\ */
+		}
+		sb_putc(out, ch);
+		p += e == 'u' ? 6 : 2;
+		run = p;
+	}
+	sb_append(out, run, (size_t)(end - run));
+	return true;
+}

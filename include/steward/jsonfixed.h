@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "steward/util.h"
+
 /*
  * True when s[0..len) is one JSON object in the form jansson's compact dump gives it: no
  * white space; keys in strictly increasing byte order (so none repeats; steward writes
@@ -24,5 +26,10 @@
  * fractions or exponents; nesting at most 64 deep.
  */
 bool json_fixed_object(const char *s, size_t len);
+
+/* True when s[0..len) is exactly {"KEY":"..."} in that form (key: plain ASCII, no escapes);
+ * the string's value, unescaped, is then appended to out (a NUL-free C string: the form
+ * has no \u0000). What jansson would give for that member, without a tree. */
+bool json_fixed_only_string(const char *s, size_t len, const char *key, struct strbuf *out);
 
 #endif

@@ -4,7 +4,8 @@
  * json_dumps of it must give back the very same bytes (the export copies such payloads
  * instead of parsing and dumping them). Also checked: a compact dump of whatever jansson
  * parses is recognised when it stays inside the recogniser's documented limits, so the
- * fast path is actually taken. Any violation aborts.
+ * fast path is actually taken; and json_fixed_only_string (the replay's way to read a
+ * note) gives the very string jansson reads from {"text": ...}. Any violation aborts.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "steward/jsonfixed.h"
+#include "steward/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		free(dumped);
 	}
+	struct strbuf note = STRBUF_INIT;
+	if (json_fixed_only_string(text, len, "text", &note)) {
+		const char *want = json_string_value(json_object_get(j, "text"));
+		if (!fixed || json_object_size(j) != 1 || !want || strcmp(want, sb_str(&note)) != 0)
+			abort();
+	}
+	sb_free(&note);
 	json_decref(j);
 	free(text);
 	return 0;
