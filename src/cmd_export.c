@@ -3,7 +3,8 @@
  * the audit trail, to stdout (also `-o -`) or to FILE: a regular file is replaced
  * atomically with mode 0600 like the database, a device or pipe is written through
  * (fileio.h). A reader: works while another process holds the session and on a
- * read-only database.
+ * read-only database. To standard output the export is written as it is produced
+ * (export_session_to), so that a session of any size is exported in flat memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,20 @@
 #include "cmd_sessutil.h"
 #include "steward/export.h"
 #include "steward/fileio.h"
+
+struct stdout_sink {
+	int err; /* errno of the first failed write */
+};
+
+static bool stdout_write(void *vctx, const char *data, size_t len)
+{
+	struct stdout_sink *c = vctx;
+	if (fwrite(data, 1, len, stdout) == len)
+		return true;
+	c->err = errno ? errno : EIO;
+	errno = c->err;
+	return false;
+}
 
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -50,21 +65,28 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		rc = sessutil_fail(&err);
 	if (rc == ST_OK)
 		rc = sessutil_open(ctx, st, argv[optind], SESSION_READ, &s);
-	if (rc == ST_OK && export_session(s, fmt, &out, &err) != ST_OK)
+	bool to_file = out_path && strcmp(out_path, "-") != 0;
+	struct stdout_sink so = {0};
+	if (rc == ST_OK && to_file && export_session(s, fmt, &out, &err) != ST_OK)
 		rc = sessutil_fail(&err);
+	if (rc == ST_OK && !to_file) {
+		struct export_sink sink = {.write = stdout_write, .ctx = &so};
+		if (export_session_to(s, fmt, &sink, &err) != ST_OK && !so.err)
+			rc = sessutil_fail(&err);
+		else if (!so.err && fflush(stdout) != 0)
+			so.err = errno ? errno : EIO;
+		if (so.err)
+			rc = cli_error(ST_IOERR, "cannot write the export to standard output: %s", strerror(so.err));
+	}
 	if (st)
 		store_snapshot_end(st);
-	if (rc == ST_OK && out_path && strcmp(out_path, "-") != 0) {
+	if (rc == ST_OK && to_file) {
 		/* The database's own mode: an export holds the same notes and log lines. */
 		char *why = NULL;
 		if (fio_write_output(out_path, sb_str(&out), out.len, 0600, &why) != 0)
 			rc = cli_error(ST_CANTCREATE, "cannot write %s: %s — choose another file with -o FILE",
 				       out_path, why);
 		free(why);
-	} else if (rc == ST_OK) {
-		if (fwrite(sb_str(&out), 1, out.len, stdout) != out.len || fflush(stdout) != 0)
-			rc = cli_error(ST_IOERR, "cannot write the export to standard output: %s",
-					strerror(errno));
 	}
 	sb_free(&out);
 	session_close(s);

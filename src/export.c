@@ -6,6 +6,7 @@
  */
 #include "steward/export.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "export_render.h"
@@ -40,16 +41,32 @@ const char *export_format_name(enum export_format fmt)
 enum st_code export_session(const struct session *s, enum export_format fmt, struct strbuf *out,
 			    struct st_error *err)
 {
+	if (fmt == EXPORT_JSON)
+		return export_json(s, out, NULL, err);
 	struct export_doc d;
 	enum st_code rc = export_doc_load(&d, s, err);
 	if (rc != ST_OK)
 		return rc;
 	switch (fmt) {
-	case EXPORT_JSON: export_json(&d, out); break;
+	case EXPORT_JSON: break; /* above */
 	case EXPORT_CSV: export_csv(&d, out); break;
 	case EXPORT_MD: export_md(&d, out); break;
 	case EXPORT_HTML: export_html(&d, out); break;
 	}
 	export_doc_free(&d);
 	return ST_OK;
+}
+
+enum st_code export_session_to(const struct session *s, enum export_format fmt, const struct export_sink *sink,
+			       struct st_error *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	enum st_code rc = fmt == EXPORT_JSON ? export_json(s, &out, sink, err) : export_session(s, fmt, &out, err);
+	if (rc == ST_OK && fmt != EXPORT_JSON && out.len) {
+		errno = 0;
+		if (!sink->write(sink->ctx, out.data, out.len))
+			rc = st_set(err, ST_IOERR, "cannot write the export: %s", strerror(errno ? errno : EIO));
+	}
+	sb_free(&out);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "session_priv.h"
+#include "steward/jsonfixed.h"
 #include "steward/store.h"
 #include "steward/util.h"
 
@@ -257,7 +258,11 @@ static void add_note(struct session *s, int64_t at, const char *op, long step, c
 {
 	if (!text)
 		return;
-	s->notes = xreallocarray(s->notes, s->n_notes + 1, sizeof *s->notes);
+	/* Room doubles (8, 16, 32 ...: the capacity follows from the count): a session may
+	 * carry 100,000 notes, and growing by one each time copied them over and over. */
+	size_t n = s->n_notes;
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		s->notes = xreallocarray(s->notes, n ? n * 2 : 8, sizeof *s->notes);
 	s->notes[s->n_notes++] = (struct sess_note){
 		.at_ms = at, .op = xstrdup(op), .text = xstrdup(text), .step = step, .kind = kind};
 }
@@ -425,8 +430,10 @@ static void apply_failure(struct session *s, size_t i, const json_t *d, int64_t 
 }
 
 /* The fold: one event into the state. Unknown types are ignored (newer writers). */
-enum st_code sess_apply(struct session *s, const char *type, const char *step, const json_t *d,
-			  int64_t at, const char *op, const char *host, struct st_error *err)
+/* sess_apply, where a note's text may come read already (note_text; d is then unused). */
+static enum st_code apply_event(struct session *s, const char *type, const char *step, const json_t *d,
+				const char *note_text, int64_t at, const char *op, const char *host,
+				struct st_error *err)
 {
 	long i = -1;
 	if (step) {
@@ -440,7 +447,7 @@ enum st_code sess_apply(struct session *s, const char *type, const char *step, c
 	if (strcmp(type, "session_started") == 0)
 		return apply_started(s, d, at, op, host, err);
 	if (strcmp(type, "note_added") == 0) {
-		add_note(s, at, op, i, jget_str(d, "text"), "note");
+		add_note(s, at, op, i, note_text ? note_text : jget_str(d, "text"), "note");
 		return ST_OK;
 	}
 	if (strcmp(type, "session_finished") == 0) {
@@ -503,18 +510,34 @@ enum st_code sess_apply(struct session *s, const char *type, const char *step, c
 
 /* ---------- replay ---------- */
 
+enum st_code sess_apply(struct session *s, const char *type, const char *step, const json_t *d,
+			  int64_t at, const char *op, const char *host, struct st_error *err)
+{
+	return apply_event(s, type, step, d, NULL, at, op, host, err);
+}
+
 struct replay_ctx {
 	struct session *s;
 	struct st_error *err;
 	enum st_code rc;
+	struct strbuf text; /* a note's text, reused */
 };
 
 static bool replay_cb(void *vctx, const struct store_event *ev)
 {
 	struct replay_ctx *c = vctx;
+	/* Notes can be most of a long session's events: their one member is read without a
+	 * tree when the payload has jansson's own form (jsonfixed.h: the same text). */
+	const char *note = NULL;
+	json_t *d = NULL;
 	json_error_t jerr;
-	json_t *d = json_loads(ev->data, 0, &jerr);
-	if (!json_is_object(d)) {
+	sb_reset(&c->text);
+	if (strcmp(ev->type, "note_added") == 0 &&
+	    json_fixed_only_string(ev->data, strlen(ev->data), "text", &c->text))
+		note = sb_str(&c->text);
+	else
+		d = json_loads(ev->data, 0, &jerr);
+	if (!note && !json_is_object(d)) {
 		json_decref(d);
 		if (c->s->writable) {
 			c->rc = st_set(c->err, ST_INVALID,
@@ -532,7 +555,7 @@ static bool replay_cb(void *vctx, const struct store_event *ev)
 			       c->s->id);
 		return false;
 	}
-	c->rc = sess_apply(c->s, ev->type, ev->step, d, ev->at_ms, ev->op, ev->host, c->err);
+	c->rc = apply_event(c->s, ev->type, ev->step, d, note, ev->at_ms, ev->op, ev->host, c->err);
 	json_decref(d);
 	if (c->rc != ST_OK)
 		return false;
@@ -544,8 +567,9 @@ static bool replay_cb(void *vctx, const struct store_event *ev)
 
 enum st_code sess_replay_from(struct session *s, int64_t after, struct st_error *err)
 {
-	struct replay_ctx c = {.s = s, .err = err, .rc = ST_OK};
+	struct replay_ctx c = {.s = s, .err = err, .rc = ST_OK, .text = STRBUF_INIT};
 	enum st_code rc = store_read_events(s->store, s->id, after, replay_cb, &c, err);
+	sb_free(&c.text);
 	return rc != ST_OK ? rc : c.rc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * util.c — allocation wrappers, strbuf, clock, file helpers, SHA-256 via libmd.
+ * util.c — allocation wrappers, strbuf, clock, file helpers, SHA-256 via Nettle.
  * The only process-wide state is the fatal hook and the clock override; both are
  * settable (and so resettable) by tests.
  */
@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
-#include <sha2.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,15 +331,15 @@ void util_hex(const unsigned char *in, size_t n, char *out)
 
 void util_sha256_hex(const void *data, size_t n, char out[65])
 {
-	/* libmd (the message digests of the BSDs, kept by Debian's dpkg maintainer) rather
-	 * than OpenSSL or libsodium: the same SHA-256 in a 47 KB library. OpenSSL 3's
-	 * provider start-up cost `watch` 3.3 MiB of resident memory, libsodium's
-	 * initialisation 0.3 MiB; libmd needs none. */
-	SHA2_CTX ctx;
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	SHA256Init(&ctx);
-	SHA256Update(&ctx, data, n);
-	SHA256Final(md, &ctx);
+	/* Nettle (GnuTLS's crypto library): no initialisation and no provider start-up (OpenSSL 3's
+	 * cost `watch` 3.3 MiB of resident memory, libsodium's 0.3 MiB), and its SHA-256 uses the
+	 * CPU's SHA extensions when there are any: 100,000 event hashes (an audit) took 290 ms
+	 * with libmd's portable C and 45 ms with Nettle on the development VM. */
+	struct sha256_ctx ctx;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	sha256_init(&ctx);
+	sha256_update(&ctx, n, data);
+	sha256_digest(&ctx, sizeof md, md);
 	util_hex(md, sizeof md, out);
 }
 

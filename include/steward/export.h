@@ -28,8 +28,25 @@ const char *export_format_name(enum export_format fmt);
  * sentence, caller frees; NULL when they never do. Shared by every format and `audit`. */
 char *export_clock_note(const struct store_audit *a);
 
-/* Appends the session's export to out. The session may be open read-only. */
+/* Appends the session's export to out. The session may be open read-only. Nothing is
+ * appended when it fails. */
 enum st_code export_session(const struct session *s, enum export_format fmt, struct strbuf *out,
 			    struct st_error *err);
+
+/* Where export_session_to sends the text, in order: write returns false (errno set) when
+ * it cannot take it. */
+struct export_sink {
+	bool (*write)(void *ctx, const char *data, size_t len);
+	void *ctx;
+};
+/*
+ * The same text as export_session, handed to sink as it is produced: JSON in pieces of
+ * about 64 KiB while the events are read, so that memory stays flat in the number of
+ * events; the other formats whole at the end. A failing write stops the export
+ * (ST_IOERR, naming errno). When reading the store fails midway, part of the JSON
+ * document may already have been written (the return code says it is incomplete).
+ */
+enum st_code export_session_to(const struct session *s, enum export_format fmt, const struct export_sink *sink,
+			       struct st_error *err);
 
 #endif

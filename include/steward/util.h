@@ -76,7 +76,7 @@ int util_mkdir_p(const char *path, unsigned mode);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *in, size_t n, char *out);
-/* SHA-256 (libmd) of data, as 64 lowercase hex chars + NUL. */
+/* SHA-256 (Nettle) of data, as 64 lowercase hex chars + NUL. */
 void util_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* The operator recorded on events when none is given: $STEWARD_OPERATOR, else the

@@ -54,11 +54,20 @@ void store_event_hash_cached(const char *session_id, const struct store_event *e
 {
 	char at[32], seq[32];
 	store_format_at(cache, ev->at_ms, at);
-	snprintf(seq, sizeof seq, "%lld", (long long)ev->seq);
+	/* "%lld" without printf: this runs for every event of an audit */
+	size_t i = sizeof seq;
+	seq[--i] = '\0';
+	unsigned long long v = ev->seq < 0 ? 0ULL - (unsigned long long)ev->seq : (unsigned long long)ev->seq;
+	do {
+		seq[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (ev->seq < 0)
+		seq[--i] = '-';
 	sb_reset(sb);
 	sb_puts(sb, "steward-event/1\n");
 	put_field(sb, session_id);
-	put_field(sb, seq);
+	put_field(sb, seq + i);
 	put_field(sb, at);
 	put_field(sb, ev->op);
 	put_field(sb, ev->host);

@@ -91,8 +91,12 @@ char *sq_col_text(sqlite3_stmt *s, int i)
 
 void sq_col_hash(sqlite3_stmt *s, int i, char out[65])
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	snprintf(out, 65, "%s", t ? (const char *)t : "");
+	/* (read for every event: a copy, not snprintf) */
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	size_t n = t ? strnlen(t, 64) : 0;
+	if (n)
+		memcpy(out, t, n);
+	out[n] = '\0';
 }
 
 /* Runs SQL without results (schema, pragmas, transaction control). */
