@@ -65,11 +65,16 @@ int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 	struct store *src = NULL, *dst = NULL;
 	int rc = sessutil_open_store(ctx, STORE_READ, &src);
 	struct st_error err = {0};
+	char *id = NULL;
+	/* The session must exist here before the target is opened (and perhaps created). */
+	if (rc == ST_OK && store_resolve_id(src, argv[optind], &id, &err) != ST_OK)
+		rc = sessutil_fail(&err);
 	if (rc == ST_OK && store_open(to, STORE_WRITE, &dst, &err) != ST_OK)
 		rc = sessutil_fail(&err);
 	struct push_result r;
-	if (rc == ST_OK && push_session(src, argv[optind], dst, &po, &r, &err) != ST_OK)
+	if (rc == ST_OK && push_session(src, id, dst, &po, &r, &err) != ST_OK)
 		rc = sessutil_fail(&err);
+	free(id);
 	if (rc == ST_OK) {
 		char *shown = push_display_name(to);
 		if (json)
