@@ -207,7 +207,7 @@ static enum st_code conflict(const struct push_ctx *c, const struct store_sessio
 			      c->dst_name, c->id, trow->op, trow->host, c->dst_hashes[0], c->src_head);
 	if (c->first_diff)
 		return st_set(err, ST_INVALID,
-			      "session %s diverged: %s has events 1-%lld (head %.16s), %s has 1-%lld (head %.16s), "
+			      "session %s diverged: %s has events 1-%lld (head %s), %s has 1-%lld (head %s), "
 			      "and they differ from event %lld on — it was continued in both places. Nothing was "
 			      "pushed: steward never merges two records. Compare them (`steward export %s` on each "
 			      "database), continue in one place only, and keep the other's export with the change "
@@ -215,8 +215,8 @@ static enum st_code conflict(const struct push_ctx *c, const struct store_sessio
 			      c->id, c->dst_name, (long long)c->dst_n, c->dst_hashes[c->dst_n - 1], c->src_name,
 			      (long long)c->src_n, c->src_head, (long long)c->first_diff, c->id);
 	return st_set(err, ST_INVALID,
-		      "session %s continued on %s after it was pushed: it has events 1-%lld (head %.16s), %s "
-		      "only 1-%lld (head %.16s, the same chain) — nothing to push from here; continue the session "
+		      "session %s continued on %s after it was pushed: it has events 1-%lld (head %s), %s "
+		      "only 1-%lld (head %s, the same chain) — nothing to push from here; continue the session "
 		      "there (steward --db %s resume %s) and record nothing more in %s",
 		      c->id, c->dst_name, (long long)c->dst_n, c->dst_hashes[c->dst_n - 1], c->src_name,
 		      (long long)c->src_n, c->src_head, c->dst_name, c->id, c->src_name);
