@@ -256,8 +256,8 @@ static enum st_code push_in_tx(struct store *src, struct store *dst, const struc
 		if (!ta.intact) {
 			rc = st_set(err, ST_FAILED,
 				    "the copy of session %s in %s does not verify: %s — nothing was pushed; "
-				    "`steward --db DB audit %s` there says more",
-				    c->id, c->dst_name, ta.problem, c->id);
+				    "`steward --db %s audit %s` says more",
+				    c->id, c->dst_name, ta.problem, c->dst_name, c->id);
 			goto out;
 		}
 		const char *what = row_difference(row, &trow);
