@@ -151,6 +151,22 @@ static const struct verb verbs[CLI_VERB_COUNT] = {
 	 "simulated in the events and exports.\n\n"
 	 "exit: 0 the session finished or SIGINT/SIGTERM; 64 usage (or not a rehearsal, or a\n"
 	 "log outside the rehearsal's folders); 66 no such session.\n"},
+	[CLI_VERB_push] = {"push", "push SESSION --to DB [--force] [--json]",
+	 "copy a session to another database (the team's server)",
+	 "Copies a session from this database (--db) to DB (a SQLite file, or a\n"
+	 "postgresql:// URL): the same events with the same ids, times, operators, hosts and\n"
+	 "hashes, the chain audited on both sides, all in one transaction there. Again\n"
+	 "later: only the new events. A session continued in both places is refused and\n"
+	 "explained, never merged. Nothing is written here. See docs/push.md.\n"
+	 "\n  --to DB   the database to copy to (created when it is a new SQLite file)\n"
+	 "  --force   push even while a live process records the session here (what is\n"
+	 "            recorded so far; push again later for the rest)\n"
+	 "  --json    one JSON object: session, to, outcome, created, sent, first_seq,\n"
+	 "            last_seq, events, head, finished\n\n"
+	 "exit: 0 pushed, or nothing to push; 1 a chain does not verify (this one or the\n"
+	 "copy there); 64 usage; 65 the session diverged, DB is ahead, or DB holds another\n"
+	 "session with that id; 66 no such session; 73 DB cannot be written; 75 a live\n"
+	 "process holds the session there (or here: --force).\n"},
 	[CLI_VERB_replay] = {"replay", "replay RUNBOOK LOGDIR [--var NAME=VALUE]... [--log NAME=PATH]... [--from TIME] [--json]",
 	 "check a runbook against a site's collected logs",
 	 "Read-only: checks RUNBOOK against logs collected from a real site (LOGDIR, names\n"

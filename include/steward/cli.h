@@ -24,7 +24,7 @@
  * cmd_<verb>, cli_verbs.c holds its usage and help. One list, so neither misses one. */
 #define CLI_VERBS(X)                                                                       \
 	X(list) X(show) X(lint) X(start) X(resume) X(sessions) X(status) X(step) X(note)   \
-	X(watch) X(export) X(audit) X(seal) X(log) X(simulate) X(replay)
+	X(watch) X(export) X(audit) X(seal) X(log) X(simulate) X(push) X(replay)
 enum cli_verb {
 #define X(v) CLI_VERB_##v,
 	CLI_VERBS(X)
@@ -94,6 +94,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_home(struct cli_ctx *ctx, int argc, char **argv); /* no verb: the TUI home */
 
 #endif
