@@ -48,6 +48,22 @@ char *session_site(const struct session *s)
 	return NULL;
 }
 
+/* ---------- the lock holder ---------- */
+
+enum st_code session_lock_holder(struct store *st, const char *id, char **holder, struct st_error *err)
+{
+	*holder = NULL;
+	struct store_lock_holder h;
+	bool stale = false;
+	enum st_code rc = store_lock_peek(st, id, &h, &stale, err);
+	if (rc != ST_OK)
+		return rc;
+	if (h.host && !stale)
+		*holder = xasprintf("process %ld on %s", h.pid, h.host);
+	store_lock_holder_free(&h);
+	return ST_OK;
+}
+
 /* ---------- the last seal ---------- */
 
 struct seal_scan {

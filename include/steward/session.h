@@ -234,6 +234,12 @@ char *session_counts_text(const struct session_counts *c);
 /* The session's first declared variable as "name=value" (what tells two sites apart), or NULL. */
 char *session_site(const struct session *s);
 
+/* Who holds the session's lock, in words, for the readers that show it (observer mode,
+ * the home screen, `sessions`): "process PID on HOST" (the operator's name joins it once
+ * the store records it: struct store_lock_holder.op). *holder is NULL when nobody holds
+ * it, or when its holder is gone (the next writer takes it over). Caller frees. */
+enum st_code session_lock_holder(struct store *st, const char *id, char **holder, struct st_error *err);
+
 /* The last seal recorded on a session (the `seal` event), if any. */
 struct session_seal_info {
 	int64_t event_seq;   /* the seal event; 0 when never sealed */
