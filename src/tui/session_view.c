@@ -275,8 +275,8 @@ static void draw_mode_line(struct ui *ui, struct sview *v, int y)
 		snprintf(buf, sizeof buf, " Observing — the session is finished and nobody holds it; T takes it (to add notes)");
 	else
 		snprintf(buf, sizeof buf,
-			 " Observing — its writer has let the session go: T takes it; until then keys that change "
-			 "the record are disabled");
+			 " Observing — its writer let the session go: T takes it; keys that change the record are "
+			 "disabled");
 	ui_text(ui, y, 0, ui->cols, buf, ROLE_CAUTION, UI_PAD | UI_ELLIPSIS);
 }
 
@@ -926,8 +926,8 @@ static unsigned observe_holder(struct ui *ui, struct sview *v)
 	}
 	if (!v->offered && !ui->prompt.open) {
 		v->offered = true;
-		ui_prompt_open(ui, PROMPT_YESNO, P_TAKE_ASK, v->sel, "%s — take the session and become its writer? (y/n)",
-			       was_held ? "Its writer has let the session go" : "Nobody holds the session");
+		ui_prompt_open(ui, PROMPT_YESNO, P_TAKE_ASK, v->sel, "%s — take the session? (y/n)",
+			       was_held ? "Its writer let it go" : "Nobody holds it");
 	}
 	return changed ? UI_REDRAW : UI_NONE;
 }
