@@ -7,6 +7,7 @@
 # write per sample serves both, so they meet the same disk; each line is timed when it is
 # read (poll on both pipes).
 # Target (issue 14): p99(follow) <= p99(watch) + 2 ms (a local store).
+# BENCH_FOLLOW_DB=postgresql://... runs it on a PostgreSQL store (default: a SQLite file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEWARD_BIN=${STEWARD_BIN:-$PWD/steward}
@@ -38,7 +39,7 @@ python3 - "$STEWARD_BIN" "$d" "$N" <<'PY'
 import os, select, statistics, subprocess, sys, time
 steward, d, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 GAP = 0.005  # a quiet moment before each sample, as between markers on a real site server
-S = [steward, "--db", os.path.join(d, "db"), "--runbooks", os.path.join(d, "rb")]
+S = [steward, "--db", os.environ.get("BENCH_FOLLOW_DB") or os.path.join(d, "db"), "--runbooks", os.path.join(d, "rb")]
 log = os.path.join(d, "logs", "sitecomp.log")
 open(log, "wb").close()
 sid = subprocess.run(S + ["start", "bench-follow", "--new", "--logs", os.path.join(d, "logs"), "--detach"],
