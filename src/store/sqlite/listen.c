@@ -45,6 +45,12 @@ enum st_code sq_listen(struct store *base, const char *sid, struct st_error *err
 	struct sq_store *st = sq_of(base);
 	if (st->listen_fd >= 0)
 		return ST_OK;
+	if (st->immutable)
+		return st_set(err, ST_CANTCREATE,
+			      "database %s is read as an unchanging copy (you cannot write its folder, so SQLite "
+			      "cannot share its -shm index with the writer): events committed from now on are "
+			      "not seen — follow it as a user who may write that folder",
+			      st->base.path);
 	/* SQLite's own names: the database with symbolic links resolved, its -wal beside it. */
 	const char *db = sqlite3_db_filename(st->db, "main");
 	if (!db || !*db)

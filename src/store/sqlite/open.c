@@ -376,6 +376,7 @@ static enum st_code open_read(struct sq_store *st, struct st_error *err)
 			      "cannot read the database %s: %s — check that it is a steward database and "
 			      "that you may read it",
 			      st->base.path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	st->immutable = true;
 	return ST_OK;
 }
 

@@ -39,6 +39,7 @@ struct sq_store {
 	/* change notices (listen.c) */
 	char *wal_path;         /* writers: the -wal, marked after every commit (followers wake on it) */
 	int listen_fd;          /* inotify on the database's folder; -1 until store_listen */
+	bool immutable;         /* read as an unchanging copy (a folder we cannot write): sees no commits */
 	char *listen_names[2];  /* the database's and its -wal's names in that folder */
 };
 
