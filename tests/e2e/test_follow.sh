@@ -4,7 +4,8 @@
 # (step, note) and `watch` holding the lock and recording log markers; the JSON objects
 # follow the watch stream (marker with line/file/offset, step_verified, step_active,
 # session_finished; other events under their own type), every recorded seq once, in
-# order; --text prints readable lines; --from-now only what comes after; the followers end
+# order; --text prints readable lines; --from-now only what comes after; `sessions` names
+# the holder while watch writes (none after); the followers end
 # with 0 by themselves when the session finishes, and on SIGTERM; usage 64, unknown 66.
 # Waits poll the output files with a deadline; nothing measures speed.
 set -u
@@ -92,6 +93,15 @@ wait_has f2.out 'text: bridge call: go ahead'
 wait_has w.out '"type":"following"'
 "${B[@]}" follow "$SID" --from-now >f3.out 2>f3.err & f3=$!; pids+=("$f3")
 S note "$SID" "refused while watch holds it" >/dev/null 2>err; check "a second writer is refused" 75 $?
+# sessions names the holder (the process and its host) while watch holds the session.
+S sessions >out 2>err; check "sessions while held" 0 $?
+grep -F "$SID" out | grep -qF "process $w on " || { fail "sessions does not name the holder"; cat out; }
+S sessions --json >out 2>err
+python3 - out "$SID" "$w" <<'PY' || fail "sessions --json: holder"
+import json, sys
+r = next(r for r in json.load(open(sys.argv[1])) if r["id"] == sys.argv[2])
+assert r["holder"].startswith("process %s on " % sys.argv[3]), r["holder"]
+PY
 sms "Processing site shutdown transaction" >>logs/sitecomp.log
 wait_has f1.out '"expect":"Processing site shutdown transaction"'
 sms "Site shutdown complete" >>logs/sitecomp.log
@@ -99,6 +109,8 @@ wait_has f1.out '"type":"step_verified"'
 wait_has f3.out '"type":"step_verified"'
 kill -TERM "$w"; wait_exit "$w"; check "watch stopped" 0 "$st"
 
+S sessions >out 2>err
+grep -F "$SID" out | grep -qE ' none$' || { fail "sessions: holder none once watch stopped"; cat out; }
 S note "$SID" --step close "closing the change" >/dev/null 2>err || fail "note after watch: $(cat err)"
 S step "$SID" close done >/dev/null 2>err || fail "step close done: $(cat err)"
 # The session finished: every follower ends by itself, with 0.
