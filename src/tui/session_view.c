@@ -907,8 +907,8 @@ static int timeout_ms(void *self)
 #define OBSERVE_PEEK_MS 2000 /* a writer that died without unlocking commits nothing: look */
 
 /* Observer mode: who holds the session now; when its writer has let it go, say so and
- * ask, once, whether to take it. */
-static unsigned observe_holder(struct ui *ui, struct sview *v)
+ * (ask) ask, once, whether to take it. */
+static unsigned observe_holder(struct ui *ui, struct sview *v, bool ask)
 {
 	v->peeked_ms = util_now_ms();
 	char *holder = NULL;
@@ -924,7 +924,7 @@ static unsigned observe_holder(struct ui *ui, struct sview *v)
 		v->offered = false;
 		return changed ? UI_REDRAW : UI_NONE;
 	}
-	if (!v->offered && !ui->prompt.open) {
+	if (ask && !v->offered && !ui->prompt.open) {
 		v->offered = true;
 		ui_prompt_open(ui, PROMPT_YESNO, P_TAKE_ASK, v->sel, "%s — take the session? (y/n)",
 			       was_held ? "Its writer let it go" : "Nobody holds it");
@@ -955,7 +955,7 @@ static unsigned observe_process(struct ui *ui, struct sview *v)
 			logpane_seed(&v->lp, ui->ascii, v->s);
 			bits |= UI_REDRAW;
 		}
-		bits |= observe_holder(ui, v); /* a lock released is a commit too */
+		bits |= observe_holder(ui, v, true); /* a lock released is a commit too */
 	}
 	return bits;
 }
@@ -980,7 +980,7 @@ static unsigned tick(struct ui *ui, void *self)
 {
 	struct sview *v = self;
 	if (v->observing && util_now_ms() - v->peeked_ms >= OBSERVE_PEEK_MS)
-		return observe_holder(ui, v) | (v->s->active >= 0 ? UI_REDRAW : UI_NONE);
+		return observe_holder(ui, v, true) | (v->s->active >= 0 ? UI_REDRAW : UI_NONE);
 	/* Countdowns and overdue marks change by the second while a step is active. */
 	return v->s->active >= 0 ? UI_REDRAW : UI_NONE;
 }
@@ -1026,7 +1026,10 @@ int tui_session_view(struct ui *ui, struct session *s, bool *take)
 		follow_wait_init(&v.fw, s->store, s->id);
 		if (session_refresh(s, &err) != ST_OK)
 			ui_message(ui, ROLE_ERROR, "Re-reading the session: %s", err.msg);
-		observe_holder(ui, &v);
+		/* The question, when nobody holds it, is asked at the first tick: ui_run starts
+		 * with no prompt open. */
+		observe_holder(ui, &v, false);
+		v.peeked_ms = 0;
 		if (v.fw.why[0] && !ui->message[0])
 			ui_message(ui, ROLE_WARNING, "%s — the screen is re-read every %d s instead", v.fw.why,
 				   FOLLOW_REREAD_MS / 1000);
