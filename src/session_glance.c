@@ -59,7 +59,7 @@ enum st_code session_lock_holder(struct store *st, const char *id, char **holder
 	if (rc != ST_OK)
 		return rc;
 	if (h.host && !stale)
-		*holder = xasprintf("process %ld on %s", h.pid, h.host);
+		*holder = xasprintf("%s (pid %ld)", h.host, h.pid);
 	store_lock_holder_free(&h);
 	return ST_OK;
 }

@@ -235,8 +235,8 @@ char *session_counts_text(const struct session_counts *c);
 char *session_site(const struct session *s);
 
 /* Who holds the session's lock, in words, for the readers that show it (observer mode,
- * the home screen, `sessions`): "process PID on HOST" (the operator's name joins it once
- * the store records it: struct store_lock_holder.op). *holder is NULL when nobody holds
+ * the home screen, `sessions`): "HOST (pid PID)" (OPERATOR@HOST once the store records
+ * the operator: struct store_lock_holder.op). *holder is NULL when nobody holds
  * it, or when its holder is gone (the next writer takes it over). Caller frees. */
 enum st_code session_lock_holder(struct store *st, const char *id, char **holder, struct st_error *err);
 

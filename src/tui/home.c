@@ -6,7 +6,7 @@
  *
  * Invariants: the lists are reloaded whenever a nested screen returns; a session
  * held by another process is never opened for writing: Enter names the holder and
- * offers to observe it (read-only, live: observer mode), o observes it at once. Every
+ * says that o observes it (read-only, live: observer mode). Every
  * operator's sessions are listed, each with its holder ("none" when nobody holds it).
  */
 #include "steward/tui.h"
@@ -24,7 +24,6 @@
 
 enum home_list { LIST_RUNBOOKS, LIST_SESSIONS };
 
-enum home_prompt { HP_OBSERVE };
 
 struct home {
 	struct catalog cat;
@@ -145,8 +144,8 @@ static void draw_rows(struct ui *ui, struct home *h, enum home_list which, int y
 		const char *holder = h->holders && h->holders[i] ? h->holders[i]
 				     : i < HOME_DETAILED_ROWS ? "none" : "?";
 		struct { int w; const char *t; } cols[7] = {
-			{22, s->id}, {18, s->label && *s->label ? s->label : "-"}, {8, prog},
-			{10, when}, {9, status}, {21, holder}, {ui->cols, buf},
+			{22, s->id}, {20, s->label && *s->label ? s->label : "-"}, {8, prog},
+			{10, when}, {9, status}, {16, holder}, {ui->cols, buf},
 		};
 		int x = 1;
 		for (size_t c = 0; c < 7 && x < ui->cols; c++)
@@ -203,16 +202,9 @@ static unsigned open_selected(struct ui *ui, struct home *h)
 	if (h->n_rows == 0)
 		return UI_REDRAW;
 	struct session *s = NULL;
-	const char *id = h->rows[h->sel[LIST_SESSIONS]].id;
-	enum st_code rc = session_open(ui->st, id, SESSION_WRITE, &s, &err);
+	enum st_code rc = session_open(ui->st, h->rows[h->sel[LIST_SESSIONS]].id, SESSION_WRITE, &s, &err);
 	if (rc == ST_TEMPFAIL) { /* another writer holds it: it can still be watched live */
-		char *holder = NULL;
-		struct st_error perr = {0};
-		(void)session_lock_holder(ui->st, id, &holder, &perr);
-		ui_message(ui, ROLE_ERROR, "%s", err.msg);
-		ui_prompt_open(ui, PROMPT_YESNO, HP_OBSERVE, h->sel[LIST_SESSIONS],
-			       "Held by %s — observe it read-only, live? (y/n)", holder ? holder : "another writer");
-		free(holder);
+		ui_message(ui, ROLE_ERROR, "%s — meanwhile, o observes it read-only, live", err.msg);
 		return UI_REDRAW;
 	}
 	if (rc != ST_OK) {
@@ -225,7 +217,7 @@ static unsigned open_selected(struct ui *ui, struct home *h)
 	return UI_RELOAD;
 }
 
-/* o, or yes to the question Enter asked: the selected session in observer mode. */
+/* o: the selected session in observer mode. */
 static unsigned observe_selected(struct ui *ui, struct home *h)
 {
 	if (h->focus != LIST_SESSIONS || h->n_rows == 0) {
@@ -245,14 +237,7 @@ static unsigned observe_selected(struct ui *ui, struct home *h)
 	return UI_RELOAD;
 }
 
-static unsigned home_prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
-{
-	(void)step;
-	struct home *h = self;
-	if (tag == HP_OBSERVE && text)
-		return observe_selected(ui, h);
-	return UI_REDRAW;
-}
+
 
 static unsigned home_action(struct ui *ui, void *self, enum ui_action act, wint_t key)
 {
@@ -305,7 +290,6 @@ static const struct ui_view_ops home_ops = {
 	.scope = SCOPE_HOME,
 	.draw = draw_home,
 	.action = home_action,
-	.prompt_done = home_prompt_done,
 	.tick = home_tick,
 };
 

@@ -79,7 +79,7 @@ struct sview {
 	/* observer mode (the session opened read-only) */
 	bool observing;
 	struct follow_wait fw;  /* the store's change notices */
-	char *holder;           /* who holds the lock ("process 4242 on siteserver"), NULL: nobody */
+	char *holder;           /* who holds the lock ("siteserver (pid 4242)"), NULL: nobody */
 	bool offered;           /* taking it was offered since it was last held */
 	bool *take;             /* set when the operator takes the session (the caller opens it) */
 	int64_t peeked_ms;      /* when the holder was last looked up */

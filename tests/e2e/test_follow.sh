@@ -95,12 +95,12 @@ wait_has w.out '"type":"following"'
 S note "$SID" "refused while watch holds it" >/dev/null 2>err; check "a second writer is refused" 75 $?
 # sessions names the holder (the process and its host) while watch holds the session.
 S sessions >out 2>err; check "sessions while held" 0 $?
-grep -F "$SID" out | grep -qF "process $w on " || { fail "sessions does not name the holder"; cat out; }
+grep -F "$SID" out | grep -qF "(pid $w)" || { fail "sessions does not name the holder"; cat out; }
 S sessions --json >out 2>err
 python3 - out "$SID" "$w" <<'PY' || fail "sessions --json: holder"
 import json, sys
 r = next(r for r in json.load(open(sys.argv[1])) if r["id"] == sys.argv[2])
-assert r["holder"].startswith("process %s on " % sys.argv[3]), r["holder"]
+assert r["holder"].endswith(" (pid %s)" % sys.argv[3]), r["holder"]
 PY
 sms "Processing site shutdown transaction" >>logs/sitecomp.log
 wait_has f1.out '"expect":"Processing site shutdown transaction"'

@@ -5,7 +5,9 @@
 # the observer's screen (a step done, a note); keys that would change the record are
 # refused with a message (nothing recorded); when the writer quits, the observer is told
 # and takes the session, and its keys then record. The home screen shows the holder and
-# offers observer mode on a held session. Waits poll the screens; nothing is timed.
+# offers observer mode (o) on a held session; a session nobody holds is offered at once. A
+# `steward follow` beside them prints every event the TUI writer records. Waits poll the
+# screens; nothing is timed.
 . "$(dirname "$0")/lib_tui.sh"
 
 # The observer's terminal: a second tmux session "o" on the same server.
@@ -51,6 +53,8 @@ print(" ".join(x["type"] for x in e if x["type"] not in ("positions_saved",)))' 
 
 start_session --label "shared change"
 touch "$LOGS/sitecomp.log"
+# A third operator follows on the command line, from the first event, all along.
+"$STEWARD_BIN" --db "$DB" follow "$SID" >"$TMP/follow.out" 2>"$TMP/follow.err" & follower=$!
 tui "HOME=$TMP" -- resume "$SID"
 wait_for "Back up site ABC"
 
@@ -59,7 +63,7 @@ sw note "$SID" "a second writer" >"$TMP/out" 2>&1
 [ $? = 75 ] || fail "a second writer was not refused with 75"
 # ... and an observer opens it read-only, saying so and naming the holder.
 obs follow "$SID" --tui
-owait_for "Observing — held by process"
+owait_for "Observing — held by $(hostname) (pid"
 owait_for "keys that change the record are disabled"
 owait_line "Back up site ABC" "▶"
 
@@ -91,7 +95,7 @@ owait_for "Observing: ticking a checklist item would change the record"
 okeys u
 owait_for "Observing: reopening a step would change the record"
 okeys T
-owait_for "Not taken: process"
+owait_for "Not taken: $(hostname) (pid"
 [ -z "$(changed_since "$before")" ] || ofail "an observer's key recorded something: $(changed_since "$before")"
 oscreen | grep -qF "Reason for skipping" && ofail "the observer was asked for a skip reason"
 
@@ -114,16 +118,31 @@ deadline=$((SECONDS + 10))
 while [ ! -e "$TMP/oexit" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
 [ "$(cat "$TMP/oexit" 2>/dev/null)" = 0 ] || ofail "the observer did not quit with 0"
 
+# Every event both writers recorded reached the command-line follower, once, in order.
+n=$(events)
+deadline=$((SECONDS + 10))
+while [ "$(wc -l <"$TMP/follow.out")" -lt "$n" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+kill -TERM "$follower"; wait "$follower" || fail "follow did not end with 0 on SIGTERM"
+sw export "$SID" >"$TMP/export.json"
+python3 - "$TMP/export.json" "$TMP/follow.out" <<'PY' || fail "the follower missed events"
+import json, sys
+rec = [e["seq"] for e in json.load(open(sys.argv[1]))["events"]]
+got = [json.loads(l)["seq"] for l in open(sys.argv[2])]
+assert got[:len(rec)] == rec, (got, rec)
+notes = [json.loads(l) for l in open(sys.argv[2]) if '"note_added"' in l]
+assert [n["data"]["text"] for n in notes] == ["from the writer's desk", "taken over from the first desk"], notes
+PY
+
 # The home screen: the holder of each session, and observer mode offered on a held one.
 tui "HOME=$TMP" -- resume "$SID"
 wait_for "Back up site ABC"
 obs
 owait_for "shared change"
-owait_line "shared change" "process"
+owait_line "shared change" "(pid"
 okeys Enter
-owait_for "— observe it read-only, live? (y/n)"
-okeys y
-owait_for "Observing — held by process"
+owait_for "meanwhile, o observes it read-only, live"
+okeys o
+owait_for "Observing — held by $(hostname) (pid"
 okeys Escape
 quit_ok
 owait_for "Its writer let it go — take the session? (y/n)"
@@ -131,5 +150,13 @@ okeys n
 okeys q
 owait_for "Resumable sessions"
 owait_line "shared change" "none"
+okeys q
+
+# A session nobody holds: observing it offers to take it at once.
+obs follow "$SID" --tui
+owait_for "Nobody holds it — take the session? (y/n)"
+okeys n
+okeys T
+owait_for "You hold the session now"
 okeys q
 echo "observer mode: ok"
