@@ -110,6 +110,22 @@ static const struct verb verbs[CLI_VERB_COUNT] = {
 	 "the session finishes, or on SIGINT/SIGTERM. Holds the session's lock.\n\n"
 	 "exit: 0 finished or stopped; 1 a failure signature was seen; 64 usage; 66 no such\n"
 	 "session; 73 database not writable; 75 another process holds the session.\n"},
+	[CLI_VERB_follow] = {"follow", "follow SESSION [--from-now] [--json|--text] [--tui]",
+	 "print a session's events live as they are recorded (read-only)",
+	 "A reader: prints the session's events, from the first (or, with --from-now, from\n"
+	 "the next one recorded), then every new one as soon as it is committed, while\n"
+	 "another process or machine writes the session. Never takes the lock. Woken by the\n"
+	 "store's change notices (no polling loop). Stops when the session finishes, or on\n"
+	 "SIGINT/SIGTERM.\n"
+	 "\n  --json       one JSON object per event, line-buffered (the default): the `watch`\n"
+	 "               stream's types (marker, step_verified, failure, rotated,\n"
+	 "               step_active, session_finished) and every other recorded event under\n"
+	 "               its own type with its data; each with seq, operator, host and at\n"
+	 "               (when it was recorded)\n"
+	 "  --text       one readable line per event instead\n"
+	 "  --from-now   only the events recorded from now on\n"
+	 "  --tui        the terminal interface's observer mode instead (read-only; offers\n"
+	 "               to take the session when its writer lets it go)\n\n" EXITS_READ},
 	[CLI_VERB_export] = {"export", "export SESSION [--format json|csv|md|html] [-o FILE]", "the audit trail",
 	 "The session's audit trail and change record. A reader: never takes the lock.\n"
 	 "\n  --format F   json (default), csv, md or html\n"

@@ -95,6 +95,9 @@ int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 	 * note on stderr when the runbook file changed (the screen says so too). */
 	struct session *s = NULL;
 	rc = sessutil_open(ctx, st, id, mode, &s);
+	if (rc == ST_TEMPFAIL) /* held by another writer: it can still be watched live */
+		fprintf(stderr, "steward: to watch it live meanwhile (read-only, no lock): steward follow %s --tui\n",
+			id ? id : "SESSION");
 	if (rc != ST_OK) {
 		store_close(st);
 		return rc;

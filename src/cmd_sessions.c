@@ -1,7 +1,8 @@
 /*
  * cmd_sessions.c — `steward sessions [--all] [--json]`: id, runbook, site, label,
- * status (failed and overdue steps flagged), done-or-skipped/applicable steps and last
- * activity of each session, most recent first. Reads only (works while writers hold
+ * status (failed and overdue steps flagged), done-or-skipped/applicable steps, last
+ * activity and holder (who writes it now, or none) of each session — every operator's —
+ * most recent first. Reads only (works while writers hold
  * locks and on a read-only database); no database yet means no sessions. Text from the
  * database is sanitised for the terminal.
  */
@@ -15,7 +16,7 @@
 #include "cmd_sessutil.h"
 #include "steward/text.h"
 
-static void print_json(const struct session_summary *rows, size_t n)
+static void print_json(const struct session_summary *rows, char **holders, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -38,6 +39,7 @@ static void print_json(const struct session_summary *rows, size_t n)
 									(json_int_t)r->overdue_ms)
 							    : json_null());
 		}
+		json_object_set_new(o, "holder", sessutil_jtext(holders[i])); /* null: nobody */
 		json_array_append_new(arr, o);
 	}
 	char *text = json_dumps(arr, JSON_INDENT(2));
@@ -71,10 +73,10 @@ static void progress_text(const struct session_summary *r, char *out, size_t len
 		snprintf(out, len, "%d/%d", r->done, r->applicable);
 }
 
-static void print_table(const struct session_summary *rows, size_t n)
+static void print_table(const struct session_summary *rows, char **holders, size_t n)
 {
-	printf("%-20s  %-22s  %-16s  %-20s  %-32s  %-16s  %s\n", "ID", "RUNBOOK", "SITE", "LABEL", "STATUS",
-	       "DONE/APPLICABLE", "LAST ACTIVITY (UTC)");
+	printf("%-20s  %-22s  %-16s  %-20s  %-32s  %-16s  %-19s  %s\n", "ID", "RUNBOOK", "SITE", "LABEL", "STATUS",
+	       "DONE/APPLICABLE", "LAST ACTIVITY (UTC)", "HOLDER");
 	for (size_t i = 0; i < n; i++) {
 		const struct session_summary *r = &rows[i];
 		char status[160], done[48], last[32];
@@ -89,7 +91,10 @@ static void print_table(const struct session_summary *rows, size_t n)
 		sessutil_col(r->label ? r->label : "-", 20);
 		sessutil_col(status, 32);
 		sessutil_col(done, 16);
-		printf("%s\n", last);
+		sessutil_col(last, 19);
+		char *h = text_sanitize(holders[i] ? holders[i] : "none", strlen(holders[i] ? holders[i] : "none"), 0);
+		printf("%s\n", h);
+		free(h);
 	}
 }
 
@@ -127,16 +132,27 @@ int cmd_sessions(struct cli_ctx *ctx, int argc, char **argv)
 		if (session_summaries_detail(st, rows, n, util_now_ms(), SIZE_MAX, &derr) != ST_OK)
 			fprintf(stderr, "steward: note: %s\n", derr.msg);
 	}
+	char **holders = xcalloc(n + 1, sizeof *holders);
+	for (size_t i = 0; rc == ST_OK && i < n; i++) {
+		struct st_error herr = {0};
+		if (session_lock_holder(st, rows[i].id, &holders[i], &herr) != ST_OK)
+			fprintf(stderr, "steward: note: %s\n", herr.msg);
+	}
 	store_close(st);
-	if (rc != ST_OK && rc != ST_NOTFOUND) /* no database yet: no sessions */
+	if (rc != ST_OK && rc != ST_NOTFOUND) { /* no database yet: no sessions */
+		free(holders);
 		return sessutil_fail(&err);
+	}
 	if (json)
-		print_json(rows, n);
+		print_json(rows, holders, n);
 	else if (n == 0)
 		fprintf(stderr, all ? "steward: no sessions yet\n"
 				    : "steward: no unfinished sessions (--all lists finished ones too)\n");
 	else
-		print_table(rows, n);
+		print_table(rows, holders, n);
+	for (size_t i = 0; i < n; i++)
+		free(holders[i]);
+	free(holders);
 	session_summaries_free(rows, n);
 	return ferror(stdout) ? ST_IOERR : ST_OK;
 }

@@ -64,6 +64,22 @@ void session_glance(const struct session *s, struct store_glance *g)
 	}
 }
 
+/* ---------- the lock holder ---------- */
+
+enum st_code session_lock_holder(struct store *st, const char *id, char **holder, struct st_error *err)
+{
+	*holder = NULL;
+	struct store_lock_holder h;
+	bool stale = false;
+	enum st_code rc = store_lock_peek(st, id, &h, &stale, err);
+	if (rc != ST_OK)
+		return rc;
+	if (h.host && !stale)
+		*holder = xasprintf("%s (pid %ld)", h.host, h.pid);
+	store_lock_holder_free(&h);
+	return ST_OK;
+}
+
 /* ---------- the last seal ---------- */
 
 struct seal_scan {

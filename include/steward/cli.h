@@ -24,7 +24,7 @@
  * cmd_<verb>, cli_verbs.c holds its usage and help. One list, so neither misses one. */
 #define CLI_VERBS(X)                                                                       \
 	X(list) X(show) X(lint) X(start) X(resume) X(sessions) X(status) X(step) X(note)   \
-	X(watch) X(export) X(audit) X(seal) X(log) X(simulate) X(push) X(replay)
+	X(watch) X(follow) X(export) X(audit) X(seal) X(log) X(simulate) X(push) X(replay)
 enum cli_verb {
 #define X(v) CLI_VERB_##v,
 	CLI_VERBS(X)
@@ -89,6 +89,7 @@ int cmd_step(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_note(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_watch(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_follow(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);

@@ -247,6 +247,12 @@ char *session_site(const struct session *s);
 struct store_glance;
 void session_glance(const struct session *s, struct store_glance *out);
 
+/* Who holds the session's lock, in words, for the readers that show it (observer mode,
+ * the home screen, `sessions`): "HOST (pid PID)" (OPERATOR@HOST once the store records
+ * the operator: struct store_lock_holder.op). *holder is NULL when nobody holds
+ * it, or when its holder is gone (the next writer takes it over). Caller frees. */
+enum st_code session_lock_holder(struct store *st, const char *id, char **holder, struct st_error *err);
+
 /* The last seal recorded on a session (the `seal` event), if any. */
 struct session_seal_info {
 	int64_t event_seq;   /* the seal event; 0 when never sealed */

@@ -222,6 +222,21 @@ void store_unlock(struct store *st, const char *session_id);
 enum st_code store_lock_peek(struct store *st, const char *session_id, struct store_lock_holder *out,
 			     bool *stale, struct st_error *err);
 
+/*
+ * Change notices, for readers that follow a session live (`steward follow`, the TUI's
+ * observer mode).
+ * After store_listen(st, sid) (sid NULL: every session), store_listen_fd() becomes readable
+ * when another connection has committed events; call store_listen_drain() and re-read
+ * (store_read_events after the last seq you hold). No polling loop: SQLite watches the
+ * database and its -wal file with inotify; PostgreSQL uses LISTEN steward_events (a
+ * trigger on events runs pg_notify('steward_events', session_id) at commit).
+ * A backend without notices (or a store_listen that failed) leaves the fd at -1: the
+ * caller then re-reads on a slow timer (a second or more), never in a busy loop.
+ */
+enum st_code store_listen(struct store *st, const char *session_id, struct st_error *err);
+int store_listen_fd(const struct store *st);      /* -1 before store_listen */
+bool store_listen_drain(struct store *st);        /* true when a notice arrived (may be spurious) */
+
 /* Recomputes a session's hash chain. */
 struct store_audit {
 	bool intact;

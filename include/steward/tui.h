@@ -24,5 +24,10 @@ int tui_start(struct cli_ctx *ctx, struct store *st, const struct runbook *rb,
 	      const struct session_params *params);
 /* The session screen on a session already opened with SESSION_WRITE; does not close it. */
 int tui_session(struct cli_ctx *ctx, struct session *s);
+/* Observer mode: the session screen on a session opened with SESSION_READ (held by another
+ * writer), refreshed on every committed event; keys that would change the record are
+ * refused with a message. When the writer lets the session go, offers to take it (then
+ * the session screen goes on as its writer). Does not close s. */
+int tui_observe(struct cli_ctx *ctx, struct session *s);
 
 #endif

@@ -55,6 +55,10 @@ struct store_ops {
 	void (*unlock)(struct store *st, const char *session_id);
 	enum st_code (*lock_peek)(struct store *st, const char *session_id,
 				  struct store_lock_holder *out, bool *stale, struct st_error *err);
+	/* Change notices (store.h): NULL in a backend that has none (store_listen_fd is -1). */
+	enum st_code (*listen)(struct store *st, const char *session_id, struct st_error *err);
+	int (*listen_fd)(const struct store *st);
+	bool (*listen_drain)(struct store *st);
 };
 
 /* The part every backend shares; each backend's struct begins with it. */

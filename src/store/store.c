@@ -125,6 +125,17 @@ enum st_code store_lock_peek(struct store *st, const char *session_id, struct st
 	return st->ops->lock_peek(st, session_id, out, stale, err);
 }
 
+/* A backend without change notices: ST_OK and no descriptor; its callers re-read on a
+ * slow timer (store.h). */
+enum st_code store_listen(struct store *st, const char *session_id, struct st_error *err)
+{
+	return st->ops->listen ? st->ops->listen(st, session_id, err) : ST_OK;
+}
+
+int store_listen_fd(const struct store *st) { return st->ops->listen_fd ? st->ops->listen_fd(st) : -1; }
+
+bool store_listen_drain(struct store *st) { return st->ops->listen_drain ? st->ops->listen_drain(st) : false; }
+
 /* ---------- what every backend shares ---------- */
 
 void store_event_hash(const char *session_id, const struct store_event *ev, char out[65])

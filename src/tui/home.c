@@ -5,7 +5,9 @@
  * runbook (start form) or resumes a session (session screen, with its lock).
  *
  * Invariants: the lists are reloaded whenever a nested screen returns; a session
- * held by another process is refused with the holder named, never opened.
+ * held by another process is never opened for writing: Enter names the holder and
+ * says that o observes it (read-only, live: observer mode). Every
+ * operator's sessions are listed, each with its holder ("none" when nobody holds it).
  */
 #include "steward/tui.h"
 
@@ -18,13 +20,16 @@
 #include "steward/util.h"
 
 #define HOME_REPLAYS 100 /* sessions cached by an older steward, replayed for details */
+#define HOME_HOLDERS 100 /* rows whose lock holder is looked up: more than a screen shows */
 #include "ui.h"
 
 enum home_list { LIST_RUNBOOKS, LIST_SESSIONS };
 
+
 struct home {
 	struct catalog cat;
 	struct session_summary *rows;
+	char **holders;        /* per row: who holds its lock, NULL nobody (or not looked up) */
 	size_t n_rows;
 	bool all;              /* include finished sessions */
 	enum home_list focus;
@@ -32,11 +37,20 @@ struct home {
 	int top[2];
 };
 
+static void free_holders(struct home *h)
+{
+	for (size_t i = 0; h->holders && i < h->n_rows; i++)
+		free(h->holders[i]);
+	free(h->holders);
+	h->holders = NULL;
+}
+
 static void home_load(struct ui *ui, struct home *h)
 {
 	catalog_free(&h->cat);
 	memset(&h->cat, 0, sizeof h->cat);
 	catalog_load(&h->cat, ui->ctx->runbook_dirs, ui->ctx->n_runbook_dirs);
+	free_holders(h);
 	session_summaries_free(h->rows, h->n_rows);
 	h->rows = NULL;
 	h->n_rows = 0;
@@ -49,6 +63,10 @@ static void home_load(struct ui *ui, struct home *h)
 	 * summary: the session screen says why when it is opened). */
 	else
 		(void)session_summaries_detail(ui->st, h->rows, h->n_rows, util_now_ms(), HOME_REPLAYS, &err);
+	/* Who holds each of the most recent HOME_HOLDERS (one look-up each). */
+	h->holders = xcalloc(h->n_rows + 1, sizeof *h->holders);
+	for (size_t i = 0; i < h->n_rows && i < HOME_HOLDERS; i++)
+		(void)session_lock_holder(ui->st, h->rows[i].id, &h->holders[i], &err);
 	if (h->sel[LIST_RUNBOOKS] >= h->cat.n)
 		h->sel[LIST_RUNBOOKS] = h->cat.n ? h->cat.n - 1 : 0;
 	if (h->sel[LIST_SESSIONS] >= h->n_rows)
@@ -123,13 +141,15 @@ static void draw_rows(struct ui *ui, struct home *h, enum home_list which, int y
 		snprintf(prog, sizeof prog, "%d/%d", s->done, s->applicable);
 		snprintf(buf, sizeof buf, "%s%s%s%s", s->site ? s->site : "", s->site ? "  " : "",
 			 s->runbook_title ? s->runbook_title : s->runbook_id, s->rehearsal ? "  [rehearsal]" : "");
-		struct { int w; const char *t; } cols[6] = {
-			{22, s->id}, {26, s->label && *s->label ? s->label : "-"}, {8, prog},
-			{10, when}, {9, status}, {ui->cols, buf},
+		const char *holder = h->holders && h->holders[i] ? h->holders[i]
+				     : i < HOME_HOLDERS ? "none" : "?";
+		struct { int w; const char *t; } cols[7] = {
+			{22, s->id}, {20, s->label && *s->label ? s->label : "-"}, {8, prog},
+			{10, when}, {9, status}, {16, holder}, {ui->cols, buf},
 		};
 		int x = 1;
-		for (size_t c = 0; c < 6 && x < ui->cols; c++)
-			x += ui_text(ui, yy, x, c == 5 ? ui->cols - x : cols[c].w - 1, cols[c].t, role,
+		for (size_t c = 0; c < 7 && x < ui->cols; c++)
+			x += ui_text(ui, yy, x, c == 6 ? ui->cols - x : cols[c].w - 1, cols[c].t, role,
 				     UI_PAD | UI_ELLIPSIS) + 1;
 	}
 	if (n == 0)
@@ -150,7 +170,7 @@ static void draw_home(struct ui *ui, void *self)
 	snprintf(head, sizeof head, "Runbooks (%zu)", h->cat.n);
 	ui_text(ui, 1, 0, ui->cols, head, h->focus == LIST_RUNBOOKS ? ROLE_TITLE : ROLE_HEADING, UI_ELLIPSIS);
 	draw_rows(ui, h, LIST_RUNBOOKS, 2, rb_h);
-	snprintf(head, sizeof head, "%s (%zu)", h->all ? "All sessions" : "Resumable sessions", h->n_rows);
+	snprintf(head, sizeof head, "%s (%zu)   held by: the process writing it, or none", h->all ? "All sessions" : "Resumable sessions", h->n_rows);
 	ui_text(ui, 2 + rb_h, 0, ui->cols, head, h->focus == LIST_SESSIONS ? ROLE_TITLE : ROLE_HEADING, UI_ELLIPSIS);
 	draw_rows(ui, h, LIST_SESSIONS, 3 + rb_h, ss_h);
 }
@@ -182,7 +202,12 @@ static unsigned open_selected(struct ui *ui, struct home *h)
 	if (h->n_rows == 0)
 		return UI_REDRAW;
 	struct session *s = NULL;
-	if (session_open(ui->st, h->rows[h->sel[LIST_SESSIONS]].id, SESSION_WRITE, &s, &err) != ST_OK) {
+	enum st_code rc = session_open(ui->st, h->rows[h->sel[LIST_SESSIONS]].id, SESSION_WRITE, &s, &err);
+	if (rc == ST_TEMPFAIL) { /* another writer holds it: it can still be watched live */
+		ui_message(ui, ROLE_ERROR, "%s — meanwhile, o observes it read-only, live", err.msg);
+		return UI_REDRAW;
+	}
+	if (rc != ST_OK) {
 		ui_message(ui, ROLE_ERROR, "%s", err.msg);
 		return UI_REDRAW;
 	}
@@ -191,6 +216,28 @@ static unsigned open_selected(struct ui *ui, struct home *h)
 	home_load(ui, h);
 	return UI_RELOAD;
 }
+
+/* o: the selected session in observer mode. */
+static unsigned observe_selected(struct ui *ui, struct home *h)
+{
+	if (h->focus != LIST_SESSIONS || h->n_rows == 0) {
+		ui_message(ui, ROLE_WARNING, "Select a session first (Tab goes to the sessions)");
+		return UI_REDRAW;
+	}
+	struct session *s = NULL;
+	struct st_error err = {0};
+	if (session_open(ui->st, h->rows[h->sel[LIST_SESSIONS]].id, SESSION_READ, &s, &err) != ST_OK) {
+		ui_message(ui, ROLE_ERROR, "%s", err.msg);
+		return UI_REDRAW;
+	}
+	ui->message[0] = '\0';
+	tui_observe_run(ui, s);
+	session_close(s);
+	home_load(ui, h);
+	return UI_RELOAD;
+}
+
+
 
 static unsigned home_action(struct ui *ui, void *self, enum ui_action act, wint_t key)
 {
@@ -226,6 +273,7 @@ static unsigned home_action(struct ui *ui, void *self, enum ui_action act, wint_
 		home_load(ui, h);
 		return UI_RELOAD;
 	case ACT_OPEN: return open_selected(ui, h);
+	case ACT_OBSERVE: return observe_selected(ui, h);
 	case ACT_QUIT: return UI_QUIT;
 	default: return UI_NONE;
 	}
@@ -257,6 +305,7 @@ int tui_home(struct cli_ctx *ctx, struct store *st)
 		h.focus = LIST_SESSIONS;
 	ui_run(&ui, &home_ops, &h);
 	catalog_free(&h.cat);
+	free_holders(&h);
 	session_summaries_free(h.rows, h.n_rows);
 	ui_end(&ui);
 	return ST_OK;

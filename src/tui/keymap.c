@@ -85,6 +85,8 @@ static const struct binding bindings[] = {
 	{.key = 27, .act = ACT_CLOSE},
 	{.key = 'q', .act = ACT_CLOSE},
 	{.key = 'H', .act = ACT_CLOSE},
+	{.key = 'T', .act = ACT_TAKE},
+	{.key = 'o', .act = ACT_OBSERVE},
 	{.key = CTRL('l'), .act = ACT_REFRESH},
 	{.key = '?', .act = ACT_HELP, .scope = SCOPE_HOME | SCOPE_SESSION | SCOPE_VIEWER},
 	{.key = KEY_F(1), .func = true, .act = ACT_HELP},
@@ -226,5 +228,5 @@ const char *keymap_hints(unsigned scope)
 		return " j/k scroll  Esc/q/H close  ? help";
 	if (scope & SCOPE_FORM)
 		return " Up/Down/Tab field  Left/Right choice  Enter next/start  Esc cancel  F1 help";
-	return " j/k select  Tab runbooks/sessions  Enter start/resume  a all  ? help  q quit";
+	return " j/k select  Tab runbooks/sessions  Enter start/resume  o observe  a all  ? help  q quit";
 }

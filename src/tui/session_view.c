@@ -8,6 +8,13 @@
  * refusal is shown as the engine worded it; the selection moves to the active
  * step when the screen opens and after every completion; the watcher is told
  * after every transition made here.
+ *
+ * Observer mode (a session opened read-only because another writer holds it): a mode
+ * line says so and who holds it; there is no watcher (the writer follows the logs and
+ * records what it sees); the screen is refreshed from the store on every committed event
+ * (follow.h: the store's change notices in the one poll() loop); every key that would
+ * change the record is refused with a message, never ignored; when the writer lets the
+ * session go, the mode line says so and T (or the question asked then) takes it.
  */
 #include "steward/tui.h"
 
@@ -17,7 +24,9 @@
 #include <string.h>
 
 #include "panes.h"
+#include "steward/follow.h"
 #include "steward/seal.h"
+#include "steward/store.h"
 #include "steward/text.h"
 #include "steward/util.h"
 #include "steward/vars.h"
@@ -57,6 +66,7 @@ enum prompt_tag {
 	P_OUT_OF_TURN,
 	P_CHECKLIST_REASON,
 	P_SKIP_WORD,
+	P_TAKE_ASK,
 };
 
 /* Answers gathered while completing (or skipping) a step, one question at a time. */
@@ -81,6 +91,13 @@ struct sview {
 	char *step_search;      /* the last search of the step list, or NULL */
 	bool finish_sealed;     /* sealing on finish was tried, or the session was finished when opened */
 	struct complete_flow flow;
+	/* observer mode (the session opened read-only) */
+	bool observing;
+	struct follow_wait fw;  /* the store's change notices */
+	char *holder;           /* who holds the lock ("siteserver (pid 4242)"), NULL: nobody */
+	bool offered;           /* taking it was offered since it was last held */
+	bool *take;             /* set when the operator takes the session (the caller opens it) */
+	int64_t peeked_ms;      /* when the holder was last looked up */
 };
 
 static size_t n_steps(const struct sview *v) { return v->s->rb->n_steps; }
@@ -263,11 +280,31 @@ static void draw_list(struct ui *ui, struct sview *v, int y, int h, int w)
 	free(rows);
 }
 
+/* Observer mode: one line saying so, who holds the session, and what works. */
+static void draw_mode_line(struct ui *ui, struct sview *v, int y)
+{
+	char buf[512];
+	if (v->holder)
+		snprintf(buf, sizeof buf, " Observing — held by %s; keys that change the record are disabled", v->holder);
+	else if (v->s->finished)
+		snprintf(buf, sizeof buf, " Observing — the session is finished and nobody holds it; T takes it (to add notes)");
+	else
+		snprintf(buf, sizeof buf,
+			 " Observing — its writer let the session go: T takes it; keys that change the record are "
+			 "disabled");
+	ui_text(ui, y, 0, ui->cols, buf, ROLE_CAUTION, UI_PAD | UI_ELLIPSIS);
+}
+
 static void draw_session(struct ui *ui, void *self)
 {
 	struct sview *v = self;
 	draw_header(ui, v);
 	int body_y = 2, body_h = ui->rows - 3;
+	if (v->observing) {
+		draw_mode_line(ui, v, 2);
+		body_y = 3;
+		body_h = ui->rows - 4;
+	}
 	int log_h = body_h / 3;
 	if (log_h < LOG_PANE_MIN_ROWS)
 		log_h = LOG_PANE_MIN_ROWS;
@@ -513,6 +550,8 @@ static unsigned step_search(struct ui *ui, struct sview *v, const char *text)
 	return UI_REDRAW;
 }
 
+static unsigned take_session(struct ui *ui, struct sview *v);
+
 static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, const char *text)
 {
 	struct sview *v = self;
@@ -589,6 +628,7 @@ static unsigned prompt_done(struct ui *ui, void *self, int tag, size_t step, con
 		rc = session_note(v->s, -1, text, &err);
 		return rc == ST_OK ? transitioned(ui, v, false, "Session note saved.") : refused(ui, &err);
 	case P_SEAL_QUIT: break; /* answered above */
+	case P_TAKE_ASK: return take_session(ui, v);
 	case P_ACTIVATE_ASK:
 		rc = session_activate(v->s, step, &err);
 		if (rc != ST_OK)
@@ -651,13 +691,62 @@ static unsigned move_focus(struct sview *v, long delta, bool page)
 	return UI_REDRAW;
 }
 
+/* Observer mode: what a key that changes the record would have done, or NULL for keys
+ * that only look. */
+static const char *changes_record(enum ui_action act)
+{
+	switch (act) {
+	case ACT_COMPLETE: return "completing a step";
+	case ACT_SKIP: return "skipping a step";
+	case ACT_FAIL: return "marking a step failed";
+	case ACT_NOTE:
+	case ACT_SESSION_NOTE:
+	case ACT_EDITOR: return "adding a note";
+	case ACT_REOPEN: return "reopening a step";
+	case ACT_START_STEP: return "starting a step";
+	case ACT_TICK: return "ticking a checklist item";
+	default: return NULL;
+	}
+}
+
+static unsigned observer_refuses(struct ui *ui, struct sview *v, const char *what)
+{
+	if (v->holder)
+		ui_message(ui, ROLE_WARNING, "Observing: %s would change the record, and %s holds the session — "
+					     "only its writer can; T takes it once it is let go",
+			   what, v->holder);
+	else
+		ui_message(ui, ROLE_WARNING, "Observing: %s would change the record — take the session first with T",
+			   what);
+	return UI_REDRAW;
+}
+
+/* T: the session is taken when nobody holds it (the caller reopens it as its writer). */
+static unsigned take_session(struct ui *ui, struct sview *v)
+{
+	if (!v->observing) {
+		ui_message(ui, ROLE_MESSAGE, "This screen is the session's writer already.");
+		return UI_REDRAW;
+	}
+	if (v->holder) {
+		ui_message(ui, ROLE_WARNING, "Not taken: %s still holds the session — wait for it to let go", v->holder);
+		return UI_REDRAW;
+	}
+	if (v->take)
+		*v->take = true;
+	return UI_QUIT;
+}
+
 static unsigned action(struct ui *ui, void *self, enum ui_action act, wint_t key)
 {
 	struct sview *v = self;
 	size_t i = v->sel;
 	const struct step_state *ss = &v->s->steps[i];
 	struct st_error err = {0};
+	if (v->observing && changes_record(act))
+		return observer_refuses(ui, v, changes_record(act));
 	switch (act) {
+	case ACT_TAKE: return take_session(ui, v);
 	case ACT_UP: return move_focus(v, -1, false);
 	case ACT_DOWN: return move_focus(v, 1, false);
 	case ACT_PGUP: return move_focus(v, -1, true);
@@ -810,18 +899,80 @@ static void on_event(void *arg, const struct watch_event *ev)
 static int poll_fd(void *self)
 {
 	struct sview *v = self;
+	if (v->observing)
+		return follow_wait_fd(&v->fw);
 	return v->w ? watcher_fd(v->w) : -1;
 }
 
 static int timeout_ms(void *self)
 {
 	struct sview *v = self;
+	if (v->observing)
+		return follow_wait_timeout_ms(&v->fw);
 	return v->w ? watcher_timeout_ms(v->w) : -1;
+}
+
+#define OBSERVE_PEEK_MS 2000 /* a writer that died without unlocking commits nothing: look */
+
+/* Observer mode: who holds the session now; when its writer has let it go, say so and
+ * (ask) ask, once, whether to take it. */
+static unsigned observe_holder(struct ui *ui, struct sview *v, bool ask)
+{
+	v->peeked_ms = util_now_ms();
+	char *holder = NULL;
+	struct st_error err = {0};
+	if (session_lock_holder(v->s->store, v->s->id, &holder, &err) != ST_OK) {
+		ui_message(ui, ROLE_ERROR, "Who holds the session: %s", err.msg);
+		return UI_REDRAW;
+	}
+	bool was_held = v->holder != NULL, changed = !util_streq(holder, v->holder);
+	free(v->holder);
+	v->holder = holder;
+	if (holder) {
+		v->offered = false;
+		return changed ? UI_REDRAW : UI_NONE;
+	}
+	if (ask && !v->offered && !ui->prompt.open) {
+		v->offered = true;
+		ui_prompt_open(ui, PROMPT_YESNO, P_TAKE_ASK, v->sel, "%s — take the session? (y/n)",
+			       was_held ? "Its writer let it go" : "Nobody holds it");
+	}
+	return changed ? UI_REDRAW : UI_NONE;
+}
+
+/* Observer mode: re-read what the writer committed; the log pane shows the evidence
+ * recorded (the observer reads no log itself). */
+static unsigned observe_process(struct ui *ui, struct sview *v)
+{
+	unsigned bits = UI_NONE;
+	if (follow_wait_due(&v->fw, true)) {
+		int64_t before = v->s->seq;
+		struct st_error err = {0};
+		if (session_refresh(v->s, &err) != ST_OK) {
+			ui_message(ui, ROLE_ERROR, "Re-reading the session: %s", err.msg);
+			return UI_REDRAW;
+		}
+		if (v->s->seq != before) {
+			/* The pane is seeded again from the evidence; how it is viewed stays. */
+			struct logpane keep = {.filter = v->lp.filter, .polled = v->lp.polled, .search = v->lp.search,
+					       .wrap = v->lp.wrap, .hscroll = v->lp.hscroll, .detail = v->lp.detail};
+			v->lp.polled = NULL;
+			v->lp.search = NULL;
+			logpane_free(&v->lp);
+			v->lp = keep;
+			logpane_seed(&v->lp, ui->ascii, v->s);
+			bits |= UI_REDRAW;
+		}
+		bits |= observe_holder(ui, v, true); /* a lock released is a commit too */
+	}
+	return bits;
 }
 
 static unsigned process(struct ui *ui, void *self)
 {
 	struct sview *v = self;
+	if (v->observing)
+		return observe_process(ui, v);
 	if (!v->w)
 		return UI_NONE;
 	struct watch_ctx c = {.ui = ui, .v = v};
@@ -835,8 +986,9 @@ static unsigned process(struct ui *ui, void *self)
 
 static unsigned tick(struct ui *ui, void *self)
 {
-	(void)ui;
 	struct sview *v = self;
+	if (v->observing && util_now_ms() - v->peeked_ms >= OBSERVE_PEEK_MS)
+		return observe_holder(ui, v, true) | (v->s->active >= 0 ? UI_REDRAW : UI_NONE);
 	/* Countdowns and overdue marks change by the second while a step is active. */
 	return v->s->active >= 0 ? UI_REDRAW : UI_NONE;
 }
@@ -860,12 +1012,16 @@ static const struct ui_view_ops session_ops = {
 	.tick = tick,
 };
 
-int tui_session_run(struct ui *ui, struct session *s)
+int tui_session_run(struct ui *ui, struct session *s) { return tui_session_view(ui, s, NULL); }
+
+int tui_session_view(struct ui *ui, struct session *s, bool *take)
 {
 	/* A session opened finished was sealed (or not) when it finished: later notes are
 	 * offered a seal on quit instead. */
 	struct sview v = {.s = s, .focus = PANE_STEPS, .lp = {.filter = LOGFILTER_STEP},
-			  .finish_sealed = s->finished};
+			  .finish_sealed = s->finished, .observing = !s->writable, .take = take};
+	if (take)
+		*take = false;
 	if (s->rb->n_steps == 0)
 		return cli_error(ST_INVALID, "session %s: its runbook has no steps", s->id);
 	select_active(&v);
@@ -873,7 +1029,19 @@ int tui_session_run(struct ui *ui, struct session *s)
 	if (s->active < 0)
 		v.sel = 0;
 	struct st_error err = {0};
-	if (!s->finished && s->rb->n_logs > 0) {
+	if (v.observing) {
+		/* Listen first, then look: nothing committed in between is missed. */
+		follow_wait_init(&v.fw, s->store, s->id);
+		if (session_refresh(s, &err) != ST_OK)
+			ui_message(ui, ROLE_ERROR, "Re-reading the session: %s", err.msg);
+		/* The question, when nobody holds it, is asked at the first tick: ui_run starts
+		 * with no prompt open. */
+		observe_holder(ui, &v, false);
+		v.peeked_ms = 0;
+		if (v.fw.why[0] && !ui->message[0])
+			ui_message(ui, ROLE_WARNING, "%s — the screen is re-read every %d s instead", v.fw.why,
+				   FOLLOW_REREAD_MS / 1000);
+	} else if (!s->finished && s->rb->n_logs > 0) {
 		if (watcher_new(s, &v.w, &err) != ST_OK) {
 			v.w = NULL;
 			ui_message(ui, ROLE_ERROR, "The logs are not followed: %s", err.msg);
@@ -902,6 +1070,7 @@ int tui_session_run(struct ui *ui, struct session *s)
 	if (v.w)
 		watcher_free(v.w);
 	logpane_free(&v.lp);
+	free(v.holder);
 	free(v.step_search);
 	flow_reset(&v);
 	return ST_OK;

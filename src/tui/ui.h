@@ -115,6 +115,8 @@ enum {
 	X(ACT_SUBMIT, SCOPE_FORM, "next field; on the last one, start the session")           \
 	X(ACT_CANCEL, SCOPE_FORM, "cancel: leave the form, no session is created")            \
 	X(ACT_CLOSE, SCOPE_VIEWER, "close")                                                   \
+	X(ACT_TAKE, SCOPE_SESSION, "observer mode: take the session once its writer has let it go") \
+	X(ACT_OBSERVE, SCOPE_HOME, "observe the session read-only, live (when another writer holds it)") \
 	X(ACT_REFRESH, SCOPE_ALL, "redraw the screen")                                        \
 	X(ACT_HELP, SCOPE_HOME | SCOPE_SESSION | SCOPE_FORM | SCOPE_VIEWER, "this help: every key") \
 	X(ACT_QUIT, SCOPE_HOME | SCOPE_SESSION, "quit (nothing is ever unsaved; offers to seal with your SSH key)")
@@ -224,6 +226,13 @@ char *ui_edit_text(struct ui *ui, const char *initial);
 struct session;
 /* The session screen inside an already started terminal (home and start form nest it). */
 int tui_session_run(struct ui *ui, struct session *s);
+/* Observer mode (s opened with SESSION_READ): the session screen refreshed on every
+ * committed event, keys that change the record refused; when the writer lets the session
+ * go and the operator takes it, goes on as its writer (a session of its own, closed here). */
+int tui_observe_run(struct ui *ui, struct session *s);
+/* The session screen itself; *take (may be NULL) is set when an observer chose to take
+ * the session (the caller opens it as a writer). */
+int tui_session_view(struct ui *ui, struct session *s, bool *take);
 /* The notes of a session (session and step notes, oldest first) over the current screen. */
 void tui_notes_run(struct ui *ui, const struct session *s);
 struct runbook;

@@ -390,27 +390,35 @@ static enum st_code open_read(struct sq_store *st, struct st_error *err)
 			      "cannot read the database %s: %s — check that it is a steward database and "
 			      "that you may read it",
 			      st->base.path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	st->immutable = true;
 	return ST_OK;
 }
 
 #define STORE_CHECKPOINT_FRAMES 1000 /* SQLite's own wal_autocheckpoint default */
 
-static int count_wal_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+/*
+ * SQLite's WAL hook, installed on every writer: it runs after each commit, once the commit
+ * is visible to readers and the write lock is released. It tells the followers (listen.c),
+ * then checkpoints as SQLite's own hook would (PASSIVE, past STORE_CHECKPOINT_FRAMES) —
+ * installing a hook replaces SQLite's automatic checkpointer — or, after
+ * store_defer_checkpoints(), only counts the frames for store_checkpoint_idle().
+ */
+static int wal_committed(void *ctx, sqlite3 *db, const char *name, int frames)
 {
-	(void)db;
-	(void)name;
-	((struct sq_store *)ctx)->wal_frames = frames;
+	struct sq_store *st = ctx;
+	sq_notify_commit(st);
+	if (st->defer_checkpoints)
+		st->wal_frames = frames;
+	else if (frames >= STORE_CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 
 void sq_defer_checkpoints(struct store *base)
 {
 	struct sq_store *st = sq_of(base);
-	if (!st->base.writable || st->defer_checkpoints)
-		return;
-	/* Installing a WAL hook replaces SQLite's automatic checkpointer. */
-	sqlite3_wal_hook(st->db, count_wal_frames, st);
-	st->defer_checkpoints = true;
+	if (st->base.writable)
+		st->defer_checkpoints = true; /* wal_committed stops checkpointing */
 }
 
 void sq_checkpoint_idle(struct store *base)
@@ -437,6 +445,10 @@ static enum st_code open_write(struct sq_store *st, struct st_error *err)
 	    (rc = exec(st, "PRAGMA synchronous=FULL", err, "setting synchronous=FULL")) != ST_OK ||
 	    (rc = exec(st, "PRAGMA foreign_keys=ON", err, "enabling foreign keys")) != ST_OK)
 		return rc;
+	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *wal = db ? sqlite3_filename_wal(db) : NULL;
+	st->wal_path = wal && *wal ? xstrdup(wal) : NULL;
+	sqlite3_wal_hook(st->db, wal_committed, st);
 	return migrate(st, err);
 }
 
@@ -464,6 +476,9 @@ static const struct store_ops sqlite_ops = {
 	.lock_take_over = sq_lock_take_over,
 	.unlock = sq_unlock,
 	.lock_peek = sq_lock_peek,
+	.listen = sq_listen,
+	.listen_fd = sq_listen_fd,
+	.listen_drain = sq_listen_drain,
 };
 
 enum st_code sqlite_store_open(const char *path, enum store_mode mode, struct store **out,
@@ -474,6 +489,7 @@ enum st_code sqlite_store_open(const char *path, enum store_mode mode, struct st
 	st->base.ops = &sqlite_ops;
 	st->base.path = xstrdup(path);
 	st->base.writable = mode == STORE_WRITE;
+	st->listen_fd = -1;
 	st->lock_host = store_this_host();
 	st->lock_start = store_proc_start_time((long)getpid());
 	enum st_code rc = st->base.writable ? open_write(st, err) : open_read(st, err);
@@ -502,6 +518,7 @@ void sq_close(struct store *base)
 		sqlite3_finalize(st->cache[i].stmt);
 	if (st->db)
 		sqlite3_close_v2(st->db);
+	sq_listen_close(st);
 	free(st->base.path);
 	free(st->lock_host);
 	free(st);

@@ -4,6 +4,7 @@
  *   events.c  session rows, appending and reading events
  *   state.c   the cached state (projections) and the session listing
  *   lock.c    the session lock and stale-holder detection
+ *   listen.c  change notices for readers that follow a session (inotify)
  * The event hash and the audit are the store's, not the backend's (src/store/).
  */
 #ifndef STEWARD_STORE_SQLITE_PRIV_H
@@ -35,6 +36,11 @@ struct sq_store {
 	long long lock_start; /* this process's start time (Linux /proc), 0 unknown */
 	bool defer_checkpoints; /* store_defer_checkpoints(): no checkpoint inside COMMIT */
 	int wal_frames;         /* frames in the WAL after the last commit (deferred mode) */
+	/* change notices (listen.c) */
+	char *wal_path;         /* writers: the -wal, marked after every commit (followers wake on it) */
+	int listen_fd;          /* inotify on the database's folder; -1 until store_listen */
+	bool immutable;         /* read as an unchanging copy (a folder we cannot write): sees no commits */
+	char *listen_names[2];  /* the database's and its -wal's names in that folder */
 };
 
 static inline struct sq_store *sq_of(struct store *st) { return (struct sq_store *)st; }
@@ -78,6 +84,12 @@ enum st_code sq_lock(struct store *st, const char *sid, struct st_error *err);
 enum st_code sq_lock_take_over(struct store *st, const char *sid, struct store_lock_holder *replaced,
 			       struct st_error *err);
 void sq_unlock(struct store *st, const char *sid);
+enum st_code sq_listen(struct store *st, const char *sid, struct st_error *err);
+int sq_listen_fd(const struct store *st);
+bool sq_listen_drain(struct store *st);
+/* A writer's commit is visible now: tells the followers (from the WAL hook, open.c). */
+void sq_notify_commit(struct sq_store *st);
+void sq_listen_close(struct sq_store *st);
 enum st_code sq_lock_peek(struct store *st, const char *sid, struct store_lock_holder *out, bool *stale,
 			  struct st_error *err);
 
