@@ -28,7 +28,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wold-style-definition -Wvla -Wnull-dereference \
            -Wimplicit-fallthrough -Wundef -Wcast-qual -Wwrite-strings
-CORE_PKGS := sqlite3 yaml-0.1 libmd jansson
+CORE_PKGS := sqlite3 yaml-0.1 libmd jansson libpq
 TUI_PKGS  := ncursesw
 TEST_PKGS := criterion
 
@@ -205,9 +205,9 @@ clean:
 # Debian packages, by what needs them: building and running steward (demo), the tests
 # (check), fuzzing and benchmarks. `make deps` installs them all; each target installs only its own.
 BUILD_DEBS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev libmd-dev \
-              libjansson-dev
+              libjansson-dev libpq-dev
 TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps openssh-client \
-              libfuse3-dev fuse3
+              libfuse3-dev fuse3 postgresql
 # libFuzzer's runtime comes with whichever clang is installed (libclang-rt-N-dev, N its major).
 FUZZ_DEBS   = $(BUILD_DEBS) clang $(shell v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
                 [ -n "$$v" ] && echo libclang-rt-$$v-dev)
@@ -231,7 +231,8 @@ deps-fuzz: deps-clang
 # Before compiling: every library pkg-config must find, else the Debian package to install.
 LIBS_CHECK_EXTRA := $(if $(filter check-run unit-run e2e-run,$(MAKECMDGOALS)),$(TEST_PKGS) fuse3)
 PKG_DEB_MAP := sqlite3:libsqlite3-dev yaml-0.1:libyaml-dev libmd:libmd-dev jansson:libjansson-dev \
-               ncursesw:libncurses-dev criterion:libcriterion-dev fuse3:libfuse3-dev
+               ncursesw:libncurses-dev criterion:libcriterion-dev fuse3:libfuse3-dev \
+               libpq:libpq-dev
 libs-check:
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkg-config"; \

@@ -45,6 +45,18 @@ void store_set_durable(struct store *st, bool durable);
 /* How long to wait for another process's write to finish (default 5000 ms). */
 void store_set_busy_timeout(struct store *st, int ms);
 
+/* The operator named in this writer's lock rows, so that a refused second writer learns
+ * who holds the session (copied; callers that open a writer call it before store_lock). */
+void store_set_operator(struct store *st, const char *op);
+
+/*
+ * Gives a role the privileges a writer needs and no more (PostgreSQL; run by the owner of
+ * the tables): SELECT and INSERT on events and runbooks — never UPDATE, DELETE or
+ * TRUNCATE — UPDATE on the cached state, and the lock rows. ST_USAGE on SQLite (a file
+ * has no roles: its permissions are the file's).
+ */
+enum st_code store_grant_writer(struct store *st, const char *role, struct st_error *err);
+
 /* Transactions: BEGIN IMMEDIATE ... COMMIT. Appends and projection writes go inside one. */
 /*
  * Latency-sensitive writers (watch): by default SQLite checkpoints the WAL inside the
@@ -184,6 +196,7 @@ enum st_code store_lock(struct store *st, const char *session_id, struct st_erro
 struct store_lock_holder {
 	long pid;
 	char *host;
+	char *op;              /* the holder's operator ("?" when unknown); freed by store_lock_holder_free */
 	int64_t since_ms;
 };
 /*
@@ -200,6 +213,15 @@ void store_unlock(struct store *st, const char *session_id);
  * gone (the next writer will take the lock over). */
 enum st_code store_lock_peek(struct store *st, const char *session_id, struct store_lock_holder *out,
 			     bool *stale, struct st_error *err);
+
+/* After store_listen(st, sid) (sid NULL: every session), store_listen_fd() becomes readable
+ * when another connection has committed events; call store_listen_drain() and re-read
+ * (store_read_events after the last seq you hold). No polling loop: SQLite watches the
+ * database and its -wal file with inotify; PostgreSQL uses LISTEN steward_events (a
+ * trigger on events runs pg_notify('steward_events', session_id) at commit). */
+enum st_code store_listen(struct store *st, const char *session_id, struct st_error *err);
+int store_listen_fd(const struct store *st);      /* -1 before store_listen */
+bool store_listen_drain(struct store *st);        /* true when a notice arrived (may be spurious) */
 
 /* Recomputes a session's hash chain. */
 struct store_audit {

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pgfix.h"
 #include "steward/util.h"
+
+bool sfx_is_pg(void) { return pgfix_backend_is_pg(); }
 
 char *sfx_path(const struct sfx *f, const char *name) { return xasprintf("%s/%s", f->dir, name); }
 
@@ -31,7 +34,7 @@ void sfx_init(struct sfx *f, const char *fixture)
 	int r = runbook_load_file(f->rb_path, &f->rb, &d);
 	cr_assert_eq(r, 0, "fixture %s: %s", fixture, d.n ? d.items[0].msg : "?");
 	rb_diags_free(&d);
-	f->db = sfx_path(f, "state/steward.db");
+	f->db = pgfix_backend_is_pg() ? pgfix_new_schema(&f->pg_schema) : sfx_path(f, "state/steward.db");
 	struct st_error err = {0};
 	cr_assert_eq(store_open(f->db, STORE_WRITE, &f->st, &err), ST_OK, "%s", err.msg);
 }
@@ -78,14 +81,36 @@ void sfx_append_log(struct sfx *f, const char *file, const char *text)
 	free(p);
 }
 
-void sfx_sql(const struct sfx *f, const char *sql)
+#define SQLITE_TRIGGERS_OFF "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+#define SQLITE_TRIGGERS_ON                                                                             \
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;" \
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+
+char *sfx_sql_error(const struct sfx *f, const char *sql)
 {
+	bool unlocked = strncmp(sql, SFX_UNLOCKED, strlen(SFX_UNLOCKED)) == 0;
+	if (f->pg_schema) {
+		char *full = xasprintf("%s%s", unlocked ? "SET session_replication_role = replica;" : "", sql);
+		char *msg = pgfix_exec(f->db, full);
+		free(full);
+		return msg;
+	}
+	char *full = unlocked ? xasprintf(SQLITE_TRIGGERS_OFF "%s" SQLITE_TRIGGERS_ON, sql) : xstrdup(sql);
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(f->db, &db), SQLITE_OK);
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	char *msg = NULL, *out = NULL;
+	if (sqlite3_exec(db, full, NULL, NULL, &msg) != SQLITE_OK)
+		out = xstrdup(msg ? msg : "?");
+	sqlite3_free(msg);
 	sqlite3_close(db);
+	free(full);
+	return out;
+}
+
+void sfx_sql(const struct sfx *f, const char *sql)
+{
+	char *msg = sfx_sql_error(f, sql);
+	cr_assert_null(msg, "%s: %s", sql, msg);
 }
 
 void sfx_assert_projection(struct sfx *f)
@@ -131,6 +156,10 @@ void sfx_assert_projection(struct sfx *f)
 void sfx_fini(struct sfx *f)
 {
 	store_close(f->st);
+	f->st = NULL;
+	if (f->pg_schema)
+		pgfix_drop_schema(f->pg_schema);
+	free(f->pg_schema);
 	runbook_free(f->rb);
 	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)

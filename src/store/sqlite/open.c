@@ -193,6 +193,8 @@ static const char *const migrations[] = {
 	"  proc_start INTEGER NOT NULL,"
 	"  since_ms INTEGER NOT NULL"
 	");",
+	/* 1 -> 2: the holder's operator, named when a second writer is refused */
+	"ALTER TABLE locks ADD COLUMN operator TEXT;",
 };
 
 static enum st_code read_user_version(struct sq_store *st, int *v, struct st_error *err)
