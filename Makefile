@@ -2,6 +2,7 @@
 #
 #   make                 build ./steward
 #   make check           build and run every test (unit, e2e); SANITIZE=1 for ASan+UBSan
+#   make check-pg        only the tests that run on PostgreSQL (a throwaway cluster)
 #   make demo            a rehearsal of sms2003-sp2-upgrade with simulated site logs
 #   make bench           every benchmark, each beside its baseline
 #   make fuzz FUZZ=NAME FUZZ_SECONDS=N [FUZZ_MAX_LEN=N FUZZ_ARGS=...]   one libFuzzer target (clang)
@@ -75,9 +76,14 @@ LIBCORE  := $(BUILD)/libsteward.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
-E2E      := $(sort $(wildcard tests/e2e/test_*.sh))
+E2E      := $(sort $(filter-out tests/e2e/test_pg_%,$(wildcard tests/e2e/test_*.sh)))
+# Run again on PostgreSQL (STEWARD_TEST_BACKEND=postgresql) against a throwaway cluster
+# (tests/tools/pg-cluster.sh), with the tests of the PostgreSQL backend alone (*_pg*).
+PG_UNIT_BIN := $(filter $(addprefix $(BUILD)/tests/,test_store test_session test_export %_pg),$(UNIT_BIN))
+PG_E2E      := tests/e2e/test_lock.sh tests/e2e/test_session_cli.sh $(sort $(wildcard tests/e2e/test_pg_*.sh))
+PG_RUN       = bash tests/tools/pg-cluster.sh with "$$(mktemp -d /tmp/steward-pg-XXXXXX)" bash tests/run-pg.sh
 
-.PHONY: all check check-run unit unit-run e2e e2e-run demo bench bench-run fuzz fuzz-run fuzz-build \
+.PHONY: all check check-run check-pg check-pg-run unit unit-run e2e e2e-run demo bench bench-run fuzz fuzz-run fuzz-build \
         install uninstall clean deps deps-build deps-test deps-bench deps-fuzz deps-clang libs-check \
         lint-runbooks cppcheck FORCE
 
@@ -134,13 +140,20 @@ check: deps-test
 	@$(SUBMAKE) check-run TEST_HOOKS=1
 check-run: $(BUILD)/steward $(UNIT_BIN) $(LAGFS)
 	@$(BUILD)/steward lint runbooks && echo "runbooks: lint clean"
-	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash tests/run-unit.sh $(filter-out %_pg,$(UNIT_BIN))
 	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward $(PG_RUN) $(PG_UNIT_BIN) -- $(PG_E2E)
+
+# The tests that run on both backends, on PostgreSQL only (a cluster of their own).
+check-pg: deps-test
+	@$(SUBMAKE) check-pg-run TEST_HOOKS=1
+check-pg-run: $(BUILD)/steward $(PG_UNIT_BIN)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward $(PG_RUN) $(PG_UNIT_BIN) -- $(PG_E2E)
 
 unit: deps-test
 	@$(SUBMAKE) unit-run TEST_HOOKS=1
 unit-run: $(UNIT_BIN)
-	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash tests/run-unit.sh $(filter-out %_pg,$(UNIT_BIN))
 
 e2e: deps-test
 	@$(SUBMAKE) e2e-run TEST_HOOKS=1

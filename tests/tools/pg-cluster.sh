@@ -6,7 +6,8 @@
 #   start   creates (once) and starts the cluster; prints the URL
 #   url     prints the URL: postgresql:///postgres?host=DIR/sock&user=postgres
 #   stop    stops it (-m fast) and leaves the files;   restart: stop and start
-#   with DIR CMD...   starts a cluster in DIR, runs CMD with STEWARD_TEST_PG_URL set,
+#   with DIR CMD...   starts a cluster in DIR, runs CMD with STEWARD_TEST_PG_URL (and
+#           STEWARD_TEST_PG_DIR, for a test that stops and restarts the server) set,
 #           stops the cluster and removes DIR; exits with CMD's status. When the server
 #           binaries are missing, CMD runs with STEWARD_TEST_PG_SKIP set to the reason.
 # Exit 2 when the server binaries are missing (the reason on stderr).
@@ -41,8 +42,6 @@ start() {
 		id steward-test >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin steward-test \
 			|| { echo "cannot create the user steward-test" >&2; exit 1; }
 		chown steward-test "$dir"
-		# the server's user must reach DIR through its parents
-		p=$dir; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
 	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		as_server mkdir -p "$dir/sock"
@@ -75,7 +74,7 @@ url) url ;;
 with)
 	shift 2
 	if reason=$( { start >/dev/null; } 2>&1 ); then
-		export STEWARD_TEST_PG_URL; STEWARD_TEST_PG_URL=$(url)
+		export STEWARD_TEST_PG_URL STEWARD_TEST_PG_DIR; STEWARD_TEST_PG_URL=$(url); STEWARD_TEST_PG_DIR=$dir
 		"$@"; rc=$?
 		stop; rm -rf "$dir"
 		exit $rc

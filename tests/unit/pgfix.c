@@ -72,3 +72,16 @@ char *pgfix_url_as(const char *url, const char *role)
 	const char *end = u + strcspn(u, "&");
 	return xasprintf("%.*suser=%s%s", (int)(u - url), url, role, end);
 }
+
+long long pgfix_query_int(const char *url, const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+	PGresult *r = PQexec(c, sql);
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+	cr_assert(PQntuples(r) >= 1, "%s: no row", sql);
+	long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}

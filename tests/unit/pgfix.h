@@ -21,6 +21,8 @@ void pgfix_drop_schema(const char *schema);
 /* Runs SQL as the cluster's superuser on the URL's database; NULL on success, else the
  * server's message (caller frees). */
 char *pgfix_exec(const char *url, const char *sql);
+/* The first column of the first row of a query (asserts it ran), as a number. */
+long long pgfix_query_int(const char *url, const char *sql);
 /* url with its user replaced by role (caller frees). */
 char *pgfix_url_as(const char *url, const char *role);
 
