@@ -173,6 +173,16 @@ static const struct verb verbs[] = {
 	 "  --json            one JSON document (see steward(1))\n\n"
 	 "exit: 0 every verify block would have completed and no failure fired; 1 otherwise;\n"
 	 "64 usage; 65 invalid runbook or value; 66 no such runbook, LOGDIR or --log file.\n"},
+	{"db-init", cmd_db_init, "db-init [--grant ROLE]", "create or upgrade the database; grant a writer role",
+	 "Creates or upgrades the session database's schema (every writer also does this\n"
+	 "when it opens the database; this verb does nothing else). With a PostgreSQL\n"
+	 "--db, run it as the role that is to own the tables.\n"
+	 "\n  --grant ROLE   PostgreSQL: gives ROLE what a writer needs and no more: SELECT\n"
+	 "                 and INSERT on events and runbooks (never UPDATE, DELETE or\n"
+	 "                 TRUNCATE), UPDATE on the cached state, the lock rows; steward\n"
+	 "                 then writes as ROLE (see the README's team section)\n\n"
+	 "exit: 0 ok; 64 usage (also --grant on a SQLite file); 73 the database cannot be\n"
+	 "created or written, or the grant was refused; 75 the server cannot be reached.\n"},
 };
 
 static void print_help(FILE *out)

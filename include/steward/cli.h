@@ -54,6 +54,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_db_init(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_home(struct cli_ctx *ctx, int argc, char **argv); /* no verb: the TUI home */
 
 #endif

@@ -16,7 +16,27 @@ enum st_code pg_grant_writer(struct store *base, const char *role, struct st_err
 	struct pg_store *st = pg_of(base);
 	/* Identifiers cannot be bound: quoted by libpq, never spliced raw. */
 	enum st_code rc;
-	PGresult *r = pg_exec(st, "SELECT current_schema()", 0, NULL, err, &rc, "finding the schema");
+	/* The server lets anyone run GRANT on tables they do not own, granting nothing with
+	 * a warning: ask first who owns them. */
+	PGresult *r = pg_exec(st,
+			      "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE')"
+			      " FROM pg_class WHERE oid = 'events'::regclass",
+			      0, NULL, err, &rc, "finding the owner of the tables");
+	if (!r)
+		return rc;
+	bool owner = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	char *who = PQntuples(r) == 1 ? pg_text(r, 0, 0) : xstrdup("?");
+	PQclear(r);
+	if (!owner) {
+		rc = st_set(err, ST_CANTCREATE,
+			    "role %s does not own steward's tables on the PostgreSQL %s (role %s does) — run "
+			    "`steward db-init --grant ROLE` as %s",
+			    PQuser(st->conn), st->server, who, who);
+		free(who);
+		return rc;
+	}
+	free(who);
+	r = pg_exec(st, "SELECT current_schema()", 0, NULL, err, &rc, "finding the schema");
 	if (!r)
 		return rc;
 	char *schema = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? pg_text(r, 0, 0) : xstrdup("public");
