@@ -36,6 +36,9 @@ enum store_mode { STORE_READ, STORE_WRITE };
 enum st_code store_open(const char *path, enum store_mode mode, struct store **out,
 			struct st_error *err);
 void store_close(struct store *st); /* NULL-safe */
+/* True when a database name is a PostgreSQL server's (postgresql:// or postgres://): a URL,
+ * which may carry a password, is never printed by steward (the store names the server). */
+bool store_name_is_pg(const char *name);
 const char *store_path(const struct store *st);
 bool store_writable(const struct store *st);
 /* "sqlite" or "postgresql": which backend the database name chose. */

@@ -76,8 +76,6 @@ enum st_code sqlite_store_open(const char *path, enum store_mode mode, struct st
 
 enum st_code pg_store_open(const char *path, enum store_mode mode, struct store **out,
 			   struct st_error *err);
-/* True when a database name is a PostgreSQL server's (postgresql:// or postgres://). */
-bool store_name_is_pg(const char *name);
 
 /* The event hash (event_hash.c), with a cache of the last second formatted: events
  * come in bursts within one second, and the audit hashes every one of them. */

@@ -42,7 +42,14 @@ enum st_code pg_fail(struct pg_store *st, const PGresult *res, struct st_error *
 	char *msg = one_line(res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 							     : PQerrorMessage(st->conn));
 	enum st_code rc;
-	if (PQstatus(st->conn) == CONNECTION_BAD || sqlstate_is(state, "08") || sqlstate_is(state, "57P"))
+	bool gone = PQstatus(st->conn) == CONNECTION_BAD || sqlstate_is(state, "08") || sqlstate_is(state, "57P");
+	if (gone && strcmp(what, "committing") == 0) /* the server may have committed before it went */
+		rc = st_set(err, ST_TEMPFAIL,
+			    "lost the connection to the PostgreSQL %s while committing (%s) — this change was "
+			    "not acknowledged: it is in the record whole or not at all; when the server is back, "
+			    "`steward status SESSION` shows which, then run the command again if it is missing",
+			    st->server, msg);
+	else if (gone)
 		rc = st_set(err, ST_TEMPFAIL,
 			    "lost the connection to the PostgreSQL %s while %s (%s) — nothing after the last "
 			    "acknowledged change was recorded; when the server is back, run the command "
