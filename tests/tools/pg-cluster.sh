@@ -73,15 +73,19 @@ restart) stop; start ;;
 url) url ;;
 with)
 	shift 2
-	if reason=$( { start >/dev/null; } 2>&1 ); then
+	reason=$( { start >/dev/null; } 2>&1 ); started=$?
+	if [ $started = 0 ]; then
 		export STEWARD_TEST_PG_URL STEWARD_TEST_PG_DIR; STEWARD_TEST_PG_URL=$(url); STEWARD_TEST_PG_DIR=$dir
 		"$@"; rc=$?
 		stop; rm -rf "$dir"
 		exit $rc
-	else
-		[ -f "$dir/data/postmaster.pid" ] && stop
-		export STEWARD_TEST_PG_SKIP="PostgreSQL: ${reason:-cannot start a test server}"
+	elif [ $started = 2 ]; then # no server binaries: the tests say SKIP with the reason
+		export STEWARD_TEST_PG_SKIP="$reason"
 		"$@"
+	else # binaries there but no server: a failure, not a skip
+		echo "pg-cluster.sh: cannot start the test server in $dir: $reason" >&2
+		[ -f "$dir/data/postmaster.pid" ] && stop
+		exit 1
 	fi ;;
 *) echo "usage: $0 start|stop|url|restart|with DIR [CMD...]" >&2; exit 64 ;;
 esac
