@@ -39,12 +39,11 @@ b=$("$bin" start "$rb" --var site_code=BBB --detach --new 2>err); check "start B
 "$bin" watch "$a" >watch.out 2>watch.err &
 watcher=$!
 held=no
-for _ in $(seq 1 200); do
-	"$bin" note "$a" probe >/dev/null 2>probe.err
-	if [ $? = 75 ]; then held=yes; break; fi
+for _ in $(seq 1 400); do # a reader asks: a probing writer could take the lock first
+	if "$bin" status "$a" 2>/dev/null | grep -q "process $watcher on"; then held=yes; break; fi
 	sleep 0.05
 done
-[ "$held" = yes ] || { echo "FAIL: watch never held session A"; cat probe.err watch.err; exit 1; }
+[ "$held" = yes ] || { echo "FAIL: watch never held session A"; cat watch.err; exit 1; }
 
 # The note loop: "N RC" per note in results, each note's stderr kept.
 (
