@@ -2,6 +2,7 @@
 #
 #   make                 build ./steward
 #   make check           build and run every test (unit, e2e); SANITIZE=1 for ASan+UBSan
+#   make check-pg        only the tests that run on PostgreSQL (a throwaway cluster)
 #   make demo            a rehearsal of sms2003-sp2-upgrade with simulated site logs
 #   make bench           every benchmark, each beside its baseline
 #   make fuzz FUZZ=NAME FUZZ_SECONDS=N [FUZZ_MAX_LEN=N FUZZ_ARGS=...]   one libFuzzer target (clang)
@@ -28,7 +29,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wold-style-definition -Wvla -Wnull-dereference \
            -Wimplicit-fallthrough -Wundef -Wcast-qual -Wwrite-strings
-CORE_PKGS := sqlite3 yaml-0.1 nettle jansson
+CORE_PKGS := sqlite3 yaml-0.1 nettle jansson libpq
 TUI_PKGS  := ncursesw
 TEST_PKGS := criterion
 
@@ -76,9 +77,14 @@ LIBCORE  := $(BUILD)/libsteward.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
-E2E      := $(sort $(wildcard tests/e2e/test_*.sh))
+E2E      := $(sort $(filter-out tests/e2e/test_pg_%,$(wildcard tests/e2e/test_*.sh)))
+# Run again on PostgreSQL (STEWARD_TEST_BACKEND=postgresql) against a throwaway cluster
+# (tests/tools/pg-cluster.sh), with the tests of the PostgreSQL backend alone (*_pg*).
+PG_UNIT_BIN := $(filter $(addprefix $(BUILD)/tests/,test_store test_session test_export test_glance test_push %_pg),$(UNIT_BIN))
+PG_E2E      := tests/e2e/test_lock.sh tests/e2e/test_session_cli.sh tests/e2e/test_push.sh $(sort $(wildcard tests/e2e/test_pg_*.sh))
+PG_RUN       = bash tests/tools/pg-cluster.sh with "$$(mktemp -d /tmp/steward-pg-XXXXXX)" bash tests/run-pg.sh
 
-.PHONY: all check check-run unit unit-run e2e e2e-run demo bench bench-run fuzz fuzz-run fuzz-build \
+.PHONY: all check check-run check-pg check-pg-run unit unit-run e2e e2e-run demo bench bench-run fuzz fuzz-run fuzz-build \
         install uninstall clean deps deps-build deps-test deps-bench deps-fuzz deps-clang libs-check \
         lint-runbooks cppcheck FORCE
 
@@ -137,15 +143,22 @@ check: deps-test
 	@$(SUBMAKE) check-run TEST_HOOKS=1
 check-run: $(BUILD)/steward $(UNIT_BIN) $(LAGFS)
 	@$(BUILD)/steward lint runbooks && echo "runbooks: lint clean"
-	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash tests/run-unit.sh $(filter-out %_pg,$(UNIT_BIN))
 	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward LAGFS_BIN=$(abspath $(LAGFS)) bash tests/run-e2e.sh $(E2E)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward $(PG_RUN) $(PG_UNIT_BIN) -- $(PG_E2E)
 	@# as root, the checks that need permissions to hold run again as an unprivileged user
 	@[ "$$(id -u)" != 0 ] || bash tests/run-unprivileged.sh $(BUILD)
+
+# The tests that run on both backends, on PostgreSQL only (a cluster of their own).
+check-pg: deps-test
+	@$(SUBMAKE) check-pg-run TEST_HOOKS=1
+check-pg-run: $(BUILD)/steward $(PG_UNIT_BIN)
+	@STEWARD_BIN=$(CURDIR)/$(BUILD)/steward $(PG_RUN) $(PG_UNIT_BIN) -- $(PG_E2E)
 
 unit: deps-test
 	@$(SUBMAKE) unit-run TEST_HOOKS=1
 unit-run: $(UNIT_BIN)
-	@bash tests/run-unit.sh $(UNIT_BIN)
+	@bash tests/run-unit.sh $(filter-out %_pg,$(UNIT_BIN))
 
 e2e: deps-test
 	@$(SUBMAKE) e2e-run TEST_HOOKS=1
@@ -210,9 +223,9 @@ clean:
 # Debian packages, by what needs them: building and running steward (demo), the tests
 # (check), fuzzing and benchmarks. `make deps` installs them all; each target installs only its own.
 BUILD_DEBS := build-essential pkg-config libncurses-dev libsqlite3-dev libyaml-dev nettle-dev \
-              libjansson-dev
+              libjansson-dev libpq-dev
 TEST_DEBS  := $(BUILD_DEBS) libcriterion-dev sqlite3 tmux python3 procps openssh-client \
-              libfuse3-dev fuse3
+              libfuse3-dev fuse3 postgresql
 # libFuzzer's runtime comes with whichever clang is installed (libclang-rt-N-dev, N its major).
 FUZZ_DEBS   = $(BUILD_DEBS) clang $(shell v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
                 [ -n "$$v" ] && echo libclang-rt-$$v-dev)
@@ -236,7 +249,8 @@ deps-fuzz: deps-clang
 # Before compiling: every library pkg-config must find, else the Debian package to install.
 LIBS_CHECK_EXTRA := $(if $(filter check-run unit-run e2e-run,$(MAKECMDGOALS)),$(TEST_PKGS) fuse3)
 PKG_DEB_MAP := sqlite3:libsqlite3-dev yaml-0.1:libyaml-dev nettle:nettle-dev jansson:libjansson-dev \
-               ncursesw:libncurses-dev criterion:libcriterion-dev fuse3:libfuse3-dev
+               ncursesw:libncurses-dev criterion:libcriterion-dev fuse3:libfuse3-dev \
+               libpq:libpq-dev
 libs-check:
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkg-config"; \

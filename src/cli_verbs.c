@@ -183,6 +183,16 @@ static const struct verb verbs[CLI_VERB_COUNT] = {
 	 "copy there); 64 usage; 65 the session diverged, DB is ahead, or DB holds another\n"
 	 "session with that id; 66 no such session; 73 DB cannot be written; 75 a live\n"
 	 "process holds the session there (or here: --force).\n"},
+	[CLI_VERB_db_init] = {"db-init", "db-init [--grant ROLE]", "create or upgrade the database; grant a writer role",
+	 "Creates or upgrades the session database's schema (every writer also does this\n"
+	 "when it opens the database; this verb does nothing else). With a PostgreSQL\n"
+	 "--db, run it as the role that is to own the tables.\n"
+	 "\n  --grant ROLE   PostgreSQL: gives ROLE what a writer needs and no more: SELECT\n"
+	 "                 and INSERT on events and runbooks (never UPDATE, DELETE or\n"
+	 "                 TRUNCATE), UPDATE on the cached state, the lock rows; steward\n"
+	 "                 then writes as ROLE (see the README's team section)\n\n"
+	 "exit: 0 ok; 64 usage (also --grant on a SQLite file); 73 the database cannot be\n"
+	 "created or written, or the grant was refused; 75 the server cannot be reached.\n"},
 	[CLI_VERB_replay] = {"replay", "replay RUNBOOK LOGDIR [--var NAME=VALUE]... [--log NAME=PATH]... [--from TIME] [--json]",
 	 "check a runbook against a site's collected logs",
 	 "Read-only: checks RUNBOOK against logs collected from a real site (LOGDIR, names\n"

@@ -71,6 +71,8 @@ int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 		rc = sessutil_fail(&err);
 	if (rc == ST_OK && store_open(to, STORE_WRITE, &dst, &err) != ST_OK)
 		rc = sessutil_fail(&err);
+	if (rc == ST_OK)
+		store_set_operator(dst, ctx->op); /* push holds the target's lock: named to others */
 	struct push_result r;
 	if (rc == ST_OK && push_session(src, id, dst, &po, &r, &err) != ST_OK)
 		rc = sessutil_fail(&err);

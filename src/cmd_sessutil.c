@@ -46,9 +46,12 @@ int sessutil_open_store(const struct cli_ctx *ctx, enum store_mode mode, struct 
 {
 	struct st_error err = {0};
 	enum st_code rc = store_open(ctx->db_path, mode, st, &err);
-	if (rc == ST_OK)
+	if (rc == ST_OK) {
+		if (mode == STORE_WRITE) /* named in the lock rows: a refused writer learns who */
+			store_set_operator(*st, ctx->op);
 		return ST_OK;
-	if (rc == ST_NOTFOUND)
+	}
+	if (rc == ST_NOTFOUND && !store_name_is_pg(ctx->db_path))
 		return cli_error(rc, "no session database at %s — start a session first (steward start "
 				     "RUNBOOK), or give the database with --db PATH", ctx->db_path);
 	return sessutil_fail(&err);

@@ -247,6 +247,7 @@ int cmd_start(struct cli_ctx *ctx, int argc, char **argv)
 			if (o.op) {
 				free(ctx->op);
 				ctx->op = xstrdup(o.op);
+				store_set_operator(st, o.op);
 			}
 			rc = tui_start(ctx, st, rb, &p);
 		}

@@ -92,8 +92,9 @@ static void print_json(const struct session *s, const struct glance *g)
 	json_object_set_new(o, "failed", failed);
 	json_object_set_new(o, "overdue", overdue);
 	json_object_set_new(o, "lock",
-			    g->lock.host ? json_pack("{s:I, s:o, s:o, s:b}", "pid", (json_int_t)g->lock.pid, "host",
-						     sessutil_jtext(g->lock.host), "since",
+			    g->lock.host ? json_pack("{s:I, s:o, s:o, s:o, s:b}", "pid", (json_int_t)g->lock.pid, "host",
+						     sessutil_jtext(g->lock.host), "operator", sessutil_jtext(g->lock.op),
+						     "since",
 						     sessutil_jtime(g->lock.since_ms), "stale", g->lock_stale)
 					 : json_null());
 	json_object_set_new(o, "last_seal",
@@ -200,7 +201,8 @@ static void print_text(const struct session *s, const struct glance *g)
 	}
 	if (g->lock.host) {
 		hm(g->lock.since_ms, t);
-		row("lock", "held by process %ld on %s since %s UTC%s", g->lock.pid, g->lock.host, t,
+		row("lock", "held by %s (process %ld on %s) since %s UTC%s", g->lock.op ? g->lock.op : "?",
+		    g->lock.pid, g->lock.host, t,
 		    g->lock_stale ? " (that process is gone: the next writer takes it over)" : "");
 	} else {
 		row("lock", "free (nobody has the session open)");

@@ -140,6 +140,7 @@ enum st_code session_open(struct store *st, const char *prefix, enum session_mod
 			if (rc == ST_OK) {
 				s->writable = true;
 				s->taken_over_host = was.host; /* owned now */
+				free(was.op);
 				s->taken_over_pid = was.pid;
 				s->taken_over_since_ms = was.since_ms;
 			}

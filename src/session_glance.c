@@ -75,7 +75,8 @@ enum st_code session_lock_holder(struct store *st, const char *id, char **holder
 	if (rc != ST_OK)
 		return rc;
 	if (h.host && !stale)
-		*holder = xasprintf("%s (pid %ld)", h.host, h.pid);
+		*holder = h.op && strcmp(h.op, "?") != 0 ? xasprintf("%s@%s (pid %ld)", h.op, h.host, h.pid)
+							 : xasprintf("%s (pid %ld)", h.host, h.pid);
 	store_lock_holder_free(&h);
 	return ST_OK;
 }

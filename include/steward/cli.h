@@ -24,7 +24,7 @@
  * cmd_<verb>, cli_verbs.c holds its usage and help. One list, so neither misses one. */
 #define CLI_VERBS(X)                                                                       \
 	X(list) X(show) X(lint) X(start) X(resume) X(sessions) X(status) X(step) X(note)   \
-	X(watch) X(follow) X(export) X(audit) X(seal) X(log) X(simulate) X(push) X(replay)
+	X(watch) X(follow) X(export) X(audit) X(seal) X(log) X(simulate) X(push) X(replay) X(db_init)
 enum cli_verb {
 #define X(v) CLI_VERB_##v,
 	CLI_VERBS(X)
@@ -96,6 +96,7 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_simulate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_db_init(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_home(struct cli_ctx *ctx, int argc, char **argv); /* no verb: the TUI home */
 
 #endif

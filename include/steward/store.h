@@ -43,6 +43,9 @@ enum store_mode { STORE_READ, STORE_WRITE };
 enum st_code store_open(const char *path, enum store_mode mode, struct store **out,
 			struct st_error *err);
 void store_close(struct store *st); /* NULL-safe */
+/* True when a database name is a PostgreSQL server's (postgresql:// or postgres://): a URL,
+ * which may carry a password, is never printed by steward (the store names the server). */
+bool store_name_is_pg(const char *name);
 const char *store_path(const struct store *st);
 bool store_writable(const struct store *st);
 /* "sqlite" or "postgresql": which backend the database name chose. */
@@ -51,6 +54,18 @@ const char *store_backend_name(const struct store *st);
 void store_set_durable(struct store *st, bool durable);
 /* How long to wait for another process's write to finish (default 5000 ms). */
 void store_set_busy_timeout(struct store *st, int ms);
+
+/* The operator named in this writer's lock rows, so that a refused second writer learns
+ * who holds the session (copied; callers that open a writer call it before store_lock). */
+void store_set_operator(struct store *st, const char *op);
+
+/*
+ * Gives a role the privileges a writer needs and no more (PostgreSQL; run by the owner of
+ * the tables): SELECT and INSERT on events and runbooks — never UPDATE, DELETE or
+ * TRUNCATE — UPDATE on the cached state, and the lock rows. ST_USAGE on SQLite (a file
+ * has no roles: its permissions are the file's).
+ */
+enum st_code store_grant_writer(struct store *st, const char *role, struct st_error *err);
 
 /* Transactions: BEGIN IMMEDIATE ... COMMIT. Appends and projection writes go inside one. */
 /*
@@ -205,6 +220,7 @@ enum st_code store_lock(struct store *st, const char *session_id, struct st_erro
 struct store_lock_holder {
 	long pid;
 	char *host;
+	char *op;              /* the holder's operator ("?" when unknown); freed by store_lock_holder_free */
 	int64_t since_ms;
 };
 /*

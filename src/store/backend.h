@@ -24,6 +24,8 @@
 struct store_ops {
 	const char *name; /* "sqlite", "postgresql": for messages */
 	void (*close)(struct store *st);
+	/* PostgreSQL: the writer role's privileges (NULL: the backend has no roles). */
+	enum st_code (*grant_writer)(struct store *st, const char *role, struct st_error *err);
 	void (*set_durable)(struct store *st, bool durable);
 	void (*set_busy_timeout)(struct store *st, int ms);
 	void (*defer_checkpoints)(struct store *st);
@@ -66,11 +68,15 @@ struct store {
 	const struct store_ops *ops;
 	char *path;    /* as given: a file path, or a connection string */
 	bool writable; /* opened with STORE_WRITE */
+	char *op;      /* the operator named in lock rows (store_set_operator), or NULL */
 };
 
 /* The backends' constructors: fill a struct of their own whose base is set up by them. */
 enum st_code sqlite_store_open(const char *path, enum store_mode mode, struct store **out,
 			       struct st_error *err);
+
+enum st_code pg_store_open(const char *path, enum store_mode mode, struct store **out,
+			   struct st_error *err);
 
 /* The event hash (event_hash.c), with a cache of the last second formatted: events
  * come in bursts within one second, and the audit hashes every one of them. */

@@ -16,13 +16,43 @@ enum st_code store_open(const char *path, enum store_mode mode, struct store **o
 			struct st_error *err)
 {
 	*out = NULL;
-	return sqlite_store_open(path, mode, out, err);
+	enum st_code rc = store_name_is_pg(path) ? pg_store_open(path, mode, out, err)
+						 : sqlite_store_open(path, mode, out, err);
+	if (rc == ST_OK) /* until the caller names the operator (store_set_operator) */
+		(*out)->op = util_default_operator();
+	return rc;
+}
+
+bool store_name_is_pg(const char *name)
+{
+	return strncmp(name, "postgresql://", 13) == 0 || strncmp(name, "postgres://", 11) == 0;
 }
 
 void store_close(struct store *st)
 {
-	if (st)
-		st->ops->close(st);
+	if (!st)
+		return;
+	char *op = st->op;
+	st->ops->close(st);
+	free(op);
+}
+
+void store_set_operator(struct store *st, const char *op)
+{
+	free(st->op);
+	st->op = op ? xstrdup(op) : NULL;
+}
+
+enum st_code store_grant_writer(struct store *st, const char *role, struct st_error *err)
+{
+	if (!st->ops->grant_writer)
+		return st_set(err, ST_USAGE,
+			      "database %s is a SQLite file, which has no roles: who may write it is set by the "
+			      "file's permissions (--grant is for a PostgreSQL database)",
+			      st->path);
+	if (!st->writable)
+		return st_set(err, ST_SOFTWARE, "database %s was opened read-only", st->path);
+	return st->ops->grant_writer(st, role, err);
 }
 
 const char *store_path(const struct store *st) { return st->path; }
@@ -194,6 +224,7 @@ void store_glance_free(struct store_glance *g)
 void store_lock_holder_free(struct store_lock_holder *h)
 {
 	free(h->host);
+	free(h->op);
 	*h = (struct store_lock_holder){0};
 }
 

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pgfix.h"
 #include "steward/util.h"
+
+bool sfx_is_pg(void) { return pgfix_backend_is_pg(); }
 
 char *sfx_path(const struct sfx *f, const char *name) { return xasprintf("%s/%s", f->dir, name); }
 
@@ -32,7 +35,7 @@ void sfx_init(struct sfx *f, const char *fixture)
 	int r = runbook_load_file(f->rb_path, &f->rb, &d);
 	cr_assert_eq(r, 0, "fixture %s: %s", fixture, d.n ? d.items[0].msg : "?");
 	rb_diags_free(&d);
-	f->db = sfx_path(f, "state/steward.db");
+	f->db = pgfix_backend_is_pg() ? pgfix_new_schema(&f->pg_schema) : sfx_path(f, "state/steward.db");
 	struct st_error err = {0};
 	cr_assert_eq(store_open(f->db, STORE_WRITE, &f->st, &err), ST_OK, "%s", err.msg);
 }
@@ -79,20 +82,42 @@ void sfx_append_log(struct sfx *f, const char *file, const char *text)
 	free(p);
 }
 
-void sfx_sql(const struct sfx *f, const char *sql)
+#define SQLITE_TRIGGERS_OFF "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+#define SQLITE_TRIGGERS_ON                                                                             \
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;" \
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+
+char *sfx_sql_error(const struct sfx *f, const char *sql)
 {
+	bool unlocked = strncmp(sql, SFX_UNLOCKED, strlen(SFX_UNLOCKED)) == 0;
+	if (f->pg_schema) {
+		char *full = xasprintf("%s%s", unlocked ? "SET session_replication_role = replica;" : "", sql);
+		char *msg = pgfix_exec(f->db, full);
+		free(full);
+		return msg;
+	}
+	char *full = unlocked ? xasprintf(SQLITE_TRIGGERS_OFF "%s" SQLITE_TRIGGERS_ON, sql) : xstrdup(sql);
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(f->db, &db), SQLITE_OK);
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	char *msg = NULL, *out = NULL;
+	if (sqlite3_exec(db, full, NULL, NULL, &msg) != SQLITE_OK)
+		out = xstrdup(msg ? msg : "?");
+	sqlite3_free(msg);
 	sqlite3_close(db);
+	free(full);
+	return out;
+}
+
+void sfx_sql(const struct sfx *f, const char *sql)
+{
+	char *msg = sfx_sql_error(f, sql);
+	cr_assert_null(msg, "%s: %s", sql, msg);
 }
 
 /* ---- an independent replay ----------------------------------------------------------
  * The cached state and session_projection() both come from the fold under test
  * (sess_apply), so comparing them proves only that the incremental and the batch fold
- * agree. This replay reads the events straight from the database (SQL, not the store)
+ * agree. This replay reads the events as stored (the store's plain reader, no fold)
  * and folds them with rules written here, from what each event type means:
  *  - session_started: every step whose `when:` holds for the recorded variables is
  *    pending, the others not applicable; each log is at its recorded path;
@@ -142,6 +167,37 @@ static bool ind_applies(const struct rb_step *st, const json_t *vars)
 	return true;
 }
 
+struct ind_event {
+	int64_t seq, at_ms;
+	char *op, *type, *step, *data, hash[65];
+};
+struct ind_events {
+	struct ind_event *v;
+	size_t n;
+};
+
+static bool ind_collect(void *ctx, const struct store_event *ev)
+{
+	struct ind_events *c = ctx;
+	c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
+	struct ind_event *e = &c->v[c->n++];
+	*e = (struct ind_event){.seq = ev->seq, .at_ms = ev->at_ms, .op = xstrdup(ev->op), .type = xstrdup(ev->type),
+				.step = ev->step ? xstrdup(ev->step) : NULL, .data = xstrdup(ev->data)};
+	memcpy(e->hash, ev->hash, sizeof e->hash);
+	return true;
+}
+
+static void ind_events_free(struct ind_events *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].op);
+		free(c->v[i].type);
+		free(c->v[i].step);
+		free(c->v[i].data);
+	}
+	free(c->v);
+}
+
 static void independent_replay(const struct sfx *f, struct store_state *out)
 {
 	const struct runbook *rb = f->rb;
@@ -159,25 +215,20 @@ static void independent_replay(const struct sfx *f, struct store_state *out)
 		out->logs[l].name = xstrdup(rb->logs[l].name);
 	bool positioned = false;
 
-	sqlite3 *db = NULL;
-	cr_assert_eq(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *q = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(db,
-					"SELECT seq, at_ms, operator, type, step, data, hash FROM events "
-					"WHERE session_id = ?1 ORDER BY seq",
-					-1, &q, NULL),
-		     SQLITE_OK, "%s", sqlite3_errmsg(db));
-	sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(q, 0), at = sqlite3_column_int64(q, 1);
-		const char *op = (const char *)sqlite3_column_text(q, 2);
-		const char *type = (const char *)sqlite3_column_text(q, 3);
-		const char *step = (const char *)sqlite3_column_text(q, 4);
+	/* The rows as stored, through the store's plain reader (either backend): the fold
+	 * below is what this replay is independent of. */
+	struct ind_events evs = {0};
+	struct st_error rerr = {0};
+	cr_assert_eq(store_read_events(f->st, f->id, 0, ind_collect, &evs, &rerr), ST_OK, "%s", rerr.msg);
+	for (size_t e = 0; e < evs.n; e++) {
+		const struct ind_event *ev = &evs.v[e];
+		int64_t seq = ev->seq, at = ev->at_ms;
+		const char *op = ev->op, *type = ev->type, *step = ev->step;
 		json_error_t je;
-		json_t *d = json_loads((const char *)sqlite3_column_text(q, 5), 0, &je);
+		json_t *d = json_loads(ev->data, 0, &je);
 		cr_assert_not_null(d, "event %lld: %s", (long long)seq, je.text);
 		out->head_seq = seq;
-		snprintf(out->head_hash, sizeof out->head_hash, "%s", (const char *)sqlite3_column_text(q, 6));
+		snprintf(out->head_hash, sizeof out->head_hash, "%s", ev->hash);
 		out->last_activity_ms = at;
 		long i = step ? runbook_step_index(rb, step) : -1;
 		struct store_step_row *r = i >= 0 ? &out->steps[i] : NULL;
@@ -229,8 +280,7 @@ static void independent_replay(const struct sfx *f, struct store_state *out)
 		}
 		json_decref(d);
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	ind_events_free(&evs);
 
 	long active = -1, open = -1;
 	for (size_t k = 0; k < rb->n_steps; k++) {
@@ -303,6 +353,10 @@ void sfx_assert_projection(struct sfx *f)
 void sfx_fini(struct sfx *f)
 {
 	store_close(f->st);
+	f->st = NULL;
+	if (f->pg_schema)
+		pgfix_drop_schema(f->pg_schema);
+	free(f->pg_schema);
 	runbook_free(f->rb);
 	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)

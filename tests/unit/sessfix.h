@@ -18,7 +18,8 @@
 
 struct sfx {
 	char dir[256];       /* temporary folder */
-	char *db;            /* dir/state/steward.db */
+	char *db;            /* dir/state/steward.db, or a PostgreSQL URL (STEWARD_TEST_BACKEND) */
+	char *pg_schema;     /* PostgreSQL: the fixture's own schema, else NULL */
 	char *rb_path;       /* a copy of the fixture runbook inside dir */
 	struct store *st;    /* opened for writing */
 	struct runbook *rb;
@@ -37,8 +38,21 @@ void sfx_advance(struct sfx *f, int64_t ms); /* moves the fixed clock */
 void sfx_append_log(struct sfx *f, const char *file, const char *text);
 char *sfx_path(const struct sfx *f, const char *name); /* dir/name, caller frees */
 void sfx_fini(struct sfx *f);
-/* Runs SQL on the database directly (tests that tamper with it). */
+/* Runs SQL on the database directly (tests that tamper with it), on either backend.
+ * SQL that begins with SFX_UNLOCKED runs with the append-only triggers out of the way
+ * (SQLite: dropped and recreated around it; PostgreSQL: session_replication_role). */
+#define SFX_UNLOCKED "-- steward-test: triggers off\n"
 void sfx_sql(const struct sfx *f, const char *sql);
+/* The same, returning the database's refusal (NULL when it ran; caller frees). */
+char *sfx_sql_error(const struct sfx *f, const char *sql);
+/* True when the tests run on PostgreSQL (STEWARD_TEST_BACKEND=postgresql). */
+bool sfx_is_pg(void);
+/* A test of SQLite's own behaviour (files, pragmas): skipped, saying so, on PostgreSQL. */
+#define SFX_SQLITE_ONLY(why)                                                        \
+	do {                                                                        \
+		if (sfx_is_pg())                                                    \
+			cr_skip_test("SQLite only (%s): skipped on PostgreSQL", why); \
+	} while (0)
 /* The cached state and the session's replay both equal an independent replay of the
  * stored events, folded by rules written in sessfix.c (asserts). */
 void sfx_assert_projection(struct sfx *f);

@@ -346,8 +346,7 @@ Test(export, non_rehearsal_is_not_marked)
 
 Test(export, tampered_session_still_exports_and_says_so)
 {
-	sfx_sql(&f, "DROP TRIGGER events_no_update;"
-		    "UPDATE events SET data = 'not json {' WHERE seq = 3;");
+	sfx_sql(&f, SFX_UNLOCKED "UPDATE events SET data = 'not json {' WHERE seq = 3;");
 	char *text = render(EXPORT_JSON);
 	json_error_t je;
 	json_t *root = json_loads(text, 0, &je);

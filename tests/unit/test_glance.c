@@ -115,7 +115,7 @@ Test(glance, a_session_cached_without_a_glance_is_replayed_within_the_limit)
 {
 	int64_t activated = walk_to_check_logs();
 	/* What an older steward left: no glance in the row. */
-	sfx_sql(&f, "UPDATE sessions SET glance_known = 0, n_total = 0, n_na = 0, site = NULL,"
+	sfx_sql(&f, "UPDATE sessions SET glance_known = false, n_total = 0, n_na = 0, site = NULL,"
 		    " overdue_step = NULL, overdue_at_ms = 0");
 	struct store *ro = NULL;
 	size_t n = 0;
@@ -136,6 +136,7 @@ Test(glance, a_session_cached_without_a_glance_is_replayed_within_the_limit)
 
 Test(glance, a_schema_1_database_is_read_and_migrated_by_the_next_writer)
 {
+	SFX_SQLITE_ONLY("PRAGMA user_version and SQLite's migrations");
 	walk_to_check_logs();
 	store_close(f.st);
 	f.st = NULL;
@@ -143,7 +144,7 @@ Test(glance, a_schema_1_database_is_read_and_migrated_by_the_next_writer)
 		    "ALTER TABLE sessions DROP COLUMN n_failed; ALTER TABLE sessions DROP COLUMN n_na;"
 		    "ALTER TABLE sessions DROP COLUMN n_total; ALTER TABLE sessions DROP COLUMN site;"
 		    "ALTER TABLE sessions DROP COLUMN overdue_step; ALTER TABLE sessions DROP COLUMN overdue_at_ms;"
-		    "PRAGMA user_version = 1");
+		    "ALTER TABLE locks DROP COLUMN operator; PRAGMA user_version = 1");
 	struct store *ro = NULL;
 	size_t n = 0;
 	struct session_summary *rows = list_one(&ro, &n);

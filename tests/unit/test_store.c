@@ -49,10 +49,7 @@ static struct store_audit audit_now(void)
 	return a;
 }
 
-#define UNLOCKED_SQL(body)                                                                            \
-	"DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;" body                         \
-	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;" \
-	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END;"
+#define UNLOCKED_SQL(body) SFX_UNLOCKED body /* on either backend: see sfx_sql */
 
 /* ---------- the completed attack ----------
  * A forger who can write the database and has read docs/audit-trail.md: drops the
@@ -175,6 +172,7 @@ static struct verdict audit_all(const char *head)
 
 Test(store, files_are_owner_only)
 {
+	SFX_SQLITE_ONLY("file modes");
 	struct stat sb;
 	char *dir = sfx_path(&f, "state");
 	cr_assert_eq(stat(dir, &sb), 0);
@@ -186,12 +184,13 @@ Test(store, files_are_owner_only)
 
 Test(store, schema_version_and_pragmas)
 {
+	SFX_SQLITE_ONLY("PRAGMA user_version and WAL; test_store_pg.c checks the version table");
 	sqlite3 *db;
 	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
 	sqlite3_stmt *s;
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 2);
+	cr_assert_eq(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
@@ -210,23 +209,79 @@ Test(store, schema_version_and_pragmas)
 	sfx_sql(&f, "PRAGMA user_version = 99");
 	cr_assert_eq(store_open(f.db, STORE_WRITE, &again, &err), ST_CANTCREATE);
 	cr_assert(strstr(err.msg, "newer steward"), "%s", err.msg);
-	sfx_sql(&f, "PRAGMA user_version = 2");
+	sfx_sql(&f, "PRAGMA user_version = 3");
+}
+
+/* Schemas 1 and 2 had no operator in their lock rows: a writer migrates such a database (keeping
+ * its lock rows), a reader of it still peeks, and refusals then name the operator. */
+Test(store, schema_2_database_is_migrated_and_refusals_name_the_operator)
+{
+	SFX_SQLITE_ONLY("PRAGMA user_version");
+	store_close(f.st);
+	f.st = NULL;
+	char *sql = xasprintf("ALTER TABLE locks DROP COLUMN operator; PRAGMA user_version = 2;"
+			      "INSERT INTO locks (session_id, pid, host, proc_start, since_ms)"
+			      " VALUES ('%s', 4242, 'old-host', 1, 1700000000000)",
+			      f.id);
+	sfx_sql(&f, sql);
+	free(sql);
+	struct store *r = NULL;
+	struct store_lock_holder h;
+	bool stale;
+	cr_assert_eq(store_open(f.db, STORE_READ, &r, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_lock_peek(r, f.id, &h, &stale, &err), ST_OK, "%s", err.msg);
+	cr_assert_str_eq(h.host, "old-host");
+	cr_assert_str_eq(h.op, "?");
+	store_lock_holder_free(&h);
+	store_close(r);
+
+	cr_assert_eq(store_open(f.db, STORE_WRITE, &f.st, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_lock_peek(f.st, f.id, &h, &stale, &err), ST_OK, "%s", err.msg);
+	cr_assert_str_eq(h.host, "old-host", "the lock row survived the migration");
+	store_lock_holder_free(&h);
+	sfx_sql(&f, "DELETE FROM locks");
+	store_set_operator(f.st, "carol");
+	struct session *s = NULL;
+	cr_assert_eq(session_open(f.st, f.id, SESSION_WRITE, &s, &err), ST_OK, "%s", err.msg);
+	struct store *other = NULL;
+	cr_assert_eq(store_open(f.db, STORE_READ, &other, &err), ST_OK, "%s", err.msg);
+	cr_assert_eq(store_lock_peek(other, f.id, &h, &stale, &err), ST_OK, "%s", err.msg);
+	cr_assert_str_eq(h.op, "carol");
+	store_lock_holder_free(&h);
+	store_close(other);
+	session_close(s);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(q, 0), 3);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* Refused by the database itself, whoever asks (on PostgreSQL even its superuser). */
+static void refused(const char *sql, const char *why)
+{
+	char *msg = sfx_sql_error(&f, sql);
+	cr_assert_not_null(msg, "%s was allowed", sql);
+	if (why)
+		cr_assert(strstr(msg, why), "%s: %s", sql, msg);
+	free(msg);
 }
 
 Test(store, events_refuse_update_and_delete)
 {
-	sqlite3 *db;
-	cr_assert_eq(sqlite3_open(f.db, &db), SQLITE_OK);
-	char *msg = NULL;
-	cr_assert_neq(sqlite3_exec(db, "UPDATE events SET data = '{}' WHERE seq = 2", NULL, NULL, &msg), SQLITE_OK);
-	cr_assert(strstr(msg, "append-only"), "%s", msg);
-	sqlite3_free(msg);
-	cr_assert_neq(sqlite3_exec(db, "DELETE FROM events WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "UPDATE sessions SET runbook_sha256 = 'x'", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "UPDATE session_runbooks SET text = 'x'", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "DELETE FROM session_runbooks", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_neq(sqlite3_exec(db, "DELETE FROM sessions", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	refused("UPDATE events SET data = '{}' WHERE seq = 2", "append-only");
+	refused("DELETE FROM events WHERE seq = 2", "append-only");
+	refused("UPDATE sessions SET runbook_sha256 = 'x'", "identity");
+	refused("UPDATE session_runbooks SET text = 'x'", "never changes");
+	refused("DELETE FROM session_runbooks", NULL);
+	refused("DELETE FROM sessions", NULL);
+	if (sfx_is_pg())
+		refused("TRUNCATE events", "append-only");
+	struct store_audit a = audit_now();
+	cr_assert(a.intact, "%s", a.problem);
 }
 
 Test(store, intact_chain_verifies)
@@ -256,6 +311,7 @@ Test(store, edited_operator_or_time_breaks_the_chain)
 
 Test(store, rehashed_edit_breaks_the_next_link)
 {
+	SFX_SQLITE_ONLY("reads or forges the SQLite file directly");
 	/* Editing an event and recomputing its own hash leaves the next event's prev_hash wrong. */
 	sfx_sql(&f, UNLOCKED_SQL("UPDATE events SET at_ms = at_ms + 1 WHERE seq = 2;"));
 	forge_rehash(2, 2);
@@ -286,6 +342,7 @@ Test(store, deleted_last_event_without_moving_the_head_is_noticed)
 
 Test(store, rewrite_rehashed_forward_is_caught_only_by_a_head_recorded_elsewhere)
 {
+	SFX_SQLITE_ONLY("reads or forges the SQLite file directly");
 	struct verdict before = audit_all(NULL);
 	cr_assert(before.chain.intact, "%s", before.chain.problem);
 	char ticket[65]; /* the head the operator recorded in the change ticket */
@@ -377,6 +434,7 @@ static void seal_now(void)
 
 Test(store, rewrite_before_a_seal_is_caught_by_the_seal)
 {
+	SFX_SQLITE_ONLY("reads or forges the SQLite file directly");
 	seal_now(); /* event 8 seals events 1-7 */
 	struct session *s = sfx_open(&f);
 	cr_assert_eq(session_note(s, -1, "after the seal", &err), ST_OK, "%s", err.msg);
@@ -401,6 +459,7 @@ Test(store, rewrite_before_a_seal_is_caught_by_the_seal)
 
 Test(store, rewrite_after_the_last_seal_is_not_covered_by_it)
 {
+	SFX_SQLITE_ONLY("reads or forges the SQLite file directly");
 	seal_now();
 	struct session *s = sfx_open(&f);
 	cr_assert_eq(session_note(s, -1, "after the seal", &err), ST_OK, "%s", err.msg);
@@ -428,6 +487,7 @@ Test(store, reordered_events_break_the_chain)
 
 Test(store, swapped_runbook_text_is_noticed)
 {
+	SFX_SQLITE_ONLY("SQLite SQL; test_store_pg.c swaps it on PostgreSQL");
 	sfx_sql(&f, "DROP TRIGGER session_runbooks_fixed;"
 		    "UPDATE session_runbooks SET text = CAST(replace(CAST(text AS TEXT), 'Tidy up', 'Tidy') AS BLOB);");
 	struct store_audit a = audit_now();
@@ -528,6 +588,7 @@ Test(store, second_writer_is_refused_until_the_first_dies)
  * record. A live holder on this host is not taken over. */
 Test(store, lock_from_another_host_is_replaced_only_by_a_take_over)
 {
+	SFX_SQLITE_ONLY("a lock row is the lock; test_store_pg.c has the advisory lock");
 	char *sql = xasprintf("INSERT INTO locks (session_id, pid, host, proc_start, since_ms)"
 			      " VALUES ('%s', 4242, 'jump-host-gone', 1, 1700000000000)",
 			      f.id);
@@ -592,6 +653,7 @@ Test(store, read_only_database_refuses_writers)
 
 Test(store, read_only_database_still_reads)
 {
+	SFX_SQLITE_ONLY("file permissions");
 	store_close(f.st);
 	f.st = NULL;
 	cr_assert_eq(chmod(f.db, 0400), 0);
@@ -614,6 +676,7 @@ Test(store, read_only_database_still_reads)
 
 Test(store, missing_database_for_readers_is_not_found)
 {
+	SFX_SQLITE_ONLY("a file path; test_store_pg.c names a missing database");
 	struct store *r = NULL;
 	char *p = sfx_path(&f, "nope/steward.db");
 	cr_assert_eq(store_open(p, STORE_READ, &r, &err), ST_NOTFOUND);
@@ -622,6 +685,7 @@ Test(store, missing_database_for_readers_is_not_found)
 
 Test(store, unwritable_folder_is_a_clear_error)
 {
+	SFX_SQLITE_ONLY("file permissions");
 	skip_as_root("an unwritable folder");
 	char *dir = sfx_path(&f, "ro");
 	cr_assert_eq(mkdir(dir, 0500), 0);
@@ -636,6 +700,7 @@ Test(store, unwritable_folder_is_a_clear_error)
 
 Test(store, locked_database_is_a_clear_temporary_refusal)
 {
+	SFX_SQLITE_ONLY("SQLite locking; test_store_pg.c locks a table");
 	struct session *s = sfx_open(&f);
 	store_set_busy_timeout(f.st, 50);
 	sqlite3 *other;
@@ -666,4 +731,48 @@ Test(store, an_edited_cache_is_noticed)
 	cr_assert_eq(session_verify_cache(s, &err), ST_FAILED);
 	cr_assert(strstr(err.msg, "progress"), "%s", err.msg);
 	session_close(s);
+}
+
+/* Refusals name the holder's operator and host (issue 14), on either backend. */
+Test(store, a_refused_writer_learns_the_holders_operator)
+{
+	int ready[2];
+	cr_assert_eq(pipe(ready), 0);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		struct store *cst = NULL;
+		struct session *cs = NULL;
+		struct st_error cerr;
+		if (store_open(f.db, STORE_WRITE, &cst, &cerr) != ST_OK)
+			_exit(3);
+		store_set_operator(cst, "dave-on-nights");
+		if (session_open(cst, f.id, SESSION_WRITE, &cs, &cerr) != ST_OK)
+			_exit(3);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c;
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the holder took the lock");
+	close(ready[0]);
+	struct session *s = NULL;
+	enum st_code rc = session_open(f.st, f.id, SESSION_WRITE, &s, &err);
+	char *host = util_host_name();
+	struct store_lock_holder h;
+	bool stale = true;
+	enum st_code prc = store_lock_peek(f.st, f.id, &h, &stale, &err);
+	kill(child, SIGKILL);
+	int status;
+	waitpid(child, &status, 0);
+	cr_assert_eq(rc, ST_TEMPFAIL);
+	cr_assert(strstr(err.msg, "dave-on-nights"), "names the operator: %s", err.msg);
+	cr_assert(strstr(err.msg, host), "names the host: %s", err.msg);
+	cr_assert_eq(prc, ST_OK);
+	cr_assert_str_eq(h.op, "dave-on-nights");
+	cr_assert_not(stale, "a live holder is not stale");
+	store_lock_holder_free(&h);
+	free(host);
 }

@@ -21,6 +21,7 @@
 struct holder {
 	long pid;
 	char *host;
+	char *op; /* NULL in a lock row written before schema 3 */
 	long long proc_start;
 	int64_t since_ms;
 };
@@ -47,7 +48,7 @@ static enum st_code lock_session(struct sq_store *st, const char *sid, bool take
 	enum st_code rc = store_begin(&st->base, err);
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms FROM locks WHERE session_id = ?1",
+	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms, operator FROM locks WHERE session_id = ?1",
 			       err, &rc);
 	if (!s)
 		goto fail;
@@ -61,6 +62,7 @@ static enum st_code lock_session(struct sq_store *st, const char *sid, bool take
 		h.host = sq_col_text(s, 1);
 		h.proc_start = sqlite3_column_int64(s, 2);
 		h.since_ms = sqlite3_column_int64(s, 3);
+		h.op = sq_col_text(s, 4);
 	} else if (step != SQLITE_DONE) {
 		rc = sq_error(st, err, "reading the session lock");
 	}
@@ -72,29 +74,36 @@ static enum st_code lock_session(struct sq_store *st, const char *sid, bool take
 		char since[32];
 		util_format_utc_ms(h.since_ms, since);
 		bool self = h.pid == (long)getpid() && util_streq(h.host, st->lock_host);
+		const char *who = h.op ? h.op : "?";
 		if (remote)
 			rc = st_set(err, ST_TEMPFAIL,
-				    "session %s is held by process %ld on %s since %s — another machine, whose "
+				    "session %s is held by %s (process %ld on %s) since %s — another machine, whose "
 				    "processes steward cannot see from here: stop steward there, or, if that "
 				    "machine is gone, take the session over with `steward resume %s --take-over` "
 				    "(recorded in the audit trail)",
-				    sid, h.pid, h.host ? h.host : "?", since, sid);
+				    sid, who, h.pid, h.host ? h.host : "?", since, sid);
+		else if (self)
+			rc = st_set(err, ST_TEMPFAIL,
+				    "session %s is held by this process, %ld on %s, since %s — already writing to it",
+				    sid, h.pid, h.host ? h.host : "?", since);
 		else
 			rc = st_set(err, ST_TEMPFAIL,
-				    "session %s is held by %s %ld on %s since %s — wait for it to finish or "
+				    "session %s is held by %s (process %ld on %s) since %s — wait for it to finish or "
 				    "stop that process",
-				    sid, self ? "this process," : "process", h.pid, h.host ? h.host : "?", since);
+				    sid, who, h.pid, h.host ? h.host : "?", since);
 		free(h.host);
+		free(h.op);
 		goto fail;
 	}
 	if (replaced && remote) {
-		*replaced = (struct store_lock_holder){.pid = h.pid, .host = h.host, .since_ms = h.since_ms};
-		h.host = NULL;
+		*replaced = (struct store_lock_holder){.pid = h.pid, .host = h.host, .op = h.op, .since_ms = h.since_ms};
+		h.host = h.op = NULL;
 	}
 	free(h.host);
+	free(h.op);
 	s = sq_prep(st,
-		 "INSERT OR REPLACE INTO locks (session_id, pid, host, proc_start, since_ms)"
-		 " VALUES (?1, ?2, ?3, ?4, ?5)",
+		 "INSERT OR REPLACE INTO locks (session_id, pid, host, proc_start, since_ms, operator)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		 err, &rc);
 	if (!s)
 		goto fail;
@@ -103,6 +112,7 @@ static enum st_code lock_session(struct sq_store *st, const char *sid, bool take
 	sq_bind_text(s, 3, st->lock_host);
 	sqlite3_bind_int64(s, 4, st->lock_start);
 	sqlite3_bind_int64(s, 5, util_now_ms());
+	sq_bind_text(s, 6, st->base.op);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_error(st, err, "taking the session lock");
 	sq_done(s);
@@ -150,8 +160,12 @@ enum st_code sq_lock_peek(struct store *base, const char *sid, struct store_lock
 	if (!sq_has_schema(st))
 		return ST_OK;
 	enum st_code rc;
-	sqlite3_stmt *s = sq_prep(st, "SELECT pid, host, proc_start, since_ms FROM locks WHERE session_id = ?1",
-			       err, &rc);
+	/* A reader may meet a database of schema 1 or 2, before lock rows named the operator. */
+	sqlite3_stmt *s = st->schema >= 3
+				  ? sq_prep(st, "SELECT pid, host, proc_start, since_ms, operator FROM locks WHERE session_id = ?1",
+					    err, &rc)
+				  : sq_prep(st, "SELECT pid, host, proc_start, since_ms, NULL FROM locks WHERE session_id = ?1",
+					    err, &rc);
 	if (!s)
 		return rc;
 	sq_bind_text(s, 1, sid);
@@ -160,8 +174,9 @@ enum st_code sq_lock_peek(struct store *base, const char *sid, struct store_lock
 		struct holder h = {.pid = (long)sqlite3_column_int64(s, 0), .host = sq_col_text(s, 1),
 				   .proc_start = sqlite3_column_int64(s, 2), .since_ms = sqlite3_column_int64(s, 3)};
 		*stale = holder_gone(st, &h);
+		char *op = sq_col_text(s, 4);
 		*out = (struct store_lock_holder){.pid = h.pid, .host = h.host ? h.host : xstrdup("?"),
-						  .since_ms = h.since_ms};
+						  .op = op ? op : xstrdup("?"), .since_ms = h.since_ms};
 	} else if (step != SQLITE_DONE) {
 		rc = sq_error(st, err, "reading the session lock");
 	}

@@ -207,6 +207,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE sessions ADD COLUMN site TEXT;"
 	"ALTER TABLE sessions ADD COLUMN overdue_step TEXT;"
 	"ALTER TABLE sessions ADD COLUMN overdue_at_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 2 -> 3: the holder's operator, named when a second writer is refused */
+	"ALTER TABLE locks ADD COLUMN operator TEXT;",
 };
 
 static enum st_code read_user_version(struct sq_store *st, int *v, struct st_error *err)

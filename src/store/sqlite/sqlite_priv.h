@@ -16,7 +16,7 @@
 
 #include "../backend.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 #define STORE_STMT_CACHE 48
