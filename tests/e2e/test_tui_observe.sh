@@ -63,7 +63,7 @@ sw note "$SID" "a second writer" >"$TMP/out" 2>&1
 [ $? = 75 ] || fail "a second writer was not refused with 75"
 # ... and an observer opens it read-only, saying so and naming the holder.
 obs follow "$SID" --tui
-owait_for "Observing — held by $(hostname) (pid"
+owait_for "@$(hostname) (pid"
 owait_for "keys that change the record are disabled"
 owait_line "Back up site ABC" "▶"
 
@@ -95,7 +95,7 @@ owait_for "Observing: ticking a checklist item would change the record"
 okeys u
 owait_for "Observing: reopening a step would change the record"
 okeys T
-owait_for "Not taken: $(hostname) (pid"
+owait_for ") still holds the session — wait for it to let go"
 [ -z "$(changed_since "$before")" ] || ofail "an observer's key recorded something: $(changed_since "$before")"
 oscreen | grep -qF "Reason for skipping" && ofail "the observer was asked for a skip reason"
 
@@ -142,7 +142,7 @@ owait_line "shared change" "(pid"
 okeys Enter
 owait_for "meanwhile, o observes it read-only, live"
 okeys o
-owait_for "Observing — held by $(hostname) (pid"
+owait_for "@$(hostname) (pid"
 okeys Escape
 quit_ok
 owait_for "Its writer let it go — take the session? (y/n)"

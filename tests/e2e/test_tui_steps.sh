@@ -109,12 +109,12 @@ holder=$(steward_pid)
 [[ "$holder" =~ ^[0-9]+$ ]] || fail "no pid for the steward in the window: '$holder'"
 out=$(sw step "$SID" settle done 2>&1); rc=$?
 [ $rc = 75 ] || fail "a second writer got exit $rc, not 75: $out"
-case "$out" in *"is held by process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
+case "$out" in *"(process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
 
 # So is a second `resume` (it has a terminal here, through script(1)).
 out=$(script -qec "$(printf '%q ' "$STEWARD_BIN" --db "$DB" resume "$SID")" /dev/null 2>&1); rc=$?
 [ $rc = 75 ] || fail "a second resume got exit $rc, not 75: $out"
-case "$out" in *"is held by process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
+case "$out" in *"(process $holder on "*) ;; *) fail "the refusal does not name the holder $holder: $out" ;; esac
 
 # SIGKILL the TUI: nothing is lost, and resume takes the dead holder's lock over.
 kill -KILL "$holder"

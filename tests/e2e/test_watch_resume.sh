@@ -177,7 +177,7 @@ set +e
 S watch "$id2" >/dev/null 2>"$d/w5.err"; rc=$?
 set -e
 [ "$rc" -eq 75 ] || fail "second watch exit $rc, want 75"
-grep -q "is held by process $wp on" "$d/w5.err" || fail "the refusal does not name watch $wp: $(cat "$d/w5.err")"
+grep -q "(process $wp on" "$d/w5.err" || fail "the refusal does not name watch $wp: $(cat "$d/w5.err")"
 kill -TERM "$wp"
 set +e
 wait "$wp"; rc=$?
