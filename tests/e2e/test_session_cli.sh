@@ -120,9 +120,17 @@ assert [e["seq"] for e in ev] == list(range(1, len(ev) + 1))
 assert ev[-1]["type"] == "session_finished" and all(len(e["hash"]) == 64 for e in ev)
 # The audit head against the chain recomputed from the stored rows, not the export's own.
 prev = "0" * 64
-rows = sqlite3.connect(sys.argv[3]).execute(
-    "SELECT seq, at_ms, operator, host, type, step, data, prev_hash, hash FROM events "
-    "WHERE session_id = ? ORDER BY seq", (sys.argv[2],)).fetchall()
+SQL = ("SELECT seq, at_ms, operator, host, type, step, data, prev_hash, hash FROM events "
+       "WHERE session_id = '%s' ORDER BY seq" % sys.argv[2])  # an id steward printed
+if sys.argv[3].startswith(("postgresql://", "postgres://")):
+    import csv, io, subprocess
+    out = subprocess.run(["psql", sys.argv[3], "-X", "-q", "-c",
+                          "COPY (%s) TO STDOUT WITH (FORMAT csv, NULL '\\N')" % SQL],
+                         check=True, capture_output=True, text=True).stdout
+    rows = [(int(r[0]), int(r[1]), r[2], r[3], r[4], None if r[5] == "\\N" else r[5], r[6], r[7], r[8])
+            for r in csv.reader(io.StringIO(out))]
+else:
+    rows = sqlite3.connect(sys.argv[3]).execute(SQL).fetchall()
 for seq, at_ms, op, host, typ, step, data, stored_prev, stored in rows:
     assert stored_prev == prev, f"event {seq}: prev_hash"
     prev = event_hash(sys.argv[2], seq, at_ms, op, host, typ, step, data, prev)

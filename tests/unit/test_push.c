@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pgfix.h"
 #include "sessfix.h"
 #include "steward/push.h"
 #include "steward/util.h"
@@ -43,14 +44,19 @@ static void start_session(void)
 
 static void setup_sqlite(void)
 {
+	/* The source is the local SQLite file (offline first), also in the PostgreSQL pass. */
+	unsetenv("STEWARD_TEST_BACKEND");
 	sfx_init(&f, "basic.yaml");
 	start_session();
 	dst_name = sfx_path(&f, "team/steward.db");
 	cr_assert_eq(store_open(dst_name, STORE_WRITE, &dst, &err), ST_OK, "%s", err.msg);
 }
 
+static char *dst_schema; /* push_pg: the target's own schema on the test server */
+
 static void setup_pg(void)
 {
+	unsetenv("STEWARD_TEST_BACKEND"); /* the source: a local SQLite file; the target: the server */
 	sfx_init(&f, "basic.yaml");
 	start_session();
 	const char *url = getenv("STEWARD_TEST_PG_URL");
@@ -70,7 +76,8 @@ static void setup_pg(void)
 			   "$STEWARD_TEST_PG_URL for a SQLite file)";
 		return;
 	}
-	dst_name = xstrdup(url);
+	/* A schema of its own: tests run in parallel, each creating its tables. */
+	dst_name = pgfix_new_schema(&dst_schema);
 	cr_assert_eq(store_open(dst_name, STORE_WRITE, &dst, &err), ST_OK, "%s", err.msg);
 }
 
@@ -80,6 +87,10 @@ static void teardown(void)
 	dst = NULL;
 	free(dst_name);
 	dst_name = NULL;
+	if (dst_schema)
+		pgfix_drop_schema(dst_schema);
+	free(dst_schema);
+	dst_schema = NULL;
 	skip_why = NULL;
 	sfx_fini(&f);
 }
