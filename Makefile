@@ -81,7 +81,7 @@ E2E      := $(sort $(filter-out tests/e2e/test_pg_%,$(wildcard tests/e2e/test_*.
 # Run again on PostgreSQL (STEWARD_TEST_BACKEND=postgresql) against a throwaway cluster
 # (tests/tools/pg-cluster.sh), with the tests of the PostgreSQL backend alone (*_pg*).
 PG_UNIT_BIN := $(filter $(addprefix $(BUILD)/tests/,test_store test_session test_export test_glance test_push %_pg),$(UNIT_BIN))
-PG_E2E      := tests/e2e/test_lock.sh tests/e2e/test_session_cli.sh tests/e2e/test_push.sh $(sort $(wildcard tests/e2e/test_pg_*.sh))
+PG_E2E      := tests/e2e/test_lock.sh tests/e2e/test_session_cli.sh tests/e2e/test_push.sh tests/e2e/test_tui_observe.sh $(sort $(wildcard tests/e2e/test_pg_*.sh))
 PG_RUN       = bash tests/tools/pg-cluster.sh with "$$(mktemp -d /tmp/steward-pg-XXXXXX)" bash tests/run-pg.sh
 
 .PHONY: all check check-run check-pg check-pg-run unit unit-run e2e e2e-run demo bench bench-run fuzz fuzz-run fuzz-build \

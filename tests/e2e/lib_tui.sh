@@ -8,6 +8,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FIXTURES="$HERE/fixtures"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/steward-tui.XXXXXX")
 DB="$TMP/steward.db"
+# In the PostgreSQL pass (STEWARD_TEST_BACKEND=postgresql) the database is a fresh one of
+# the test cluster instead.
+. "$HERE/lib_pg.sh"
+if is_pg; then
+	STEWARD_DB=$DB
+	backend_db tui
+	DB=$STEWARD_DB
+fi
 LOGS="$TMP/logs"
 mkdir -p "$LOGS"
 SOCK="steward-tui-$$-$RANDOM"

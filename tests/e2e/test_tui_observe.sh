@@ -6,7 +6,9 @@
 # refused with a message (nothing recorded); when the writer quits, the observer is told
 # and takes the session, and its keys then record. The home screen shows the holder and
 # offers observer mode (o) on a held session; a session nobody holds is offered at once. A
-# `steward follow` beside them prints every event the TUI writer records. Waits poll the
+# `steward follow` beside them prints every event the TUI writer records. A writer whose
+# process is killed lets the session go (on PostgreSQL: its connection, and so its advisory
+# lock, dies with it): the observer takes it. Runs on both backends. Waits poll the
 # screens; nothing is timed.
 . "$(dirname "$0")/lib_tui.sh"
 
@@ -158,5 +160,29 @@ owait_for "Nobody holds it — take the session? (y/n)"
 okeys n
 okeys T
 owait_for "You hold the session now"
+okeys q
+deadline=$((SECONDS + 10))
+while [ ! -e "$TMP/oexit" ] && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+
+# The writer's process is killed (SIGKILL: its connection to the store dies with it, on
+# PostgreSQL its advisory lock with the connection): the observer is told, without any
+# --take-over, and takes the session.
+tui "HOME=$TMP" -- resume "$SID"
+wait_for "Back up site ABC"
+wpid=$(steward_pid)
+[ -n "$wpid" ] || fail "no writer process"
+obs follow "$SID" --tui
+owait_for "keys that change the record are disabled"
+kill -KILL "$wpid"
+owait_for "Its writer let it go — take the session? (y/n)" 15
+okeys y
+owait_for "You hold the session now"
+okeys n
+owait_for "Note:"
+otype "taken after the first desk died"
+okeys Enter
+owait_for "Note saved."
+wait_json 'any(n["text"] == "taken after the first desk died" for s in e["steps"] for n in s["notes"])' ||
+	ofail "the session taken from a killed writer did not record the note"
 okeys q
 echo "observer mode: ok"
