@@ -463,7 +463,7 @@ enum st_code session_list(struct store *st, bool include_finished, struct sessio
 			.failed = g->n_failed, .not_applicable = g->n_na, .total = g->n_total,
 			.site = g->site, .wait_step = g->overdue_step, .wait_ends_ms = g->overdue_at_ms};
 	}
-	free(sr);
+	free(sr); /* every member was taken over by the rows above */
 	*n = count;
 	return ST_OK;
 }

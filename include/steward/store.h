@@ -205,6 +205,8 @@ struct store_summary {
 	int64_t started_ms, last_activity_ms;
 	struct store_glance glance;
 };
+/* Frees n rows and their members (what a caller has not taken over: set it NULL). */
+void store_summaries_free(struct store_summary *rows, size_t n);
 /* Most recently active first. */
 enum st_code store_list(struct store *st, bool include_finished, struct store_summary **rows,
 			size_t *n, struct st_error *err);

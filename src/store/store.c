@@ -221,6 +221,20 @@ void store_glance_free(struct store_glance *g)
 	*g = (struct store_glance){0};
 }
 
+void store_summaries_free(struct store_summary *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++) {
+		free(rows[i].id);
+		free(rows[i].label);
+		free(rows[i].runbook_id);
+		free(rows[i].runbook_title);
+		free(rows[i].status);
+		free(rows[i].active_step);
+		store_glance_free(&rows[i].glance);
+	}
+	free(rows);
+}
+
 void store_lock_holder_free(struct store_lock_holder *h)
 {
 	free(h->host);

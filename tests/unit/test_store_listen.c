@@ -116,14 +116,7 @@ Test(store_listen, the_readers_own_reads_do_not_wake_it)
 		struct store_summary *rows = NULL;
 		size_t n = 0;
 		cr_assert_eq(store_list(r, true, &rows, &n, &err), ST_OK, "%s", err.msg);
-		for (size_t k = 0; k < n; k++) {
-			free(rows[k].id);
-			free(rows[k].label);
-			free(rows[k].runbook_id);
-			free(rows[k].runbook_title);
-			free(rows[k].status);
-		}
-		free(rows);
+		store_summaries_free(rows, n);
 		struct store_lock_holder h;
 		bool stale;
 		cr_assert_eq(store_lock_peek(r, f.id, &h, &stale, &err), ST_OK, "%s", err.msg);
