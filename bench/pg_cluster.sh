@@ -12,9 +12,10 @@ pg_bench_cleanup() {
 	rm -rf "$PG_TMP"
 }
 trap pg_bench_cleanup EXIT
-if ! PG_URL=$(bash tests/tools/pg-cluster.sh start "$PG_TMP/pg" 2>"$PG_TMP/start.err"); then
-	rc=$?
-	if [ $rc = 2 ]; then
+pg_rc=0
+PG_URL=$(bash tests/tools/pg-cluster.sh start "$PG_TMP/pg" 2>"$PG_TMP/start.err") || pg_rc=$?
+if [ $pg_rc != 0 ]; then
+	if [ $pg_rc = 2 ]; then
 		echo "SKIP: $(basename "$0"): $(cat "$PG_TMP/start.err")"
 		exit 0
 	fi
