@@ -20,25 +20,6 @@ static void col_glance(PGresult *r, int row, int c, struct store_glance *g)
 				   .overdue_at_ms = pg_int(r, row, c + 7)};
 }
 
-/* Appends one element to a PostgreSQL array literal being built in sb ("{" first, the
- * caller closes it with "}"): NULL for a null pointer, otherwise double-quoted with
- * backslashes before '"' and '\\' (the array input syntax), so any text round-trips. */
-static void pg_array_add(struct strbuf *sb, const char *v)
-{
-	sb_putc(sb, sb->len ? ',' : '{');
-	if (!v) {
-		sb_puts(sb, "NULL");
-		return;
-	}
-	sb_putc(sb, '"');
-	for (const char *c = v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			sb_putc(sb, '\\');
-		sb_putc(sb, *c);
-	}
-	sb_putc(sb, '"');
-}
-
 enum st_code pg_put_state(struct store *base, const char *sid, const struct store_state *ss, struct st_error *err)
 {
 	struct pg_store *st = pg_of(base);
@@ -68,31 +49,22 @@ enum st_code pg_put_state(struct store *base, const char *sid, const struct stor
 				 " n_total = $13::integer, site = $14, overdue_step = $15, overdue_at_ms = $16::bigint"
 				 " WHERE id = $1",
 				 16, p, err, "updating the session state");
-	/* All the step rows in one statement (arrays unnested server-side): one round trip
-	 * per transition instead of one per step (bench_transition_pg.sh). */
-	if (ss->n_steps && rc == ST_OK) {
-		struct strbuf a[7] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-				      STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
-		for (size_t i = 0; i < ss->n_steps; i++) {
-			const struct store_step_row *r = &ss->steps[i];
-			char idx[24], act[24], comp[24];
-			const char *v[7] = {pg_i64(idx, (int64_t)i), r->step_id, r->status, r->completed_by,
-					    pg_i64(act, r->activated_ms), pg_i64(comp, r->completed_ms), r->op};
-			for (int k = 0; k < 7; k++)
-				pg_array_add(&a[k], v[k]);
-		}
-		const char *q[8] = {sid};
-		for (int k = 0; k < 7; k++) {
-			sb_putc(&a[k], '}');
-			q[k + 1] = sb_str(&a[k]);
-		}
+	for (size_t i = 0; i < ss->n_steps && rc == ST_OK; i++) {
+		const struct store_step_row *r = &ss->steps[i];
+		char idx[24], act[24], comp[24];
+		const char *q[8] = {sid,
+				    pg_i64(idx, (int64_t)i),
+				    r->step_id,
+				    r->status,
+				    r->completed_by,
+				    pg_i64(act, r->activated_ms),
+				    pg_i64(comp, r->completed_ms),
+				    r->op};
+		/* rows that did not change are not rewritten */
 		rc = pg_run(st,
 			    "INSERT INTO step_states AS s (session_id, idx, step_id, status, completed_by,"
 			    " activated_ms, completed_ms, operator)"
-			    " SELECT $1, u.idx, u.step_id, u.status, u.completed_by, u.activated_ms,"
-			    " u.completed_ms, u.operator FROM unnest($2::integer[], $3::text[], $4::text[],"
-			    " $5::text[], $6::bigint[], $7::bigint[], $8::text[])"
-			    " AS u(idx, step_id, status, completed_by, activated_ms, completed_ms, operator)"
+			    " VALUES ($1, $2::integer, $3, $4, $5, $6::bigint, $7::bigint, $8)"
 			    " ON CONFLICT (session_id, idx) DO UPDATE SET step_id = excluded.step_id,"
 			    " status = excluded.status, completed_by = excluded.completed_by,"
 			    " activated_ms = excluded.activated_ms, completed_ms = excluded.completed_ms,"
@@ -101,8 +73,6 @@ enum st_code pg_put_state(struct store *base, const char *sid, const struct stor
 			    " IS DISTINCT FROM (excluded.step_id, excluded.status, excluded.completed_by,"
 			    " excluded.activated_ms, excluded.completed_ms, excluded.operator)",
 			    8, q, err, "updating step states");
-		for (int k = 0; k < 7; k++)
-			sb_free(&a[k]);
 	}
 	for (size_t i = 0; i < ss->n_logs && rc == ST_OK; i++) {
 		const struct store_log_row *r = &ss->logs[i];
