@@ -22,7 +22,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 lib=build/default/libsteward.a
 [ -f "$lib" ] || make -s "$lib"
 ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Iinclude -o "$tmp/session_gen" bench/session_gen.c "$lib" \
-	$(pkg-config --cflags --libs sqlite3 yaml-0.1 nettle jansson) -lm
+	$(pkg-config --cflags --libs sqlite3 yaml-0.1 nettle jansson libpq) -lm
 db=$tmp/steward.db
 t0=$(date +%s%N)
 id=$("$tmp/session_gen" events "$db" tests/unit/fixtures/session/basic.yaml "$EVENTS")

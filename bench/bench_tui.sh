@@ -31,7 +31,7 @@ N_SESSIONS=$((N_OPS * PER_OP))
 lib=build/default/libsteward.a
 [ -f "$lib" ] || make -s "$lib"
 ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Iinclude -o "$T/session_gen" bench/session_gen.c "$lib" \
-	$(pkg-config --cflags --libs sqlite3 yaml-0.1 libmd jansson) -lm
+	$(pkg-config --cflags --libs sqlite3 yaml-0.1 nettle jansson libpq) -lm
 echo "generating $N_OPS operators x $PER_OP sessions x $N_EVENTS events..."
 gen_start=$(date +%s)
 "$T/session_gen" team "$STEWARD_DB" "$T/runbooks/rb-00.yaml" "$N_OPS" "$PER_OP" "$N_EVENTS"

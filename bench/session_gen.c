@@ -13,11 +13,16 @@
  *       bare table of SCRATCH_DB through the SQLite C API with the same settings (WAL,
  *       synchronous=FULL, one transaction each). Prints "engine_us N" and "sqlite_us N"
  *       (median per operation, microseconds).
+ *       When SCRATCH_DB is a postgresql:// URL (DB then is one too, on the same server), the
+ *       baseline is N INSERTs of the same row (an events row: same columns, primary key,
+ *       a 64-hex hash) into a bare table bench_events through libpq (PQexecParams, one
+ *       autocommit transaction each, synchronous_commit=on): prints "pg_us N" instead.
  *   session_gen team DB RUNBOOK OPERATORS PER_OPERATOR EVENTS
  *       a team's database: OPERATORS x PER_OPERATOR sessions of RUNBOOK, each started by
  *       its operator (op01, op02 ...) for its own site, with EVENTS-ish events each (as
  *       `events`), all unfinished. Bulk only (synchronous=OFF).
  */
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +158,48 @@ static int gen_events(const char *db, const char *rb_path, long n)
 	return 0;
 }
 
+/* The PostgreSQL baseline: n autocommit INSERTs of one events-shaped row, timed each. */
+static int pg_inserts(const char *url, long n, int64_t *us)
+{
+	PGconn *c = PQconnectdb(url);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "session_gen: %s: %s", url, PQerrorMessage(c));
+		PQfinish(c);
+		return 1;
+	}
+	PGresult *r = PQexec(c, "SET synchronous_commit = on; SET client_min_messages = warning;"
+				"DROP TABLE IF EXISTS bench_events;"
+				"CREATE TABLE bench_events (session_id text NOT NULL, seq bigint NOT NULL,"
+				" at_ms bigint NOT NULL, operator text NOT NULL, host text NOT NULL,"
+				" type text NOT NULL, step text, data text NOT NULL, prev_hash text NOT NULL,"
+				" hash text NOT NULL, PRIMARY KEY (session_id, seq))");
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "session_gen: creating bench_events: %s", PQerrorMessage(c));
+	PQclear(r);
+	const char *hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	for (long i = 0; i < n && rc == 0; i++) {
+		char seq[24], at[24];
+		int64_t t0 = now_us();
+		snprintf(seq, sizeof seq, "%ld", i + 1);
+		snprintf(at, sizeof at, "%lld", (long long)t0);
+		const char *p[7] = {seq, at, "bench", "bench-host", "step_completed", "backup", hash};
+		r = PQexecParams(c,
+				 "INSERT INTO bench_events (session_id, seq, at_ms, operator, host, type, step,"
+				 " data, prev_hash, hash) VALUES ('bench', $1::bigint, $2::bigint, $3, $4, $5, $6,"
+				 " '{\"note\":\"bench\"}', $7, $7)",
+				 7, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "session_gen: insert: %s", PQerrorMessage(c));
+			rc = 1;
+		}
+		PQclear(r);
+		us[i] = now_us() - t0;
+	}
+	PQfinish(c);
+	return rc;
+}
+
 static int transitions(const char *db, const char *rb_path, long n, const char *scratch)
 {
 	struct store *st;
@@ -183,6 +230,17 @@ static int transitions(const char *db, const char *rb_path, long n, const char *
 	}
 	session_close(s);
 	store_close(st);
+	if (strncmp(scratch, "postgresql://", 13) == 0 || strncmp(scratch, "postgres://", 11) == 0) {
+		int rc = pg_inserts(scratch, n, bare);
+		if (rc == 0)
+			printf("engine_us %lld\npg_us %lld\n", (long long)median(engine, (size_t)n),
+			       (long long)median(bare, (size_t)n));
+		free(engine);
+		free(bare);
+		runbook_free(rb);
+		free(id);
+		return rc;
+	}
 
 	sqlite3 *sq;
 	if (sqlite3_open(scratch, &sq) != SQLITE_OK)
