@@ -453,15 +453,13 @@ enum st_code session_list(struct store *st, bool include_finished, struct sessio
 		return rc;
 	*rows = xcalloc(count + 1, sizeof **rows);
 	for (size_t i = 0; i < count; i++) {
-		const struct store_glance *g = &sr[i].glance;
 		(*rows)[i] = (struct session_summary){
 			.id = sr[i].id, .label = sr[i].label, .runbook_id = sr[i].runbook_id,
 			.runbook_title = sr[i].runbook_title, .status = sr[i].status,
 			.rehearsal = sr[i].rehearsal, .done = sr[i].n_done, .applicable = sr[i].n_applicable,
 			.started_ms = sr[i].started_ms, .last_activity_ms = sr[i].last_activity_ms,
-			.active_step = sr[i].active_step, .glance_known = g->known, .skipped = g->n_skipped,
-			.failed = g->n_failed, .not_applicable = g->n_na, .total = g->n_total,
-			.site = g->site, .wait_step = g->overdue_step, .wait_ends_ms = g->overdue_at_ms};
+			.active_step = sr[i].active_step};
+		sess_summary_take_glance(&(*rows)[i], &sr[i].glance);
 	}
 	free(sr); /* every member was taken over by the rows above */
 	*n = count;

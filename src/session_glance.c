@@ -141,6 +141,21 @@ static void overdue_now(struct session_summary *r, int64_t now_ms)
 	r->detailed = true;
 }
 
+void sess_summary_take_glance(struct session_summary *r, struct store_glance *g)
+{
+	r->glance_known = g->known;
+	r->skipped = g->n_skipped;
+	r->failed = g->n_failed;
+	r->not_applicable = g->n_na;
+	r->total = g->n_total;
+	free(r->site);
+	r->site = g->site;
+	free(r->wait_step);
+	r->wait_step = g->overdue_step;
+	r->wait_ends_ms = g->overdue_at_ms;
+	g->site = g->overdue_step = NULL;
+}
+
 /* A row cached without a glance (an older steward): replay its session for one. */
 static enum st_code detail_by_replay(struct store *st, struct session_summary *r, struct st_error *err)
 {
@@ -148,17 +163,8 @@ static enum st_code detail_by_replay(struct store *st, struct session_summary *r
 	enum st_code rc = session_open(st, r->id, SESSION_READ, &s, err);
 	if (rc == ST_OK) {
 		struct store_glance g;
-		session_glance(s, &g);
-		r->skipped = g.n_skipped;
-		r->failed = g.n_failed;
-		r->not_applicable = g.n_na;
-		r->total = g.n_total;
-		free(r->site);
-		r->site = g.site;
-		free(r->wait_step);
-		r->wait_step = g.overdue_step;
-		r->wait_ends_ms = g.overdue_at_ms;
-		r->glance_known = true;
+		session_glance(s, &g); /* known = true */
+		sess_summary_take_glance(r, &g);
 	}
 	session_close(s);
 	return rc;

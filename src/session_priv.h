@@ -38,5 +38,9 @@ enum st_code sess_commit_projection(struct session *s, struct st_error *err);
 enum st_code sess_emit(struct session *s, const char *type, long step, json_t *data, struct st_error *err);
 enum st_code sess_activate(struct session *s, size_t i, const char *why, struct st_error *err);
 enum st_code sess_advance(struct session *s, bool earliest_wins, struct st_error *err);
+/* session_glance.c: moves a glance into a listing row (its site and overdue step are taken
+ * over; g keeps none). One mapping for the cached and the replayed glance. */
+struct store_glance;
+void sess_summary_take_glance(struct session_summary *r, struct store_glance *g);
 
 #endif
