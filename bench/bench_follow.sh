@@ -15,26 +15,8 @@ N=${BENCH_FOLLOW_N:-1000}
 d=$(mktemp -d /tmp/steward-bench-follow.XXXXXX)
 trap 'rm -rf "$d"' EXIT
 mkdir -p "$d/rb" "$d/logs"
-{
-	cat <<'YAML'
-runbook: 1
-id: bench-follow
-title: Follow benchmark
-version: "1"
-logs:
-  sitecomp: sitecomp.log
-phases:
-  - id: p
-    title: Phase
-    steps:
-      - id: markers
-        title: Many markers in order
-        verify:
-          - log: sitecomp
-            expect:
-YAML
-	for i in $(seq -f %05g 1 "$N"); do echo "              - MARKER-$i reached"; done
-} >"$d/rb/bench-follow.yaml"
+. bench/markers_runbook.sh
+markers_runbook bench-follow "Follow benchmark" "$N" "$d/rb/bench-follow.yaml"
 python3 - "$STEWARD_BIN" "$d" "$N" <<'PY'
 import os, select, statistics, subprocess, sys, time
 steward, d, n = sys.argv[1], sys.argv[2], int(sys.argv[3])

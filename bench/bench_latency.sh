@@ -15,26 +15,8 @@ N=${BENCH_LAT_N:-1000}
 d=$(mktemp -d /tmp/steward-bench-latency.XXXXXX)
 trap 'rm -rf "$d"' EXIT
 mkdir -p "$d/rb" "$d/logs"
-{
-	cat <<'YAML'
-runbook: 1
-id: bench-latency
-title: Latency benchmark
-version: "1"
-logs:
-  sitecomp: sitecomp.log
-phases:
-  - id: p
-    title: Phase
-    steps:
-      - id: markers
-        title: Many markers in order
-        verify:
-          - log: sitecomp
-            expect:
-YAML
-	for i in $(seq -f %05g 1 "$N"); do echo "              - MARKER-$i reached"; done
-} >"$d/rb/bench-latency.yaml"
+. bench/markers_runbook.sh
+markers_runbook bench-latency "Latency benchmark" "$N" "$d/rb/bench-latency.yaml"
 python3 - "$STEWARD_BIN" "$d" "$N" <<'PY'
 import os, sqlite3, statistics, subprocess, sys, time
 steward, d, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
